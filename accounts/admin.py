@@ -1,0 +1,160 @@
+"""Users in the admin: no passwords on the add form, no self-lockout."""
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from accounts import services
+from accounts.forms import UserAddForm, UserChangeForm
+from accounts.models import User
+from invites.admin import SetPasswordLinksAdminMixin
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("invited", _("Invited")),
+            ("active", _("Active")),
+            ("deactivated", _("Deactivated")),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "invited":
+            return queryset.invited()
+        if value == "active":
+            return queryset.with_password()
+        if value == "deactivated":
+            return queryset.deactivated()
+        return queryset
+
+
+STATUS_LABELS = {
+    "invited": _("Invited"),
+    "active": _("Active"),
+    "deactivated": _("Deactivated"),
+}
+
+
+@admin.register(User)
+class UserAdmin(SetPasswordLinksAdminMixin, DjangoUserAdmin):
+    form = UserChangeForm
+    add_form = UserAddForm
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name")}),
+        (
+            _("Permissions"),
+            {
+                "fields": (
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                )
+            },
+        ),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "first_name", "last_name", "groups", "is_staff"),
+                "description": _(
+                    "No password: after saving you get a set-password link to hand to this person."
+                ),
+            },
+        ),
+    )
+    list_display = (
+        "email",
+        "full_name",
+        "status_label",
+        "is_staff",
+        "last_login",
+        "date_joined",
+    )
+    list_filter = (StatusFilter, "is_staff", "is_superuser", "groups")
+    search_fields = ("email", "first_name", "last_name")
+    ordering = ("email",)
+    readonly_fields = ("last_login", "date_joined")
+    actions = ["deactivate_users", "reactivate_users"]
+
+    # Only superusers may hand out powers: with the plain "change user"
+    # permission, other staff could otherwise make themselves superusers.
+    superuser_only_fields = ("is_superuser", "groups", "user_permissions")
+
+    @admin.display(description=_("name"), ordering="last_name")
+    def full_name(self, user: User) -> str:
+        return user.get_full_name()
+
+    @admin.display(description=_("status"))
+    def status_label(self, user: User) -> str:
+        return STATUS_LABELS[user.status]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not request.user.is_superuser:
+            fields += self.superuser_only_fields
+        return fields
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None and not request.user.is_superuser:
+            fieldsets = [
+                (name, {**options, "fields": [f for f in options["fields"] if f != "groups"]})
+                for name, options in fieldsets
+            ]
+        return fieldsets
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None:
+            form = type(form.__name__, (form,), {"editor": request.user})
+        return form
+
+    @admin.action(description=_("Deactivate selected users"), permissions=["change"])
+    def deactivate_users(self, request, queryset):
+        if queryset.filter(pk=request.user.pk).exists():
+            self.message_user(
+                request,
+                _(
+                    "Nothing was changed: you selected your own account, and you "
+                    "cannot deactivate yourself. Ask another administrator if it "
+                    "must be deactivated."
+                ),
+                messages.ERROR,
+            )
+            return
+        count = services.users_deactivate(users=queryset, actor=request.user)
+        self.message_user(
+            request,
+            ngettext(
+                "Deactivated %(count)d user; their open links were revoked.",
+                "Deactivated %(count)d users; their open links were revoked.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Reactivate selected users"), permissions=["change"])
+    def reactivate_users(self, request, queryset):
+        count = services.users_reactivate(users=queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "Reactivated %(count)d user.",
+                "Reactivated %(count)d users.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )

@@ -1,0 +1,157 @@
+"""The user: signs in by email, holds no username, gets roles from groups."""
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UserQuerySet(models.QuerySet):
+    def invited(self):
+        """Active users who never set a password."""
+        return self.filter(is_active=True, password__startswith=UNUSABLE_PASSWORD_PREFIX)
+
+    def with_password(self):
+        """Active users who have set a password."""
+        return self.filter(is_active=True).exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX)
+
+    def deactivated(self):
+        return self.filter(is_active=False)
+
+    def by_email(self, email: str):
+        """Match an email whatever its case, through the index on LOWER(email)."""
+        return self.alias(email_lower=Lower("email")).filter(email_lower=email.lower())
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email), **extra_fields)
+        # Without a password the user gets an unusable one (never a
+        # placeholder that could be guessed) until they redeem a link.
+        user.set_password(password) if password else user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        if extra_fields.get("is_staff") is not True:
+            raise ValueError("A superuser must have is_staff=True.")
+        if extra_fields.get("is_superuser") is not True:
+            raise ValueError("A superuser must have is_superuser=True.")
+        return self._create_user(email, password, **extra_fields)
+
+    def get_by_natural_key(self, username: str):
+        # Sign-in ignores the case of the email address.
+        return self.by_email(username).get()
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(_("email address"), max_length=254, unique=True)
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    is_staff = models.BooleanField(
+        _("staff status"),
+        default=False,
+        help_text=_("Designates whether the user can sign in to this admin site."),
+    )
+    is_active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_(
+            "Designates whether this user may sign in. Deactivate accounts "
+            "instead of deleting them."
+        ),
+    )
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="accounts_user_email_ci_unique",
+                violation_error_message=_("A user with that email address already exists."),
+            ),
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._saved_email = self.email
+        self._saved_is_active = self.is_active
+        self._saved_password = self.password
+
+    def __str__(self) -> str:
+        return self.email
+
+    def clean(self):
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email)
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name
+
+    @property
+    def status(self) -> str:
+        """Invited (never set a password), active or deactivated."""
+        if not self.is_active:
+            return "deactivated"
+        return "active" if self.has_usable_password() else "invited"
+
+    def save(self, *args, **kwargs):
+        # Open set-password links die when what they were issued against
+        # changes: the password, the email they were handed to, or the account
+        # being active. Every path that changes these (the admin's forms,
+        # changepassword, the user's own password change, a redemption) ends in
+        # this save(), so this is the one place that sees them all; a signal
+        # would see the same and hide the dependency.
+        # set_password() marks a new password in _password; an admin who
+        # disables password sign-in leaves an unusable hash instead. A hash
+        # upgrade at sign-in changes neither, and revokes nothing.
+        password_changed = self._password is not None or (
+            self.password != self._saved_password and not self.has_usable_password()
+        )
+        email_changed = self.email != self._saved_email
+        deactivated = self._saved_is_active and not self.is_active
+        is_new = self._state.adding
+        super().save(*args, **kwargs)
+        self._saved_email = self.email
+        self._saved_is_active = self.is_active
+        self._saved_password = self.password
+        if is_new:
+            return
+        from invites.models import Link
+        from invites.services import links_revoke_for_users
+
+        reason = None
+        if deactivated:
+            reason = Link.RevokeReason.USER_DEACTIVATED
+        elif email_changed:
+            reason = Link.RevokeReason.EMAIL_CHANGED
+        elif password_changed:
+            reason = Link.RevokeReason.PASSWORD_CHANGED
+        if reason:
+            links_revoke_for_users(user_ids=[self.pk], reason=reason)

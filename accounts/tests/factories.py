@@ -1,0 +1,48 @@
+import factory
+from django.contrib.auth.models import Group
+
+from accounts.models import User
+
+DEFAULT_PASSWORD = "a-Long-enough-passphrase-41"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """An active user with a usable password (DEFAULT_PASSWORD)."""
+
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    password = factory.django.Password(DEFAULT_PASSWORD)
+
+
+class InvitedUserFactory(UserFactory):
+    """A user who never set a password."""
+
+    password = "!unusable"
+
+    @factory.post_generation
+    def unusable(obj, create, extracted, **kwargs):
+        obj.set_unusable_password()
+        if create:
+            obj.save(update_fields=["password"])
+
+
+class StaffFactory(UserFactory):
+    is_staff = True
+
+
+class SuperuserFactory(UserFactory):
+    is_staff = True
+    is_superuser = True
+
+
+class GroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Group
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"group-{n}")

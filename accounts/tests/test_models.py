@@ -1,0 +1,72 @@
+import pytest
+from django.db import IntegrityError, transaction
+
+from accounts.models import User
+from accounts.tests.factories import InvitedUserFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_user_without_password_gets_an_unusable_one():
+    user = User.objects.create_user("new@example.com")
+    assert not user.has_usable_password()
+    assert user.password.startswith("!")
+    assert user.status == "invited"
+
+
+def test_create_user_with_password_can_check_it():
+    user = User.objects.create_user("pw@example.com", "a-Long-enough-passphrase")
+    assert user.check_password("a-Long-enough-passphrase")
+    assert not user.is_staff
+    assert not user.is_superuser
+
+
+def test_create_user_requires_an_email():
+    with pytest.raises(ValueError, match="email address is required"):
+        User.objects.create_user("")
+
+
+def test_create_superuser_sets_staff_and_superuser():
+    user = User.objects.create_superuser("boss@example.com")
+    assert user.is_staff
+    assert user.is_superuser
+
+
+def test_create_superuser_refuses_is_staff_false():
+    with pytest.raises(ValueError, match="is_staff=True"):
+        User.objects.create_superuser("boss@example.com", is_staff=False)
+
+
+def test_create_user_lowercases_the_domain_only():
+    user = User.objects.create_user("Ada.Lovelace@EXAMPLE.COM")
+    assert user.email == "Ada.Lovelace@example.com"
+
+
+def test_email_is_unique_ignoring_case():
+    UserFactory(email="ada@example.com")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create_user("ADA@example.com")
+
+
+def test_lookup_by_email_ignores_case():
+    user = UserFactory(email="Grace@example.com")
+    assert User.objects.get_by_natural_key("grace@EXAMPLE.com") == user
+
+
+def test_status_reflects_password_and_activity():
+    assert InvitedUserFactory().status == "invited"
+    assert UserFactory().status == "active"
+    assert UserFactory(is_active=False).status == "deactivated"
+
+
+def test_status_querysets_partition_users():
+    invited, active, gone = InvitedUserFactory(), UserFactory(), UserFactory(is_active=False)
+    assert list(User.objects.invited()) == [invited]
+    assert list(User.objects.with_password()) == [active]
+    assert list(User.objects.deactivated()) == [gone]
+
+
+def test_full_name_joins_names():
+    user = UserFactory(first_name="Ada", last_name="Lovelace")
+    assert user.get_full_name() == "Ada Lovelace"
+    assert str(user) == user.email

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class InvitesConfig(AppConfig):
+    name = "invites"
+    verbose_name = _("Set-password links")

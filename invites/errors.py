@@ -1,0 +1,32 @@
+"""Why a presented link cannot set a password."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class LinkInvalid(Exception):
+    """A link that cannot be used, with the reason for the log and the admin.
+
+    The public page shows the same text whatever the reason: telling a
+    stranger that a link existed but expired would confirm a guess.
+    """
+
+    class Reason(models.TextChoices):
+        UNKNOWN = "unknown", _("unknown link")
+        EXPIRED = "expired", _("expired")
+        USED = "used", _("already used")
+        REVOKED = "revoked", _("revoked")
+        USER_INACTIVE = "user_inactive", _("user deactivated")
+
+    def __init__(self, reason: "LinkInvalid.Reason", link_id: int | None = None):
+        super().__init__(reason.label)
+        self.reason = reason
+        self.link_id = link_id
+
+
+class IssueRefused(Exception):
+    """The issuer may not issue links for some of the users asked for."""
+
+    def __init__(self, users):
+        super().__init__(", ".join(user.email for user in users))
+        self.users = list(users)

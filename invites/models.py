@@ -1,0 +1,139 @@
+"""A set-password link: a one-time key whose secret we never store."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from invites import clock
+
+
+class LinkQuerySet(models.QuerySet):
+    def open(self, now=None):
+        """Links that can still set a password: not used, revoked or expired."""
+        return self.filter(
+            used_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=now or clock.now(),
+        )
+
+    def unrevoked_unused(self):
+        """Links not used nor revoked, expired or not: what a new link supersedes."""
+        return self.filter(used_at__isnull=True, revoked_at__isnull=True)
+
+    def closed_before(self, cutoff):
+        """Used, revoked or expired links whose closing moment is before ``cutoff``."""
+        return self.filter(
+            Q(used_at__lt=cutoff) | Q(revoked_at__lt=cutoff) | Q(expires_at__lt=cutoff)
+        )
+
+    def with_state(self, state: str, now=None):
+        now = now or clock.now()
+        if state == Link.State.PENDING:
+            return self.open(now)
+        if state == Link.State.USED:
+            return self.filter(used_at__isnull=False)
+        if state == Link.State.REVOKED:
+            return self.filter(used_at__isnull=True, revoked_at__isnull=False)
+        if state == Link.State.EXPIRED:
+            return self.filter(used_at__isnull=True, revoked_at__isnull=True, expires_at__lte=now)
+        raise ValueError(f"unknown state {state!r}")
+
+
+class Link(models.Model):
+    """An invite or password-reset link for one user.
+
+    Only the SHA-256 digest of the secret is stored; the secret itself exists
+    in the URL handed out once. A link is open until it is used, revoked or
+    past ``expires_at``.
+    """
+
+    class Purpose(models.TextChoices):
+        INVITE = "invite", _("invite")
+        RESET = "reset", _("password reset")
+
+    class Via(models.TextChoices):
+        ADMIN = "admin", _("admin")
+        COMMAND = "command", _("command")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("pending")
+        USED = "used", _("used")
+        EXPIRED = "expired", _("expired")
+        REVOKED = "revoked", _("revoked")
+
+    class RevokeReason(models.TextChoices):
+        SUPERSEDED = "superseded", _("superseded by a newer link")
+        PASSWORD_CHANGED = "password_changed", _("password changed")
+        EMAIL_CHANGED = "email_changed", _("email address changed")
+        USER_DEACTIVATED = "user_deactivated", _("user deactivated")
+        ADMIN = "admin", _("revoked by an administrator")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="set_password_links",
+        verbose_name=_("user"),
+    )
+    purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices)
+    digest = models.CharField(_("secret's SHA-256"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=clock.now)
+    expires_at = models.DateTimeField(_("expires"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_via = models.CharField(_("created via"), max_length=10, choices=Via.choices)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+    revoke_reason = models.CharField(
+        _("revoke reason"), max_length=20, choices=RevokeReason.choices, blank=True
+    )
+
+    objects = LinkQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("set-password link")
+        verbose_name_plural = _("set-password links")
+        ordering = ["-created_at", "-pk"]
+        permissions = [("issue_link", _("Can issue set-password links"))]
+        indexes = [
+            # A user's unused, unrevoked links: what issuing supersedes and
+            # what a password change revokes.
+            models.Index(
+                fields=["user"],
+                condition=Q(used_at__isnull=True, revoked_at__isnull=True),
+                name="invites_link_unclosed_by_user",
+            ),
+            models.Index(fields=["-created_at", "-id"], name="invites_link_newest"),
+            models.Index(fields=["expires_at"], name="invites_link_expires"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} #{self.pk}"
+
+    @property
+    def state(self) -> str:
+        if self.used_at is not None:
+            return self.State.USED
+        if self.revoked_at is not None:
+            return self.State.REVOKED
+        if self.expires_at <= clock.now():
+            return self.State.EXPIRED
+        return self.State.PENDING
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == self.State.PENDING

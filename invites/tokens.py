@@ -1,0 +1,51 @@
+"""Making link secrets, storing only their digest, and turning them into URLs."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest
+from django.urls import reverse
+
+# 24 random bytes: 192 bits of entropy, far beyond guessing even at the rate
+# limits' ceiling; URL-safe base64 makes it 32 characters.
+SECRET_BYTES = 24
+SECRET_LENGTH = 32
+
+
+def secret_make() -> str:
+    return secrets.token_urlsafe(SECRET_BYTES)
+
+
+def secret_digest(secret: str) -> str:
+    """The SHA-256 hex digest stored in place of the secret.
+
+    A plain hash suffices: the secret is random and long, so there is nothing
+    for a slow hash to protect against, and lookups stay a unique-index probe.
+    """
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def looks_like_secret(value: str) -> bool:
+    return len(value) == SECRET_LENGTH and all(
+        c.isascii() and (c.isalnum() or c in "-_") for c in value
+    )
+
+
+def link_url(secret: str, *, request: HttpRequest | None = None) -> str:
+    """The absolute URL of a link: the only function that builds one.
+
+    It starts with ``SITE_URL`` when set; otherwise with the request's scheme
+    and host, which Django has validated against ``ALLOWED_HOSTS``.
+    """
+    path = reverse("invites:open", kwargs={"secret": secret})
+    if settings.SITE_URL:
+        return settings.SITE_URL + path
+    if request is None:
+        raise ImproperlyConfigured(
+            "SITE_URL is not set, so links made outside a web request have no "
+            "address to start with. Set SITE_URL to the site's address, e.g. "
+            "SITE_URL=https://people.example.com (see README.md, 'Configuration')."
+        )
+    return request.build_absolute_uri(path)

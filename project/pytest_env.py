@@ -1,0 +1,13 @@
+"""Environment for the test suite, loaded as a pytest plugin before Django starts.
+
+Tests run with DEBUG off, like production, but over plain HTTP and with a key
+of their own. Variables already set (CI's DATABASE_URL, CACHE_URL) win.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else-0123456789")
+os.environ.setdefault("DEBUG", "off")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "off")
+os.environ.setdefault("SITE_URL", "http://testserver")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")

@@ -1,0 +1,27 @@
+"""Site-wide views: the home page, the rate-limit page and the error pages."""
+
+from http import HTTPStatus
+
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+RETRY_AFTER_SECONDS = 60
+
+
+@never_cache
+def home(request):
+    """Say who is signed in, or offer to sign in."""
+    return render(request, "home.html")
+
+
+def ratelimited(request, exception=None):
+    """Answer a request over its rate limit with 429 and when to try again."""
+    response = render(
+        request,
+        "429.html",
+        {"retry_after_minutes": RETRY_AFTER_SECONDS // 60},
+        status=HTTPStatus.TOO_MANY_REQUESTS,
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
