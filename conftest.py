@@ -22,3 +22,19 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _steady_rate_limit_window(monkeypatch):
+    """Keep django-ratelimit's window still while a test runs.
+
+    Its windows are fixed minutes: a test that sends N+1 requests across a
+    window's edge would see the count restart and fail by the clock alone.
+    """
+    import time
+    from types import SimpleNamespace
+
+    from django_ratelimit import core
+
+    start = time.time()
+    monkeypatch.setattr(core, "time", SimpleNamespace(time=lambda: start))

@@ -4,6 +4,8 @@ Every variable is documented in README.md. Production values that have no safe
 default (``SECRET_KEY``) stop start-up with a message naming the variable.
 """
 
+import os
+import tempfile
 from pathlib import Path
 
 import environ
@@ -16,9 +18,15 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 
-def _env_url(name: str, parse, default: str) -> dict:
+def _env_url(name: str, parse, schemes, default: str, example: str) -> dict:
     """Parse a URL variable, turning django-environ's errors into one that names it."""
     value = env.str(name, default=default)
+    scheme = value.split(":", 1)[0]
+    if scheme not in schemes:
+        raise ImproperlyConfigured(
+            f"{name} has an unknown scheme {scheme!r}; use for example {example} "
+            "(see README.md, 'Configuration')."
+        )
     try:
         return parse(value)
     except (ImproperlyConfigured, KeyError, ValueError) as exc:
@@ -100,7 +108,13 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": _env_url("DATABASE_URL", env.db_url_config, f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+    "default": _env_url(
+        "DATABASE_URL",
+        env.db_url_config,
+        env.DB_SCHEMES,
+        f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        "postgres://user:password@127.0.0.1:5432/people or sqlite:////srv/people/db.sqlite3",
+    )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock when a transaction starts, so two concurrent
@@ -109,10 +123,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20}
     )
+    # Tests on a file, not in memory: an in-memory database shared between
+    # threads locks whole tables and ignores the timeout, so the tests of
+    # simultaneous redemptions could not run. One file per test process.
+    DATABASES["default"].setdefault("TEST", {}).setdefault(
+        "NAME", str(Path(tempfile.gettempdir()) / f"people-test-{os.getpid()}.sqlite3")
+    )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": _env_url("CACHE_URL", env.cache_url_config, "locmemcache://")}
+CACHES = {
+    "default": _env_url(
+        "CACHE_URL",
+        env.cache_url_config,
+        env.CACHE_SCHEMES,
+        "locmemcache://",
+        "redis://127.0.0.1:6379/0",
+    )
+}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
@@ -188,6 +216,9 @@ SILENCED_SYSTEM_CHECKS = [
     # configured cache is not shared (local memory) in a deployment.
     "django_ratelimit.W001",
     "django_ratelimit.E003",
+    # HSTS preloading is a commitment for the whole domain that only its owner
+    # can make; SECURE_HSTS_PRELOAD=on opts in. Everything else HSTS is on.
+    "security.W021",
 ]
 
 # --- Security -----------------------------------------------------------------

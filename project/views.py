@@ -23,5 +23,8 @@ def ratelimited(request, exception=None):
         status=HTTPStatus.TOO_MANY_REQUESTS,
     )
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    # Limits guard the set-password flow too, whose pages are never cached
+    # nor indexed; a 429 page has nothing worth keeping either.
     response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
     return response

@@ -1,0 +1,20 @@
+"""Gunicorn settings for production: `gunicorn -c gunicorn.conf.py project.wsgi:application`.
+
+Every value can be overridden on the command line or with GUNICORN_CMD_ARGS.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Sync workers each hash one password at a time: memory for Argon2 stays at
+# workers x 19 MiB whatever the burst (see docs/benchmarks.md).
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+timeout = 30
+# Access log on standard output, through a logger that redacts link secrets
+# from the request line, the path and the Referer.
+accesslog = "-"
+logger_class = "project.gunicorn_logging.RedactingLogger"
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
+# Only a proxy on this machine may tell gunicorn the original scheme.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")

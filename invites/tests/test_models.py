@@ -1,0 +1,49 @@
+import pytest
+
+from invites.models import Link
+from invites.tests.factories import LinkFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_new_link_is_pending_and_open():
+    link = LinkFactory()
+    assert link.state == Link.State.PENDING
+    assert link.is_open
+
+
+@pytest.mark.parametrize(
+    ("trait", "state"),
+    [("used", Link.State.USED), ("revoked", Link.State.REVOKED), ("expired", Link.State.EXPIRED)],
+)
+def test_closed_link_states(trait, state):
+    link = LinkFactory(**{trait: True})
+    assert link.state == state
+    assert not link.is_open
+
+
+def test_link_expires_when_the_clock_passes_expires_at(frozen_clock):
+    link = LinkFactory()
+    frozen_clock.advance(days=7, seconds=1)
+    assert link.state == Link.State.EXPIRED
+
+
+def test_open_queryset_excludes_every_closed_state():
+    pending = LinkFactory()
+    LinkFactory(used=True)
+    LinkFactory(revoked=True)
+    LinkFactory(expired=True)
+    assert list(Link.objects.open()) == [pending]
+
+
+@pytest.mark.parametrize("state", [s.value for s in Link.State])
+def test_with_state_matches_the_state_property(state):
+    links = [LinkFactory(), LinkFactory(used=True), LinkFactory(revoked=True)]
+    links.append(LinkFactory(expired=True))
+    selected = set(Link.objects.with_state(state))
+    assert selected == {link for link in links if link.state == state}
+
+
+def test_str_never_contains_the_digest():
+    link = LinkFactory()
+    assert link.digest not in str(link)

@@ -1,0 +1,359 @@
+import threading
+from datetime import timedelta
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import User
+from accounts.tests.factories import (
+    DEFAULT_PASSWORD,
+    InvitedUserFactory,
+    StaffFactory,
+    SuperuserFactory,
+    UserFactory,
+)
+from invites import services
+from invites.errors import IssueRefused, LinkInvalid
+from invites.models import Link
+from invites.selectors import link_get_open
+from invites.tests.factories import LinkFactory
+from invites.tokens import secret_digest
+
+pytestmark = pytest.mark.django_db
+NEW_PASSWORD = "Brand-new-passphrase-77"
+
+
+def issue(user, **kwargs):
+    return services.link_issue(user=user, issuer=None, via=Link.Via.COMMAND, **kwargs)
+
+
+def test_issue_stores_only_the_digest_of_the_secret():
+    issued = issue(InvitedUserFactory())
+    link = Link.objects.get()
+    assert link.digest == secret_digest(issued.secret)
+    assert issued.secret not in {getattr(link, f.attname) for f in Link._meta.concrete_fields}
+
+
+def test_secret_carries_at_least_128_bits():
+    secret = issue(InvitedUserFactory()).secret
+    # URL-safe base64: 6 bits a character.
+    assert len(secret) * 6 >= 128
+
+
+def test_purpose_is_invite_without_password_and_reset_with_one():
+    assert issue(InvitedUserFactory()).link.purpose == Link.Purpose.INVITE
+    assert issue(UserFactory()).link.purpose == Link.Purpose.RESET
+
+
+def test_expiry_follows_the_purpose_settings(settings, frozen_clock):
+    settings.INVITE_MAX_AGE = 3600
+    settings.RESET_MAX_AGE = 60
+    invite = issue(InvitedUserFactory()).link
+    reset = issue(UserFactory()).link
+    assert invite.expires_at == frozen_clock.current + timedelta(hours=1)
+    assert reset.expires_at == frozen_clock.current + timedelta(minutes=1)
+
+
+def test_explicit_max_age_wins(frozen_clock):
+    link = issue(InvitedUserFactory(), max_age=timedelta(minutes=90)).link
+    assert link.expires_at == frozen_clock.current + timedelta(minutes=90)
+
+
+def test_new_link_revokes_the_users_older_links():
+    user = InvitedUserFactory()
+    first = issue(user).link
+    second = issue(user).link
+    first.refresh_from_db()
+    assert first.state == Link.State.REVOKED
+    assert first.revoke_reason == Link.RevokeReason.SUPERSEDED
+    assert list(Link.objects.open()) == [second]
+
+
+def test_issuing_for_many_users_costs_a_constant_number_of_queries():
+    admin = SuperuserFactory()
+    few = InvitedUserFactory.create_batch(2)
+    many = InvitedUserFactory.create_batch(40)
+    ContentType.objects.get_for_model(User)  # warm the cache both calls share
+    with CaptureQueriesContext(connection) as small:
+        services.links_issue(users=few, issuer=admin, via=Link.Via.ADMIN)
+    with CaptureQueriesContext(connection) as large:
+        services.links_issue(users=many, issuer=admin, via=Link.Via.ADMIN)
+    assert len(large) == len(small)
+    assert Link.objects.open().count() == 42
+    # lock users, revoke older links, insert links, insert history
+    assert len(large) <= 6
+
+
+def test_issue_writes_the_admin_history():
+    admin, user = SuperuserFactory(), InvitedUserFactory()
+    services.link_issue(user=user, issuer=admin, via=Link.Via.ADMIN)
+    entry = LogEntry.objects.get(object_id=str(user.pk))
+    assert entry.user == admin
+    assert "Issued a set-password link" in entry.get_change_message()
+
+
+def grant(user, *codenames):
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    return User.objects.get(pk=user.pk)  # drop the permission cache
+
+
+def test_staff_cannot_issue_for_a_superuser():
+    staff = grant(StaffFactory(), "issue_link", "change_user")
+    target = SuperuserFactory()
+    with pytest.raises(IssueRefused) as refused:
+        services.link_issue(user=target, issuer=staff, via=Link.Via.ADMIN)
+    assert refused.value.users == [target]
+    assert not Link.objects.exists()
+
+
+def test_staff_cannot_issue_for_a_user_with_a_permission_they_lack():
+    staff = grant(StaffFactory(), "issue_link")
+    target = grant(StaffFactory(), "delete_user")
+    with pytest.raises(IssueRefused):
+        services.link_issue(user=target, issuer=staff, via=Link.Via.ADMIN)
+
+
+def test_refusal_names_every_refused_user_and_issues_for_none():
+    staff = grant(StaffFactory(), "issue_link")
+    allowed = InvitedUserFactory()
+    boss = SuperuserFactory()
+    with pytest.raises(IssueRefused) as refused:
+        services.links_issue(users=[allowed, boss], issuer=staff, via=Link.Via.ADMIN)
+    assert refused.value.users == [boss]
+    assert not Link.objects.exists()
+
+
+def test_group_permissions_count_as_powers():
+    from accounts.tests.factories import GroupFactory
+
+    staff = grant(StaffFactory(), "issue_link")
+    group = GroupFactory()
+    group.permissions.add(Permission.objects.get(codename="delete_user"))
+    target = StaffFactory()
+    target.groups.add(group)
+    with pytest.raises(IssueRefused):
+        services.link_issue(user=target, issuer=staff, via=Link.Via.ADMIN)
+
+
+def test_staff_can_issue_for_users_with_no_more_powers():
+    staff = grant(StaffFactory(), "issue_link", "view_user")
+    target = grant(InvitedUserFactory(), "view_user")
+    assert services.link_issue(user=target, issuer=staff, via=Link.Via.ADMIN).link.is_open
+
+
+def test_superuser_can_issue_for_anyone():
+    admin = SuperuserFactory()
+    assert services.link_issue(user=SuperuserFactory(), issuer=admin, via=Link.Via.ADMIN)
+
+
+def test_presented_secret_resolves_to_its_open_link():
+    issued = issue(InvitedUserFactory())
+    assert link_get_open(secret=issued.secret) == issued.link
+
+
+@pytest.mark.parametrize(
+    ("trait", "reason"),
+    [
+        ("used", LinkInvalid.Reason.USED),
+        ("revoked", LinkInvalid.Reason.REVOKED),
+        ("expired", LinkInvalid.Reason.EXPIRED),
+    ],
+)
+def test_closed_links_raise_with_their_reason(trait, reason):
+    link = LinkFactory(**{trait: True})
+    with pytest.raises(LinkInvalid) as error:
+        link_get_open(secret=link.secret)
+    assert error.value.reason == reason
+
+
+@pytest.mark.parametrize("secret", ["", "x", "A" * 32, "../../etc/passwd" + "a" * 16, "é" * 32])
+def test_unknown_or_malformed_secrets_are_unknown(secret):
+    LinkFactory()
+    with pytest.raises(LinkInvalid) as error:
+        link_get_open(secret=secret)
+    assert error.value.reason == LinkInvalid.Reason.UNKNOWN
+
+
+def test_link_of_a_deactivated_user_is_invalid():
+    link = LinkFactory(user=InvitedUserFactory(is_active=False))
+    with pytest.raises(LinkInvalid, match="user deactivated"):
+        link_get_open(secret=link.secret)
+
+
+def test_redeem_sets_the_password_and_consumes_the_link():
+    issued = issue(InvitedUserFactory())
+    services.link_redeem(link=issued.link, password=NEW_PASSWORD)
+    issued.link.refresh_from_db()
+    assert issued.link.state == Link.State.USED
+    assert User.objects.get().check_password(NEW_PASSWORD)
+
+
+def test_used_link_cannot_set_a_second_password():
+    issued = issue(InvitedUserFactory())
+    services.link_redeem(link=issued.link, password=NEW_PASSWORD)
+    stale = Link.objects.select_related("user").get()
+    stale.used_at = None  # as another request read it before the first won
+    with pytest.raises(LinkInvalid) as error:
+        services.link_redeem(link=stale, password="Another-passphrase-99")
+    assert error.value.reason == LinkInvalid.Reason.USED
+    assert User.objects.get().check_password(NEW_PASSWORD)
+
+
+def test_redeem_refuses_a_link_that_expired_after_it_was_read(frozen_clock):
+    issued = issue(InvitedUserFactory())
+    frozen_clock.advance(days=8)
+    with pytest.raises(LinkInvalid, match="expired"):
+        services.link_redeem(link=issued.link, password=NEW_PASSWORD)
+    assert not User.objects.get().has_usable_password()
+
+
+def test_redeem_refuses_a_user_deactivated_after_the_link_was_read():
+    issued = issue(InvitedUserFactory())
+    User.objects.filter(pk=issued.user.pk).update(is_active=False)
+    with pytest.raises(LinkInvalid):
+        services.link_redeem(link=issued.link, password=NEW_PASSWORD)
+    assert not User.objects.get().has_usable_password()
+
+
+def test_redeem_is_written_to_the_users_history():
+    issued = issue(InvitedUserFactory())
+    services.link_redeem(link=issued.link, password=NEW_PASSWORD)
+    assert LogEntry.objects.filter(object_id=str(issued.user.pk)).exists()
+
+
+def test_admin_revoke_closes_open_links_and_records_who():
+    admin = SuperuserFactory()
+    open_link, used = LinkFactory(), LinkFactory(used=True)
+    assert services.links_revoke(links=[open_link, used], by=admin) == 1
+    open_link.refresh_from_db()
+    used.refresh_from_db()
+    assert open_link.revoked_by == admin
+    assert open_link.revoke_reason == Link.RevokeReason.ADMIN
+    assert used.state == Link.State.USED
+
+
+# --- What kills a link ---------------------------------------------------------
+
+
+def test_password_change_revokes_open_links():
+    user = UserFactory()
+    link = issue(user).link
+    user.set_password("Changed-passphrase-123")
+    user.save()
+    link.refresh_from_db()
+    assert link.revoke_reason == Link.RevokeReason.PASSWORD_CHANGED
+
+
+def test_disabling_password_sign_in_revokes_open_links():
+    user = UserFactory()
+    link = issue(user).link
+    user.set_unusable_password()
+    user.save()
+    link.refresh_from_db()
+    assert link.revoke_reason == Link.RevokeReason.PASSWORD_CHANGED
+
+
+def test_hash_upgrade_at_sign_in_does_not_revoke(settings):
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+    ]
+    user = UserFactory()
+    # A hash from before the switch above: check_password upgrades it.
+    user.password = make_password(DEFAULT_PASSWORD, salt="salt", hasher="md5")
+    user.save()
+    link = issue(user).link
+    user = User.objects.get(pk=user.pk)
+    assert user.check_password(DEFAULT_PASSWORD)  # upgrades the hash
+    link.refresh_from_db()
+    assert link.is_open
+
+
+def test_email_change_revokes_open_links():
+    user = InvitedUserFactory()
+    link = issue(user).link
+    user.email = "moved@example.com"
+    user.save()
+    link.refresh_from_db()
+    assert link.revoke_reason == Link.RevokeReason.EMAIL_CHANGED
+
+
+def test_deactivation_by_save_revokes_open_links():
+    user = InvitedUserFactory()
+    link = issue(user).link
+    user.is_active = False
+    user.save()
+    link.refresh_from_db()
+    assert link.revoke_reason == Link.RevokeReason.USER_DEACTIVATED
+
+
+def test_bulk_deactivation_revokes_open_links():
+    from accounts.services import users_deactivate
+
+    admin = SuperuserFactory()
+    users = InvitedUserFactory.create_batch(3)
+    services.links_issue(users=users, issuer=None, via=Link.Via.COMMAND)
+    assert users_deactivate(users=users, actor=admin) == 3
+    assert not Link.objects.open().exists()
+    assert set(Link.objects.values_list("revoke_reason", flat=True)) == {
+        Link.RevokeReason.USER_DEACTIVATED
+    }
+
+
+def test_saving_other_fields_keeps_links_open():
+    user = InvitedUserFactory()
+    link = issue(user).link
+    user.first_name = "Renamed"
+    user.save()
+    link.refresh_from_db()
+    assert link.is_open
+
+
+def test_changepassword_command_revokes_open_links(monkeypatch):
+    from django.core.management import call_command
+
+    user = UserFactory()
+    link = issue(user).link
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": "Changed-by-command-2024!")
+    call_command("changepassword", user.email, stdout=__import__("io").StringIO())
+    link.refresh_from_db()
+    assert link.revoke_reason == Link.RevokeReason.PASSWORD_CHANGED
+
+
+# --- Races ------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_redemptions_set_exactly_one_password():
+    user = InvitedUserFactory()
+    link_id = issue(user).link.pk
+    attempts = 8
+    barrier = threading.Barrier(attempts)
+    outcomes = []
+
+    def redeem(n):
+        try:
+            link = Link.objects.select_related("user").get(pk=link_id)
+            barrier.wait()
+            try:
+                services.link_redeem(link=link, password=f"Racing-passphrase-{n:03d}")
+                outcomes.append(n)
+            except LinkInvalid:
+                outcomes.append(None)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=redeem, args=(n,)) for n in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    winners = [n for n in outcomes if n is not None]
+    assert len(outcomes) == attempts
+    assert len(winners) == 1
+    assert User.objects.get(pk=user.pk).check_password(f"Racing-passphrase-{winners[0]:03d}")

@@ -1,0 +1,355 @@
+import logging
+from http import HTTPStatus
+
+import pytest
+from django.contrib.auth import SESSION_KEY as AUTH_SESSION_KEY
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import User
+from accounts.tests.factories import DEFAULT_PASSWORD, InvitedUserFactory, UserFactory
+from invites import services
+from invites.models import Link
+from invites.tests.factories import LinkFactory
+from invites.tokens import link_url
+from invites.views import SESSION_KEY
+
+pytestmark = pytest.mark.django_db
+
+GOOD = "Correct-horse-battery-42"
+INVALID_TEXT = "This link is not valid any more. Ask your administrator for a new one."
+SET_PASSWORD = reverse("invites:set_password")
+
+
+def issue(user=None, **kwargs):
+    user = user or InvitedUserFactory(email="ada@example.com", first_name="Ada", last_name="Byron")
+    return services.link_issue(user=user, issuer=None, via=Link.Via.COMMAND, **kwargs)
+
+
+def open_path(secret):
+    return reverse("invites:open", kwargs={"secret": secret})
+
+
+def submit(client, password=GOOD, confirm=None):
+    return client.post(
+        SET_PASSWORD, {"new_password1": password, "new_password2": confirm or password}
+    )
+
+
+def test_link_url_starts_with_site_url(settings):
+    settings.SITE_URL = "https://people.example.com"
+    assert link_url("s" * 32) == f"https://people.example.com/set-password/{'s' * 32}/"
+
+
+def test_link_url_uses_the_validated_request_host_without_site_url(settings, rf):
+    settings.SITE_URL = ""
+    request = rf.get("/", HTTP_HOST="localhost")
+    assert link_url("s" * 32, request=request) == f"http://localhost/set-password/{'s' * 32}/"
+
+
+def test_link_url_without_site_url_or_request_explains_the_variable(settings):
+    settings.SITE_URL = ""
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured, match="Set SITE_URL"):
+        link_url("s" * 32)
+
+
+def test_opening_a_link_redirects_to_a_url_without_the_secret(client):
+    issued = issue()
+    response = client.get(open_path(issued.secret))
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == SET_PASSWORD
+    assert issued.secret not in response["Location"]
+
+
+def test_opening_a_link_never_consumes_it(client):
+    issued = issue()
+    for _ in range(3):
+        client.get(open_path(issued.secret))
+        Client().get(open_path(issued.secret))  # a chat app drawing a preview
+    response = client.get(SET_PASSWORD)
+    assert response.status_code == HTTPStatus.OK
+    assert Link.objects.get().is_open
+
+
+def test_session_holds_the_link_id_never_the_secret(client):
+    issued = issue()
+    client.get(open_path(issued.secret))
+    session = client.session
+    assert session[SESSION_KEY] == issued.link.pk
+    stored = repr(dict(session.items())) + session.session_key
+    assert issued.secret not in stored
+    assert issued.link.digest not in stored
+
+
+def test_form_shows_the_account_and_the_password_rules(client):
+    client.get(open_path(issue().secret))
+    body = client.get(SET_PASSWORD).content.decode()
+    assert "ada@example.com" in body
+    assert "at least 12 characters" in body
+    assert 'autocomplete="new-password"' in body
+
+
+def test_title_and_preview_tags_never_name_the_person(client):
+    client.get(open_path(issue().secret))
+    body = client.get(SET_PASSWORD).content.decode()
+    head = body.split("</head>")[0]
+    assert "ada" not in head.lower()
+    assert "byron" not in head.lower()
+
+
+def test_weak_password_shows_the_validators_and_keeps_the_link(client):
+    client.get(open_path(issue().secret))
+    response = submit(client, "password")
+    body = response.content.decode()
+    assert response.status_code == HTTPStatus.OK
+    assert "too short" in body
+    assert "too common" in body
+    assert Link.objects.get().is_open
+    assert not User.objects.get().has_usable_password()
+
+
+def test_password_similar_to_the_email_is_refused(client):
+    client.get(open_path(issue().secret))
+    body = submit(client, "ada@example.com1").content.decode()
+    assert "too similar" in body
+    assert Link.objects.get().is_open
+
+
+def test_mismatched_confirmation_is_refused(client):
+    client.get(open_path(issue().secret))
+    body = submit(client, GOOD, GOOD + "x").content.decode()
+    assert "didn’t match" in body
+    assert Link.objects.get().is_open
+
+
+def test_huge_password_is_refused_by_length_before_any_hashing(client, monkeypatch):
+    client.get(open_path(issue().secret))
+    hashed = []
+    monkeypatch.setattr(
+        "django.contrib.auth.hashers.MD5PasswordHasher.encode",
+        lambda self, *a: hashed.append(a) or "md5$x$y",
+    )
+    body = submit(client, "Aa1-" * 50_000).content.decode()
+    assert "too long" in body
+    assert hashed == []
+    assert Link.objects.get().is_open
+
+
+def test_good_password_sets_it_consumes_the_link_and_sends_to_sign_in(client):
+    client.get(open_path(issue().secret))
+    response = submit(client)
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == reverse("login")
+    assert User.objects.get().check_password(GOOD)
+    assert Link.objects.get().state == Link.State.USED
+    assert SESSION_KEY not in client.session
+    page = client.get(reverse("login")).content.decode()
+    assert "Your password is set" in page
+
+
+def test_success_does_not_sign_anyone_in(client):
+    client.get(open_path(issue().secret))
+    submit(client)
+    assert AUTH_SESSION_KEY not in client.session
+
+
+def test_used_link_shows_the_invalid_page_on_a_second_open(client):
+    issued = issue()
+    client.get(open_path(issued.secret))
+    submit(client)
+    response = Client().get(open_path(issued.secret))
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert INVALID_TEXT in response.content.decode()
+
+
+def test_a_second_submission_from_the_same_page_is_refused(client):
+    issued = issue()
+    other = Client()
+    client.get(open_path(issued.secret))
+    other.get(open_path(issued.secret))
+    submit(client)
+    response = submit(other, "Second-attempt-passphrase-1")
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert INVALID_TEXT in response.content.decode()
+    assert User.objects.get().check_password(GOOD)
+
+
+def invalid_responses():
+    """One response per reason a link can be refused."""
+    yield "unknown", Client().get(open_path("A" * 32))
+    yield "malformed", Client().get(open_path("not-a-secret"))
+    for trait in ("used", "revoked", "expired"):
+        yield trait, Client().get(open_path(LinkFactory(**{trait: True}).secret))
+    inactive = LinkFactory(user=InvitedUserFactory(is_active=False))
+    yield "inactive", Client().get(open_path(inactive.secret))
+    yield "no session", Client().get(SET_PASSWORD)
+    yield "no session post", Client().post(SET_PASSWORD, {"new_password1": GOOD})
+
+
+def test_every_invalid_link_gets_one_identical_page():
+    responses = dict(invalid_responses())
+    statuses = {name: r.status_code for name, r in responses.items()}
+    bodies = {r.content.decode() for r in responses.values()}
+    assert set(statuses.values()) == {HTTPStatus.NOT_FOUND}, statuses
+    assert len(bodies) == 1
+    assert INVALID_TEXT in bodies.pop()
+
+
+def test_link_that_expires_while_the_form_is_open_is_refused_and_forgotten(client, frozen_clock):
+    client.get(open_path(issue().secret))
+    frozen_clock.advance(days=8)
+    response = submit(client)
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert SESSION_KEY not in client.session
+    assert not User.objects.get().has_usable_password()
+
+
+def test_link_revoked_while_the_form_is_open_is_refused(client):
+    issued = issue()
+    client.get(open_path(issued.secret))
+    issue(issued.user)  # a newer link supersedes it
+    assert submit(client).status_code == HTTPStatus.NOT_FOUND
+    assert not User.objects.get().has_usable_password()
+
+
+def test_reset_must_differ_from_the_current_password(client):
+    user = UserFactory()
+    client.get(open_path(issue(user).secret))
+    body = submit(client, DEFAULT_PASSWORD).content.decode()
+    assert "must be different from your current password" in body
+    assert Link.objects.get().is_open
+
+
+def test_reset_ends_the_users_other_sessions(client):
+    user = UserFactory()
+    elsewhere = Client()
+    elsewhere.force_login(user)
+    assert elsewhere.get(reverse("home")).context["user"] == user
+    client.get(open_path(issue(user).secret))
+    submit(client)
+    assert not elsewhere.get(reverse("home")).context["user"].is_authenticated
+
+
+def test_someone_signed_in_as_another_user_is_told_and_signed_out(client):
+    other = UserFactory(email="grace@example.com")
+    client.force_login(other)
+    client.get(open_path(issue().secret))
+    body = client.get(SET_PASSWORD).content.decode()
+    assert "You are signed in as <strong>grace@example.com</strong>" in body
+    assert "ada@example.com" in body
+    submit(client)
+    assert AUTH_SESSION_KEY not in client.session
+
+
+FLOW_HEADERS = {
+    "X-Robots-Tag": "noindex",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+def assert_flow_headers(response):
+    assert "no-store" in response["Cache-Control"]
+    for header, value in FLOW_HEADERS.items():
+        assert value in response[header], header
+
+
+def test_every_response_of_the_flow_carries_the_privacy_headers(client):
+    issued = issue()
+    assert_flow_headers(client.get(open_path(issued.secret)))
+    assert_flow_headers(client.get(SET_PASSWORD))
+    assert_flow_headers(submit(client, "weak"))
+    assert_flow_headers(submit(client))
+    assert_flow_headers(Client().get(open_path(issued.secret)))
+
+
+def test_pages_ask_not_to_be_indexed(client):
+    client.get(open_path(issue().secret))
+    assert '<meta name="robots" content="noindex' in client.get(SET_PASSWORD).content.decode()
+
+
+def test_post_without_csrf_token_is_refused():
+    csrf_client = Client(enforce_csrf_checks=True)
+    csrf_client.get(open_path(issue().secret))
+    response = submit(csrf_client)
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert Link.objects.get().is_open
+
+
+def test_password_is_a_sensitive_post_parameter(client, caplog):
+    from invites.views import SetPasswordView
+
+    dispatch = SetPasswordView.as_view()
+    request = (
+        __import__("django.test", fromlist=["RequestFactory"])
+        .RequestFactory()
+        .post(SET_PASSWORD, {"new_password1": GOOD})
+    )
+    request.session = {}
+    request.user = __import__(
+        "django.contrib.auth.models", fromlist=["AnonymousUser"]
+    ).AnonymousUser()
+    dispatch(request)
+    assert request.sensitive_post_parameters == "__ALL__"
+
+
+def test_opening_links_is_limited_to_30_a_minute_per_address(client):
+    for _ in range(30):
+        assert client.get(open_path("A" * 32)).status_code == HTTPStatus.NOT_FOUND
+    response = client.get(open_path("A" * 32))
+    assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert "Wait a minute" in response.content.decode()
+    assert response["Retry-After"] == "60"
+    assert "noindex" in response["X-Robots-Tag"]
+    other_address = Client(REMOTE_ADDR="127.0.0.9")
+    assert other_address.get(open_path("A" * 32)).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_set_password_posts_are_limited_to_5_a_minute_per_link():
+    issued = issue()
+    for n in range(5):
+        browser = Client(REMOTE_ADDR=f"10.0.0.{n + 1}")
+        browser.get(open_path(issued.secret))
+        assert submit(browser, "weak").status_code == HTTPStatus.OK
+    browser = Client(REMOTE_ADDR="10.0.0.99")
+    browser.get(open_path(issued.secret))
+    assert submit(browser).status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert Link.objects.get().is_open
+
+
+def test_set_password_posts_are_limited_to_10_a_minute_per_address(client):
+    for _ in range(10):
+        issued = issue(InvitedUserFactory())
+        client.get(open_path(issued.secret))
+        assert submit(client, "weak").status_code == HTTPStatus.OK
+    issued = issue(InvitedUserFactory())
+    client.get(open_path(issued.secret))
+    assert submit(client).status_code == HTTPStatus.TOO_MANY_REQUESTS
+
+
+def test_spoofed_forwarded_for_does_not_escape_the_limit(client):
+    for n in range(30):
+        client.get(open_path("A" * 32), HTTP_X_FORWARDED_FOR=f"203.0.113.{n}")
+    response = client.get(open_path("A" * 32), HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+
+
+def test_no_secret_reaches_the_logs(client, caplog):
+    caplog.set_level(logging.DEBUG)
+    issued = issue()
+    Client().get(open_path(issued.secret + "x"))  # unknown: a "Not Found" warning
+    client.get(open_path(issued.secret))
+    submit(client)
+    Client().get(open_path(issued.secret))  # used now
+    handler_output = []
+    from invites.log_redaction import RedactLinkSecretsFilter
+
+    redact = RedactLinkSecretsFilter()
+    for record in caplog.records:
+        redact.filter(record)
+        handler_output.append(record.getMessage())
+    text = "\n".join(handler_output)
+    assert "Not Found: /set-password/[redacted]/" in text
+    assert issued.secret not in text
