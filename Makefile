@@ -21,7 +21,7 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
 
 run: $(VENV)/.installed-run
 	DEBUG=on $(PY) manage.py migrate --noinput
-	DEBUG=on $(PY) manage.py first_admin_hint
+	DEBUG=on $(PY) manage.py first_admin_hint --port $(PORT)
 	DEBUG=on $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(VENV)/.installed-dev
