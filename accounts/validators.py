@@ -55,4 +55,4 @@ class DifferentFromCurrentPasswordValidator:
             )
 
     def get_help_text(self) -> str:
-        return _("Your new password must differ from your current one.")
+        return _("If you are replacing a password, the new one must be different.")

@@ -155,9 +155,6 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    # First, so that a huge password is refused before any other validator (or
-    # the hasher) spends time on it.
-    {"NAME": "accounts.validators.MaximumLengthValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
         "OPTIONS": {"user_attributes": ("email", "first_name", "last_name")},
@@ -169,6 +166,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "accounts.validators.DifferentFromCurrentPasswordValidator"},
+    # A huge password is refused without hashing it: the validators above
+    # are linear in its length (the similarity check cuts long ones short),
+    # the one before skips it, and the form never reaches the hasher.
+    {"NAME": "accounts.validators.MaximumLengthValidator"},
 ]
 
 LANGUAGE_CODE = "en"
