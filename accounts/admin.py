@@ -1,7 +1,9 @@
 """Users in the admin: no passwords on the add form, no self-lockout."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -9,6 +11,7 @@ from accounts import services
 from accounts.forms import UserAddForm, UserChangeForm
 from accounts.models import User
 from invites.admin import SetPasswordLinksAdminMixin
+from invites.selectors import users_beyond_issuer
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -44,6 +47,9 @@ STATUS_LABELS = {
 class UserAdmin(SetPasswordLinksAdminMixin, DjangoUserAdmin):
     form = UserChangeForm
     add_form = UserAddForm
+    # Django's user add template speaks of a username and a password; this
+    # form has neither.
+    add_form_template = "admin/change_form.html"
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Personal info"), {"fields": ("first_name", "last_name")}),
@@ -85,7 +91,7 @@ class UserAdmin(SetPasswordLinksAdminMixin, DjangoUserAdmin):
     search_fields = ("email", "first_name", "last_name")
     ordering = ("email",)
     readonly_fields = ("last_login", "date_joined")
-    actions = ["deactivate_users", "reactivate_users"]
+    actions = ["generate_set_password_links", "deactivate_users", "reactivate_users"]
 
     # Only superusers may hand out powers: with the plain "change user"
     # permission, other staff could otherwise make themselves superusers.
@@ -119,6 +125,17 @@ class UserAdmin(SetPasswordLinksAdminMixin, DjangoUserAdmin):
         if obj is not None:
             form = type(form.__name__, (form,), {"editor": request.user})
         return form
+
+    def user_change_password(self, request, id, form_url=""):
+        """Django's set-password form, closed to staff for more powerful users.
+
+        Setting a superuser's password is taking the account over; the rule is
+        the one for issuing links (see ``users_beyond_issuer``).
+        """
+        user = self.get_object(request, unquote(id))
+        if user is not None and users_beyond_issuer(issuer=request.user, users=[user]):
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
 
     @admin.action(description=_("Deactivate selected users"), permissions=["change"])
     def deactivate_users(self, request, queryset):

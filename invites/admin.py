@@ -1,5 +1,448 @@
-"""Set-password links in the admin (filled in by the links issue)."""
+"""Set-password links in the admin: issuing them for users, and the links list.
+
+A link's secret exists only in the one response that issues it. That page is
+never cached (``Cache-Control: no-store``), and the clipboard text and the CSV
+file are built in the browser from the page itself, so the server keeps no copy.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import segno
+from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.contrib.admin.utils import quote, unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from accounts.models import User
+from invites import services
+from invites.errors import IssueRefused
+from invites.models import Link
+from invites.services import IssuedLink
+from invites.tokens import link_url
+
+ISSUE_PERMISSION = "invites.issue_link"
+
+# The user's change page shows this many of their newest links; the links
+# list, filtered to the user, shows them all.
+HISTORY_LENGTH = 20
+
+
+@dataclass(frozen=True)
+class LinkOnPage:
+    """What the links page shows of one issued link. Lives for one response."""
+
+    email: str
+    purpose: str
+    expires_at: datetime
+    url: str
+    qr_svg: str
+
+    @property
+    def expires_at_iso(self) -> str:
+        """In UTC with its offset, to the second: as in the commands' CSV."""
+        return self.expires_at.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def link_on_page(issued: IssuedLink, *, request: HttpRequest) -> LinkOnPage:
+    url = link_url(issued.secret, request=request)
+    # segno draws the code as SVG paths (the URL is not copied into the markup
+    # as text). A white background keeps it scannable in the admin's dark theme.
+    qr_svg = segno.make(url, error="m").svg_inline(
+        scale=4, dark="#000", light="#fff", svgclass="qr-code", lineclass=None
+    )
+    return LinkOnPage(
+        email=issued.user.email,
+        purpose=issued.link.get_purpose_display(),
+        expires_at=issued.link.expires_at,
+        url=url,
+        qr_svg=mark_safe(qr_svg),  # segno's own markup, with no text of ours in it
+    )
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """A way on from the links page: a URL and what it leads to."""
+
+    url: str
+    label: str
+    is_default: bool = False
 
 
 class SetPasswordLinksAdminMixin:
-    """Adds link issuing to the user admin."""
+    """Issuing set-password links from the user admin.
+
+    Adds the action ``generate_set_password_links``, a button on the change
+    page (``<id>/issue-link/``), the user's link history on that page, and a
+    link page after adding a user. Everything that issues needs the
+    "Can issue set-password links" permission.
+    """
+
+    change_form_template = "admin/invites/user_change_form.html"
+    issued_links_template = "admin/invites/issued_links.html"
+
+    def has_issue_link_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(ISSUE_PERMISSION)
+
+    def get_urls(self):
+        opts = self.opts
+        return [
+            path(
+                "<path:object_id>/issue-link/",
+                self.admin_site.admin_view(self.issue_link_view),
+                name=f"{opts.app_label}_{opts.model_name}_issue_link",
+            ),
+            *super().get_urls(),
+        ]
+
+    # --- Issuing --------------------------------------------------------------
+
+    @admin.action(
+        description=gettext_lazy("Generate set-password links"), permissions=["issue_link"]
+    )
+    def generate_set_password_links(self, request, queryset):
+        """Issue a link for every selected user and show them all on one page.
+
+        All or nothing: when any selected user may not get a link from this
+        administrator, nothing is issued and the message names each of them.
+        Issuing for the others only would hand the administrator a list that
+        looks complete but is not.
+        """
+        issued = self._issue_or_report(request, list(queryset))
+        if issued is None:
+            return None
+        return self.issued_links_response(
+            request,
+            issued,
+            title=ngettext("Set-password link", "Set-password links", len(issued)),
+            next_steps=[NextStep(self._changelist_url(request), _("Back to the users"), True)],
+        )
+
+    def issue_link_view(self, request, object_id):
+        """The change page's button: issue a link for one user (POST only)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_issue_link_permission(request):
+            raise PermissionDenied
+        user = self.get_object(request, unquote(object_id))
+        if user is None:
+            raise Http404(_("There is no such user."))
+        if not self.has_view_or_change_permission(request, user):
+            raise PermissionDenied
+        change_url = self._change_url(user)
+        issued = self._issue_or_report(request, [user])
+        if issued is None:
+            return HttpResponseRedirect(change_url)
+        return self.issued_links_response(
+            request,
+            issued,
+            title=_("Set-password link"),
+            next_steps=[
+                NextStep(change_url, _("Back to %(user)s") % {"user": user}, True),
+                NextStep(self._changelist_url(request), _("Back to the users")),
+            ],
+        )
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """After adding a user, show their invite link on a page of its own.
+
+        Not through the messages framework, which may keep messages in a
+        cookie. The link is issued in the transaction that created the user
+        (the add view's), so a failure leaves neither. The page leads on to
+        what the pressed button asked for ("Save and add another", "Save and
+        continue editing"). In a popup, which must report back to the page that
+        opened it, and for staff who may not issue links, Django's usual
+        response follows and the link is issued later from the user's page.
+        """
+        if IS_POPUP_VAR in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        if not self.has_issue_link_permission(request):
+            self.message_user(
+                request,
+                _(
+                    "No set-password link was issued: you do not have the permission "
+                    "to issue them. Ask an administrator who has it."
+                ),
+                messages.WARNING,
+            )
+            return super().response_add(request, obj, post_url_continue)
+        issued = self._issue_or_report(request, [obj])
+        if issued is None:
+            return super().response_add(request, obj, post_url_continue)
+        self.message_user(
+            request,
+            _("The user “%(user)s” was added.") % {"user": obj},
+            messages.SUCCESS,
+        )
+        add_url = add_preserved_filters(
+            {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts},
+            request.path,
+        )
+        return self.issued_links_response(
+            request,
+            issued,
+            title=_("Set-password link"),
+            next_steps=[
+                NextStep(add_url, _("Add another user"), "_addanother" in request.POST),
+                NextStep(
+                    self._change_url(obj),
+                    _("Edit %(user)s") % {"user": obj},
+                    "_continue" in request.POST,
+                ),
+                NextStep(
+                    self._changelist_url(request),
+                    _("Back to the users"),
+                    not {"_addanother", "_continue"} & request.POST.keys(),
+                ),
+            ],
+        )
+
+    def _issue_or_report(self, request, users: Sequence[User]) -> list[IssuedLink] | None:
+        """Issue a link for each user, or say in a message why none was issued.
+
+        A deactivated user's link could not be used, and a user whose powers
+        exceed the administrator's may not get one from them (see
+        ``users_beyond_issuer``): either refuses the whole request, naming
+        every such user.
+        """
+        inactive = [user for user in users if not user.is_active]
+        if inactive:
+            self.message_user(
+                request,
+                ngettext(
+                    "No link was issued: %(emails)s is deactivated. Reactivate the user first.",
+                    "No link was issued: %(emails)s are deactivated. Reactivate these users first.",
+                    len(inactive),
+                )
+                % {"emails": ", ".join(user.email for user in inactive)},
+                messages.ERROR,
+            )
+            return None
+        try:
+            return services.links_issue(users=users, issuer=request.user, via=Link.Via.ADMIN)
+        except IssueRefused as refused:
+            self.message_user(
+                request,
+                ngettext(
+                    "No link was issued: you may not issue links for %(emails)s, whose "
+                    "powers exceed yours. Ask a superuser.",
+                    "No link was issued: you may not issue links for %(emails)s, whose "
+                    "powers exceed yours. Ask a superuser.",
+                    len(refused.users),
+                )
+                % {"emails": ", ".join(user.email for user in refused.users)},
+                messages.ERROR,
+            )
+            return None
+
+    def issued_links_response(
+        self,
+        request,
+        issued: Sequence[IssuedLink],
+        *,
+        title: str,
+        next_steps: Sequence[NextStep] = (),
+    ) -> TemplateResponse:
+        """The page that shows freshly issued links, once, ready to copy."""
+        request.current_app = self.admin_site.name
+        response = TemplateResponse(
+            request,
+            self.issued_links_template,
+            {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "opts": self.opts,
+                "links": [link_on_page(item, request=request) for item in issued],
+                "next_steps": next_steps,
+            },
+        )
+        # The page holds secrets: no cache, shared or private, may keep it.
+        add_never_cache_headers(response)
+        return response
+
+    # --- The change page: history and the issue button -----------------------
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and not add:
+            context["link_history"] = list(
+                Link.objects.filter(user=obj)
+                .select_related("created_by", "revoked_by")
+                .order_by("-created_at", "-pk")[:HISTORY_LENGTH]
+            )
+            context["history_length"] = HISTORY_LENGTH
+            if request.user.has_perm("invites.view_link"):
+                context["all_links_url"] = (
+                    reverse("admin:invites_link_changelist", current_app=self.admin_site.name)
+                    + f"?user__id__exact={obj.pk}"
+                )
+            if self.has_issue_link_permission(request):
+                context["issue_link_url"] = reverse(
+                    f"admin:{self.opts.app_label}_{self.opts.model_name}_issue_link",
+                    args=[quote(obj.pk)],
+                    current_app=self.admin_site.name,
+                )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_deleted_objects(self, objs, request):
+        """What deleting users takes along, their links among it.
+
+        The links list lets no one delete a link (``purge_links`` does), which
+        the admin would read as a lack of permission to delete the users who
+        have links. A user's links go with the user; their deletion needs no
+        permission of its own.
+        """
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        perms_needed.discard(Link._meta.verbose_name)
+        return deleted, model_count, perms_needed, protected
+
+    def _change_url(self, user: User) -> str:
+        return reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+            args=[quote(user.pk)],
+            current_app=self.admin_site.name,
+        )
+
+    def _changelist_url(self, request) -> str:
+        url = reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist",
+            current_app=self.admin_site.name,
+        )
+        return add_preserved_filters(
+            {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts}, url
+        )
+
+
+# --- The links list ---------------------------------------------------------------
+
+
+def short_datetime(value: datetime) -> str:
+    return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+
+
+class LinkStateFilter(admin.SimpleListFilter):
+    title = gettext_lazy("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return Link.State.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Link.State.values:
+            return queryset.with_state(self.value())
+        return queryset
+
+
+@admin.register(Link)
+class LinkAdmin(admin.ModelAdmin):
+    """Every link, read-only: what was issued, to whom, by whom, and what became of it.
+
+    Only the secret's digest is stored, and it is shown nowhere, not even as a
+    filter: no one can read a link back from here. Links are made by issuing,
+    never added here, and deleted by the ``purge_links`` command.
+    """
+
+    list_display = (
+        "user_email",
+        "purpose",
+        "state_label",
+        "created_by_label",
+        "created",
+        "expires",
+        "used",
+    )
+    list_filter = (LinkStateFilter, "purpose", "created_via")
+    list_select_related = ("user", "created_by")
+    search_fields = ["user__email"]
+    search_help_text = gettext_lazy("Search by the user's email address.")
+    fields = (
+        "user",
+        "purpose",
+        "state_label",
+        "created_at",
+        "created_via",
+        "created_by",
+        "expires_at",
+        "used_at",
+        "revoked_at",
+        "revoked_by",
+        "revoke_reason",
+    )
+    readonly_fields = fields
+    actions = ["revoke_links"]
+
+    @admin.display(description=gettext_lazy("user"), ordering="user__email")
+    def user_email(self, link: Link) -> str:
+        return link.user.email
+
+    @admin.display(description=gettext_lazy("state"))
+    def state_label(self, link: Link) -> str:
+        return Link.State(link.state).label
+
+    @admin.display(description=gettext_lazy("created by"), ordering="created_by__email")
+    def created_by_label(self, link: Link) -> str:
+        # A command's links have no creator: say where they came from instead.
+        if link.created_by is not None:
+            return link.created_by.email
+        return link.get_created_via_display()
+
+    # Short dates keep the list's seven columns on one screen.
+    @admin.display(description=gettext_lazy("created"), ordering="created_at")
+    def created(self, link: Link) -> str:
+        return short_datetime(link.created_at)
+
+    @admin.display(description=gettext_lazy("expires"), ordering="expires_at")
+    def expires(self, link: Link) -> str:
+        return short_datetime(link.expires_at)
+
+    @admin.display(description=gettext_lazy("used"), ordering="used_at", empty_value="-")
+    def used(self, link: Link) -> str | None:
+        return short_datetime(link.used_at) if link.used_at else None
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user", "created_by", "revoked_by")
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # Filtering by digest through the URL would confirm a guessed digest.
+        return not lookup.startswith("digest") and super().lookup_allowed(lookup, value, request)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_revoke_permission(self, request) -> bool:
+        """Who may issue links may take them back; so may holders of "change link"."""
+        return request.user.has_perm(ISSUE_PERMISSION) or request.user.has_perm(
+            "invites.change_link"
+        )
+
+    @admin.action(description=gettext_lazy("Revoke selected links"), permissions=["revoke"])
+    def revoke_links(self, request, queryset):
+        links = list(queryset)
+        count = services.links_revoke(links=links, by=request.user)
+        message = ngettext("Revoked %(count)d link.", "Revoked %(count)d links.", count) % {
+            "count": count
+        }
+        left = len(links) - count
+        if left:
+            message += " " + ngettext(
+                "%(count)d selected link was already used or revoked, and stays as it was.",
+                "%(count)d selected links were already used or revoked, and stay as they were.",
+                left,
+            ) % {"count": left}
+        self.message_user(request, message, messages.SUCCESS if count else messages.WARNING)

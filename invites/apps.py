@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class InvitesConfig(AppConfig):
     name = "invites"
-    verbose_name = _("Set-password links")
+    verbose_name = _("Access")

@@ -1,0 +1,358 @@
+"""Users in the admin: the add form, who may hand out powers, no self-lockout."""
+
+from http import HTTPStatus
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from accounts.models import User
+from accounts.tests.factories import (
+    GroupFactory,
+    InvitedUserFactory,
+    StaffFactory,
+    SuperuserFactory,
+    UserFactory,
+)
+from invites import services
+from invites.models import Link
+
+pytestmark = pytest.mark.django_db
+
+USERS_URL = reverse("admin:accounts_user_changelist")
+ADD_USER_URL = reverse("admin:accounts_user_add")
+
+
+def change_url(user: User) -> str:
+    return reverse("admin:accounts_user_change", args=[user.pk])
+
+
+def password_url(user: User) -> str:
+    return reverse("admin:auth_user_password_change", args=[user.pk])
+
+
+def grant(user: User, *perms: str) -> User:
+    for perm in perms:
+        app_label, codename = perm.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return User.objects.get(pk=user.pk)  # a fresh object: no stale permission cache
+
+
+def user_managing_staff() -> User:
+    """Staff who may add and change users, but are not superusers."""
+    return grant(StaffFactory(), "accounts.view_user", "accounts.add_user", "accounts.change_user")
+
+
+def change_form_data(user: User, **changes) -> dict:
+    """What the change form posts for ``user``, with ``changes`` applied."""
+    values = {
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "is_active": user.is_active,
+        "is_staff": user.is_staff,
+        "is_superuser": user.is_superuser,
+        "groups": [group.pk for group in user.groups.all()],
+        "user_permissions": [perm.pk for perm in user.user_permissions.all()],
+    } | changes
+    # Browsers leave unticked boxes out of the form.
+    return {key: "on" if value is True else value for key, value in values.items() if value}
+
+
+def form_field_names(response) -> set[str]:
+    return set(response.context["adminform"].form.fields)
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def errors_of(response) -> dict[str, list[str]]:
+    return response.context["adminform"].form.errors
+
+
+# --- The add form ------------------------------------------------------------------
+
+
+def test_add_form_asks_for_email_names_groups_and_staff_never_a_password(admin_client):
+    response = admin_client.get(ADD_USER_URL)
+
+    assert response.status_code == HTTPStatus.OK
+    assert form_field_names(response) == {"email", "first_name", "last_name", "groups", "is_staff"}
+    body = response.content.decode()
+    assert 'type="password"' not in body
+    assert "username" not in body.lower()
+
+
+def test_add_form_gives_no_groups_to_staff_who_are_not_superusers(client):
+    client.force_login(user_managing_staff())
+
+    response = client.get(ADD_USER_URL)
+
+    assert form_field_names(response) == {"email", "first_name", "last_name", "is_staff"}
+
+
+def test_added_user_has_no_usable_password(admin_client):
+    group = GroupFactory(name="editors")
+
+    admin_client.post(
+        ADD_USER_URL,
+        {"email": "Ada@Example.COM", "first_name": "Ada", "groups": [group.pk], "is_staff": "on"},
+    )
+
+    user = User.objects.get(email="Ada@example.com")
+    assert not user.has_usable_password()
+    assert user.is_staff
+    assert list(user.groups.all()) == [group]
+
+
+def test_add_form_refuses_an_email_that_differs_only_in_case(admin_client):
+    UserFactory(email="ada@example.com")
+
+    response = admin_client.post(ADD_USER_URL, {"email": "ADA@example.com"})
+
+    assert response.status_code == HTTPStatus.OK
+    assert "already exists" in str(response.context["adminform"].form.errors)
+    assert User.objects.filter(email__iexact="ada@example.com").count() == 1
+
+
+def test_staff_cannot_give_groups_through_the_add_form(client):
+    client.force_login(user_managing_staff())
+    group = GroupFactory()
+
+    client.post(ADD_USER_URL, {"email": "new@example.com", "groups": [group.pk]})
+
+    assert not User.objects.get(email="new@example.com").groups.exists()
+
+
+# --- Powers: only superusers hand them out ----------------------------------------------
+
+
+def test_superuser_status_groups_and_permissions_are_read_only_for_other_staff(client):
+    client.force_login(user_managing_staff())
+
+    response = client.get(change_url(UserFactory()))
+
+    fields = form_field_names(response)
+    assert {"is_superuser", "groups", "user_permissions"}.isdisjoint(fields)
+    assert {"email", "is_active", "is_staff"} <= fields
+
+
+def test_staff_cannot_make_themselves_superusers_or_give_themselves_groups(client):
+    staff = user_managing_staff()
+    group = GroupFactory()
+    group.permissions.add(Permission.objects.get(codename="delete_user"))
+    client.force_login(staff)
+
+    response = client.post(
+        change_url(staff),
+        change_form_data(
+            staff,
+            is_superuser=True,
+            groups=[group.pk],
+            user_permissions=[Permission.objects.get(codename="delete_group").pk],
+        ),
+    )
+
+    assert response.status_code == HTTPStatus.FOUND
+    staff.refresh_from_db()
+    assert not staff.is_superuser
+    assert not staff.groups.exists()
+    assert not staff.user_permissions.filter(codename="delete_group").exists()
+
+
+def test_superusers_may_change_superuser_status_groups_and_permissions(admin_client):
+    user = UserFactory()
+    group = GroupFactory()
+    permission = Permission.objects.get(codename="view_user")
+
+    response = admin_client.post(
+        change_url(user),
+        change_form_data(
+            user,
+            is_staff=True,
+            is_superuser=True,
+            groups=[group.pk],
+            user_permissions=[permission.pk],
+        ),
+    )
+
+    assert response.status_code == HTTPStatus.FOUND
+    user.refresh_from_db()
+    assert user.is_superuser
+    assert list(user.groups.all()) == [group]
+    assert list(user.user_permissions.all()) == [permission]
+
+
+def test_staff_cannot_set_a_more_powerful_users_password(client):
+    client.force_login(user_managing_staff())
+    superuser = SuperuserFactory()
+
+    response = client.post(
+        password_url(superuser),
+        {"password1": "Taken-over-passphrase-1", "password2": "Taken-over-passphrase-1"},
+    )
+
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    superuser.refresh_from_db()
+    assert not superuser.check_password("Taken-over-passphrase-1")
+
+
+def test_staff_may_still_set_the_password_of_users_without_more_powers(client):
+    client.force_login(user_managing_staff())
+    assert client.get(password_url(UserFactory())).status_code == HTTPStatus.OK
+
+
+def test_superusers_may_set_any_users_password(admin_client):
+    assert admin_client.get(password_url(SuperuserFactory())).status_code == HTTPStatus.OK
+
+
+# --- No self-lockout -------------------------------------------------------------------
+
+
+def test_admin_cannot_deactivate_themself_by_action(admin_client, admin_user):
+    other = UserFactory()
+
+    response = admin_client.post(
+        USERS_URL,
+        {"action": "deactivate_users", "index": 0, "_selected_action": [admin_user.pk, other.pk]},
+        follow=True,
+    )
+
+    admin_user.refresh_from_db()
+    other.refresh_from_db()
+    assert admin_user.is_active
+    assert other.is_active, "nothing is changed when one's own account is selected"
+    (message,) = messages_of(response)
+    assert "cannot deactivate yourself" in message
+
+
+def test_admin_cannot_deactivate_themself_by_form(admin_client, admin_user):
+    response = admin_client.post(
+        change_url(admin_user), change_form_data(admin_user, is_active=False)
+    )
+
+    assert response.status_code == HTTPStatus.OK
+    assert "cannot deactivate your own account" in errors_of(response)["is_active"][0]
+    admin_user.refresh_from_db()
+    assert admin_user.is_active
+
+
+def test_admin_cannot_drop_their_own_staff_status_by_form(admin_client, admin_user):
+    response = admin_client.post(
+        change_url(admin_user), change_form_data(admin_user, is_staff=False)
+    )
+
+    assert "cannot remove your own staff status" in errors_of(response)["is_staff"][0]
+    admin_user.refresh_from_db()
+    assert admin_user.is_staff
+
+
+def test_superuser_cannot_drop_their_own_superuser_status_by_form(admin_client, admin_user):
+    response = admin_client.post(
+        change_url(admin_user), change_form_data(admin_user, is_superuser=False)
+    )
+
+    assert "cannot remove your own superuser status" in errors_of(response)["is_superuser"][0]
+    admin_user.refresh_from_db()
+    assert admin_user.is_superuser
+
+
+def test_staff_who_are_not_superusers_cannot_drop_their_own_staff_status(client):
+    staff = user_managing_staff()
+    client.force_login(staff)
+
+    response = client.post(change_url(staff), change_form_data(staff, is_staff=False))
+
+    assert "cannot remove your own staff status" in errors_of(response)["is_staff"][0]
+    staff.refresh_from_db()
+    assert staff.is_staff
+
+
+def test_admin_may_still_edit_the_rest_of_their_own_account(admin_client, admin_user):
+    response = admin_client.post(
+        change_url(admin_user), change_form_data(admin_user, first_name="Ada")
+    )
+
+    assert response.status_code == HTTPStatus.FOUND
+    admin_user.refresh_from_db()
+    assert admin_user.first_name == "Ada"
+
+
+def test_admin_may_remove_another_admins_powers(admin_client):
+    other = SuperuserFactory()
+
+    admin_client.post(
+        change_url(other),
+        change_form_data(other, is_active=False, is_staff=False, is_superuser=False),
+    )
+
+    other.refresh_from_db()
+    assert (other.is_active, other.is_staff, other.is_superuser) == (False, False, False)
+
+
+# --- The list and its actions --------------------------------------------------------------
+
+
+def test_deactivate_action_deactivates_others_and_revokes_their_links(admin_client):
+    users = [UserFactory(), InvitedUserFactory()]
+    links = services.links_issue(users=users, issuer=None, via=Link.Via.COMMAND)
+
+    response = admin_client.post(
+        USERS_URL,
+        {"action": "deactivate_users", "index": 0, "_selected_action": [u.pk for u in users]},
+        follow=True,
+    )
+
+    assert not User.objects.filter(pk__in=[u.pk for u in users], is_active=True).exists()
+    for issued in links:
+        issued.link.refresh_from_db()
+        assert issued.link.revoke_reason == Link.RevokeReason.USER_DEACTIVATED
+    assert messages_of(response) == ["Deactivated 2 users; their open links were revoked."]
+
+
+def test_reactivate_action_reactivates(admin_client):
+    user = UserFactory(is_active=False)
+
+    response = admin_client.post(
+        USERS_URL,
+        {"action": "reactivate_users", "index": 0, "_selected_action": [user.pk]},
+        follow=True,
+    )
+
+    user.refresh_from_db()
+    assert user.is_active
+    assert messages_of(response) == ["Reactivated 1 user."]
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        ("invited", "invited@example.com"),
+        ("active", "active@example.com"),
+        ("deactivated", "gone@example.com"),
+    ],
+)
+def test_user_list_filters_by_status(admin_client, admin_user, status, expected):
+    InvitedUserFactory(email="invited@example.com")
+    UserFactory(email="active@example.com")
+    UserFactory(email="gone@example.com", is_active=False)
+
+    response = admin_client.get(USERS_URL, {"status": status})
+
+    emails = {user.email for user in response.context["cl"].result_list} - {admin_user.email}
+    assert emails == {expected}
+
+
+def test_user_list_shows_status_and_searches_names(admin_client):
+    InvitedUserFactory(email="ada@example.com", first_name="Ada", last_name="Lovelace")
+    UserFactory(email="bob@example.com", first_name="Bob")
+
+    response = admin_client.get(USERS_URL, {"q": "lovelace"})
+
+    assert [user.email for user in response.context["cl"].result_list] == ["ada@example.com"]
+    body = response.content.decode()
+    assert "Ada Lovelace" in body
+    assert "Invited" in body

@@ -1,0 +1,804 @@
+"""The admin side of set-password links: issuing, the links page, the links list."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from html.parser import HTMLParser
+from http import HTTPStatus
+from urllib.parse import urlsplit
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import User
+from accounts.tests.factories import (
+    GroupFactory,
+    InvitedUserFactory,
+    StaffFactory,
+    SuperuserFactory,
+    UserFactory,
+)
+from invites import clock, services
+from invites.models import Link
+
+pytestmark = pytest.mark.django_db
+
+USERS_URL = reverse("admin:accounts_user_changelist")
+ADD_USER_URL = reverse("admin:accounts_user_add")
+LINKS_URL = reverse("admin:invites_link_changelist")
+ACTION = "generate_set_password_links"
+NEW_PASSWORD = "Fresh-and-long-passphrase-7"
+
+
+# --- Helpers ---------------------------------------------------------------------
+
+VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "wbr"}
+
+
+@dataclass
+class Element:
+    """A parsed HTML element: enough of a DOM to read a page as a browser would."""
+
+    tag: str
+    attrs: dict
+    children: list = field(default_factory=list)
+
+    @property
+    def classes(self) -> list[str]:
+        return (self.attrs.get("class") or "").split()
+
+    def iter(self):
+        yield self
+        for child in self.children:
+            if isinstance(child, Element):
+                yield from child.iter()
+
+    def find_all(self, tag: str | None = None, cls: str | None = None) -> list["Element"]:
+        return [
+            element
+            for element in self.iter()
+            if element is not self
+            and (tag is None or element.tag == tag)
+            and (cls is None or cls in element.classes)
+        ]
+
+    @property
+    def text(self) -> str:
+        return "".join(
+            child.text if isinstance(child, Element) else child for child in self.children
+        ).strip()
+
+
+class _TreeBuilder(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.root = Element("#document", {})
+        self.stack = [self.root]
+
+    def handle_starttag(self, tag, attrs):
+        element = Element(tag, dict(attrs))
+        self.stack[-1].children.append(element)
+        if tag not in VOID_ELEMENTS:
+            self.stack.append(element)
+
+    def handle_startendtag(self, tag, attrs):
+        self.stack[-1].children.append(Element(tag, dict(attrs)))
+
+    def handle_endtag(self, tag):
+        for depth in range(len(self.stack) - 1, 0, -1):
+            if self.stack[depth].tag == tag:
+                del self.stack[depth:]
+                return
+
+    def handle_data(self, data):
+        self.stack[-1].children.append(data)
+
+
+def parse(response) -> Element:
+    builder = _TreeBuilder()
+    builder.feed(response.content.decode())
+    return builder.root
+
+
+def link_rows(response) -> dict[str, Element]:
+    """The links page's rows by email (the UI contract: .issued-link[data-email])."""
+    return {row.attrs["data-email"]: row for row in parse(response).find_all(cls="issued-link")}
+
+
+def row_url(row: Element) -> str:
+    (field_,) = row.find_all("input", cls="link-url")
+    assert field_.attrs["type"] == "text"
+    assert "readonly" in field_.attrs
+    return field_.attrs["value"]
+
+
+def grant(user: User, *perms: str) -> User:
+    for perm in perms:
+        app_label, codename = perm.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return User.objects.get(pk=user.pk)  # a fresh object: no stale permission cache
+
+
+def issuing_staff(*extra_perms: str) -> User:
+    """Staff who may see users and issue links for them."""
+    return grant(StaffFactory(), "accounts.view_user", "invites.issue_link", *extra_perms)
+
+
+def action_data(users, action=ACTION) -> dict:
+    return {"action": action, "index": 0, "_selected_action": [user.pk for user in users]}
+
+
+def action_names(response) -> set[str]:
+    """The actions a changelist offers (none at all: no action form)."""
+    action_form = response.context["action_form"]
+    if action_form is None:
+        return set()
+    return {name for name, _label in action_form.fields["action"].choices}
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def issue_link_url(user: User) -> str:
+    return reverse("admin:accounts_user_issue_link", args=[user.pk])
+
+
+def add_user_data(**changes) -> dict:
+    return {"email": "new.person@example.com", "first_name": "New", "last_name": "Person"} | changes
+
+
+def assert_never_cached(response):
+    cache_control = response["Cache-Control"]
+    assert "no-store" in cache_control
+    assert "private" in cache_control or "no-cache" in cache_control
+
+
+# --- Adding a user -----------------------------------------------------------------
+
+
+def test_adding_a_user_lands_on_a_page_with_their_invite_link(admin_client, admin_user):
+    response = admin_client.post(ADD_USER_URL, add_user_data() | {"_save": "Save"})
+
+    assert response.status_code == HTTPStatus.OK
+    user = User.objects.get(email="new.person@example.com")
+    assert not user.has_usable_password()
+    link = Link.objects.get(user=user)
+    assert (link.purpose, link.created_via, link.created_by) == (
+        Link.Purpose.INVITE,
+        Link.Via.ADMIN,
+        admin_user,
+    )
+    rows = link_rows(response)
+    assert list(rows) == ["new.person@example.com"]
+    assert row_url(rows["new.person@example.com"]).startswith("http://testserver/set-password/")
+    assert "The user “new.person@example.com” was added." in messages_of(response)
+
+
+def test_the_link_from_the_add_page_opens_the_set_password_form(admin_client):
+    response = admin_client.post(ADD_USER_URL, add_user_data())
+    url = row_url(link_rows(response)["new.person@example.com"])
+
+    opened = Client().get(urlsplit(url).path)
+
+    assert opened.status_code == HTTPStatus.FOUND
+    assert opened["Location"] == reverse("invites:set_password")
+
+
+def test_the_page_with_the_new_users_link_is_never_cached(admin_client):
+    response = admin_client.post(ADD_USER_URL, add_user_data())
+    assert link_rows(response)
+    assert_never_cached(response)
+
+
+def test_adding_a_user_and_issuing_their_link_are_one_transaction(admin_client, monkeypatch):
+    def broken_issue(**kwargs):
+        raise RuntimeError("the link could not be issued")
+
+    monkeypatch.setattr(services, "links_issue", broken_issue)
+
+    with pytest.raises(RuntimeError, match="could not be issued"):
+        admin_client.post(ADD_USER_URL, add_user_data())
+
+    assert not User.objects.filter(email="new.person@example.com").exists()
+
+
+def test_save_and_add_another_leads_on_to_a_new_add_form(admin_client):
+    response = admin_client.post(ADD_USER_URL, add_user_data() | {"_addanother": "1"})
+
+    assert link_rows(response)
+    (default_step,) = [step for step in response.context["next_steps"] if step.is_default]
+    assert default_step.url == ADD_USER_URL
+
+
+def test_save_and_continue_leads_on_to_the_new_user(admin_client):
+    response = admin_client.post(ADD_USER_URL, add_user_data() | {"_continue": "1"})
+
+    user = User.objects.get(email="new.person@example.com")
+    (default_step,) = [step for step in response.context["next_steps"] if step.is_default]
+    assert default_step.url == reverse("admin:accounts_user_change", args=[user.pk])
+
+
+def test_adding_a_user_in_a_popup_answers_the_opener_without_a_link(admin_client):
+    response = admin_client.post(ADD_USER_URL, add_user_data() | {"_popup": "1"})
+
+    assert response.status_code == HTTPStatus.OK
+    assert "admin/popup_response.html" in [t.name for t in response.templates]
+    assert not Link.objects.exists()
+
+
+def test_staff_who_may_not_issue_links_add_users_without_one(client):
+    staff = grant(StaffFactory(), "accounts.view_user", "accounts.add_user", "accounts.change_user")
+    client.force_login(staff)
+
+    response = client.post(ADD_USER_URL, add_user_data(), follow=True)
+
+    user = User.objects.get(email="new.person@example.com")
+    assert response.redirect_chain[-1][0] == reverse("admin:accounts_user_change", args=[user.pk])
+    assert not Link.objects.exists()
+    assert any("permission to issue them" in message for message in messages_of(response))
+
+
+# --- The action and its links page ------------------------------------------------------
+
+
+def test_action_issues_an_invite_or_a_reset_per_user_on_one_page(admin_client):
+    invited = InvitedUserFactory(email="invited@example.com")
+    active = UserFactory(email="active@example.com")
+
+    response = admin_client.post(USERS_URL, action_data([invited, active]))
+
+    assert response.status_code == HTTPStatus.OK
+    rows = link_rows(response)
+    assert set(rows) == {"invited@example.com", "active@example.com"}
+    assert "Invite" in rows["invited@example.com"].text
+    assert "Password reset" in rows["active@example.com"].text
+    purposes = dict(Link.objects.values_list("user__email", "purpose"))
+    assert purposes == {"invited@example.com": "invite", "active@example.com": "reset"}
+    for email, row in rows.items():
+        link = Link.objects.get(user__email=email)
+        expires_at = datetime.fromisoformat(row.attrs["data-expires-at"])
+        assert expires_at.utcoffset() == timedelta(0), "in UTC, with its offset"
+        assert expires_at == link.expires_at.replace(microsecond=0)
+        (copy_button,) = row.find_all("button")
+        assert (copy_button.attrs["type"], copy_button.text) == ("button", "Copy")
+        (qr,) = row.find_all(cls="qr")
+        assert qr.find_all("svg")
+
+
+def test_each_link_on_the_page_opens_for_its_own_user(admin_client):
+    users = [InvitedUserFactory(), UserFactory()]
+    response = admin_client.post(USERS_URL, action_data(users))
+
+    for user in users:
+        visitor = Client()
+        opened = visitor.get(urlsplit(row_url(link_rows(response)[user.email])).path)
+        assert opened.status_code == HTTPStatus.FOUND
+        form_page = visitor.get(opened["Location"])
+        assert form_page.context["account"] == user
+
+
+def test_links_page_offers_copy_all_and_csv_and_says_it_is_shown_once(admin_client):
+    response = admin_client.post(USERS_URL, action_data([UserFactory()]))
+
+    page = parse(response)
+    buttons = {button.text: button for button in page.find_all("button")}
+    assert {"Copy", "Copy all", "Download CSV"} <= set(buttons)
+    assert buttons["Download CSV"].attrs["data-filename"] == "set-password-links.csv"
+    assert "shown only this once" in page.text
+
+
+def test_links_page_shows_everything_without_javascript(admin_client):
+    response = admin_client.post(USERS_URL, action_data([UserFactory(email="ada@example.com")]))
+
+    page = parse(response)
+    # The buttons need JavaScript, so they wait hidden until it runs...
+    (tools,) = page.find_all(cls="issued-links-tools")
+    assert "hidden" in tools.attrs
+    assert {button.text for button in tools.find_all("button")} == {"Copy all", "Download CSV"}
+    row = link_rows(response)["ada@example.com"]
+    (copy_button,) = row.find_all("button")
+    assert "hidden" in copy_button.attrs
+    # ...while the link and its QR code are on the page from the start.
+    assert "hidden" not in row.attrs
+    assert row_url(row).startswith("http://testserver/set-password/")
+    assert row.find_all(cls="qr")[0].find_all("svg")
+    # Scripts come from this site's static files: none inline, none from elsewhere.
+    sources = [script.attrs.get("src", "") for script in page.find_all("script")]
+    assert sources
+    assert all(src.startswith("/") and not src.startswith("//") for src in sources)
+    assert any(src.endswith("invites/issued-links.js") for src in sources)
+
+
+def test_links_page_is_never_cached(admin_client):
+    response = admin_client.post(USERS_URL, action_data([UserFactory()]))
+    assert link_rows(response)
+    assert_never_cached(response)
+
+
+def test_links_page_javascript_and_stylesheet_are_served(admin_client):
+    response = admin_client.post(USERS_URL, action_data([UserFactory()]))
+    page = parse(response)
+    assets = [script.attrs["src"] for script in page.find_all("script")] + [
+        sheet.attrs["href"] for sheet in page.find_all("link") if "invites/" in sheet.attrs["href"]
+    ]
+    assert any(asset.endswith("invites/admin.css") for asset in assets)
+    for asset in assets:
+        served = admin_client.get(asset)
+        assert served.status_code == HTTPStatus.OK, asset
+        served.close()
+
+
+def test_action_revokes_the_users_older_links(admin_client):
+    user = UserFactory()
+    older = services.link_issue(user=user, issuer=None, via=Link.Via.COMMAND).link
+
+    admin_client.post(USERS_URL, action_data([user]))
+
+    older.refresh_from_db()
+    assert older.revoke_reason == Link.RevokeReason.SUPERSEDED
+    assert Link.objects.filter(user=user).open().count() == 1
+
+
+def _queries_for_action(admin_client, users) -> int:
+    # Both runs start with a cold content-type cache, as the first request would.
+    ContentType.objects.clear_cache()
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.post(USERS_URL, action_data(users))
+    assert len(link_rows(response)) == len(users)
+    return len(queries)
+
+
+def test_action_costs_the_same_queries_for_one_user_and_for_fifty(admin_client):
+    one = [UserFactory()]
+    fifty = [InvitedUserFactory() for _ in range(25)] + [UserFactory() for _ in range(25)]
+    for user in fifty[::5]:
+        services.link_issue(user=user, issuer=None, via=Link.Via.COMMAND)
+
+    assert _queries_for_action(admin_client, one) == _queries_for_action(admin_client, fifty)
+
+
+# --- Who may issue -------------------------------------------------------------------
+
+
+def test_superusers_have_the_issue_permission_and_see_the_action(admin_client, admin_user):
+    assert admin_user.has_perm("invites.issue_link")
+    assert ACTION in action_names(admin_client.get(USERS_URL))
+
+
+def test_staff_without_the_issue_permission_do_not_see_the_action(client):
+    client.force_login(grant(StaffFactory(), "accounts.view_user", "accounts.change_user"))
+    assert ACTION not in action_names(client.get(USERS_URL))
+
+
+def test_staff_with_the_issue_permission_see_the_action(client):
+    client.force_login(issuing_staff())
+    assert ACTION in action_names(client.get(USERS_URL))
+
+
+def test_staff_without_the_issue_permission_cannot_post_the_action(client):
+    client.force_login(grant(StaffFactory(), "accounts.view_user", "accounts.change_user"))
+
+    response = client.post(USERS_URL, action_data([UserFactory()]), follow=True)
+
+    assert not Link.objects.exists()
+    assert not parse(response).find_all(cls="issued-link")
+
+
+def test_staff_may_issue_for_users_without_more_powers(client):
+    staff = issuing_staff("accounts.change_user")
+    peer = grant(UserFactory(), "accounts.view_user")
+    client.force_login(staff)
+
+    response = client.post(USERS_URL, action_data([peer, UserFactory()]))
+
+    assert len(link_rows(response)) == 2
+    assert Link.objects.count() == 2
+
+
+def test_staff_cannot_issue_for_a_superuser_and_then_issue_nothing(client):
+    client.force_login(issuing_staff())
+    superuser = SuperuserFactory(email="root@example.com")
+    ordinary = UserFactory(email="ordinary@example.com")
+
+    response = client.post(USERS_URL, action_data([superuser, ordinary]), follow=True)
+
+    assert not Link.objects.exists()
+    (message,) = messages_of(response)
+    assert "root@example.com" in message
+    assert "ordinary@example.com" not in message
+    assert not parse(response).find_all(cls="issued-link")
+
+
+def test_staff_cannot_issue_for_a_user_holding_a_permission_they_lack(client):
+    client.force_login(issuing_staff())
+    powerful = UserFactory(email="powerful@example.com")
+    group = GroupFactory()
+    group.permissions.add(Permission.objects.get(codename="delete_user"))
+    powerful.groups.add(group)
+
+    response = client.post(USERS_URL, action_data([powerful]), follow=True)
+
+    assert not Link.objects.exists()
+    assert any("powerful@example.com" in message for message in messages_of(response))
+
+
+def test_action_refuses_deactivated_users_and_names_them(admin_client):
+    gone = UserFactory(email="gone@example.com", is_active=False)
+
+    response = admin_client.post(USERS_URL, action_data([gone, UserFactory()]), follow=True)
+
+    assert not Link.objects.exists()
+    assert any("gone@example.com is deactivated" in message for message in messages_of(response))
+
+
+# --- The user's change page: history and the issue button --------------------------------
+
+
+def test_change_page_has_the_issue_button_for_staff_who_may_issue(client):
+    user = UserFactory()
+    client.force_login(issuing_staff())
+
+    page = parse(client.get(reverse("admin:accounts_user_change", args=[user.pk])))
+
+    (form,) = [f for f in page.find_all("form") if f.attrs.get("action") == issue_link_url(user)]
+    assert form.attrs["method"] == "post"
+    assert form.find_all("input", cls=None)[0].attrs["name"] == "csrfmiddlewaretoken"
+    assert [button.text for button in form.find_all("button")] == ["Issue a set-password link"]
+
+
+def test_change_page_has_no_issue_button_for_staff_who_may_not_issue(client):
+    user = UserFactory()
+    client.force_login(grant(StaffFactory(), "accounts.view_user", "accounts.change_user"))
+
+    response = client.get(reverse("admin:accounts_user_change", args=[user.pk]))
+
+    assert response.status_code == HTTPStatus.OK
+    assert issue_link_url(user) not in response.content.decode()
+    assert "Issue a set-password link" not in response.content.decode()
+
+
+def test_issue_button_issues_a_link_and_shows_it_once(admin_client):
+    user = UserFactory(email="ada@example.com")
+
+    response = admin_client.post(issue_link_url(user))
+
+    assert response.status_code == HTTPStatus.OK
+    link = Link.objects.get(user=user)
+    assert link.purpose == Link.Purpose.RESET
+    assert list(link_rows(response)) == ["ada@example.com"]
+    assert_never_cached(response)
+
+
+def test_issue_link_url_takes_only_post(admin_client):
+    response = admin_client.get(issue_link_url(UserFactory()))
+    assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
+    assert not Link.objects.exists()
+
+
+def test_issue_link_url_checks_csrf(admin_user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_user)
+
+    response = client.post(issue_link_url(UserFactory()))
+
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert not Link.objects.exists()
+
+
+def test_issue_link_url_needs_the_issue_permission(client):
+    client.force_login(grant(StaffFactory(), "accounts.view_user", "accounts.change_user"))
+
+    response = client.post(issue_link_url(UserFactory()))
+
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert not Link.objects.exists()
+
+
+def test_issue_link_url_refuses_a_more_powerful_user(client):
+    client.force_login(issuing_staff())
+    superuser = SuperuserFactory(email="root@example.com")
+
+    response = client.post(issue_link_url(superuser), follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse(
+        "admin:accounts_user_change", args=[superuser.pk]
+    )
+    assert not Link.objects.exists()
+    assert any("root@example.com" in message for message in messages_of(response))
+
+
+def test_issue_link_url_for_an_unknown_user_is_not_found(admin_client):
+    response = admin_client.post(reverse("admin:accounts_user_issue_link", args=[999999]))
+    assert response.status_code == HTTPStatus.NOT_FOUND
+
+
+def test_change_page_shows_the_users_link_history(admin_client, admin_user):
+    user = UserFactory()
+    superseded = services.link_issue(user=user, issuer=None, via=Link.Via.COMMAND)
+    revoked = services.link_issue(user=user, issuer=admin_user, via=Link.Via.ADMIN)
+    services.links_revoke(links=[revoked.link], by=admin_user)
+    used = services.link_issue(user=user, issuer=admin_user, via=Link.Via.ADMIN)
+    services.link_redeem(link=used.link, password=NEW_PASSWORD)
+    pending = services.link_issue(user=user, issuer=admin_user, via=Link.Via.ADMIN)
+
+    response = admin_client.get(reverse("admin:accounts_user_change", args=[user.pk]))
+
+    history = response.context["link_history"]
+    assert [link.pk for link in history] == [
+        pending.link.pk,
+        used.link.pk,
+        revoked.link.pk,
+        superseded.link.pk,
+    ]
+    (table,) = parse(response).find_all(cls="link-history")
+    rows = [[cell.text for cell in row.find_all("td")] for row in table.find_all("tr")[1:]]
+    assert [row[1] for row in rows] == ["Pending", "Used", "Revoked", "Revoked"]
+    assert [row[2] for row in rows] == [admin_user.email] * 3 + ["(command)"]
+    assert rows[1][5].startswith("Used ")
+    assert rows[2][5].endswith(f"by {admin_user.email}: revoked by an administrator")
+    assert rows[3][5].endswith(": superseded by a newer link")
+
+
+def _queries_for_change_page(admin_client, user) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(reverse("admin:accounts_user_change", args=[user.pk]))
+    assert response.status_code == HTTPStatus.OK
+    return len(queries)
+
+
+def test_change_page_history_costs_the_same_for_one_link_and_for_many(admin_client, admin_user):
+    few, many = UserFactory(), UserFactory()
+    services.link_issue(user=few, issuer=admin_user, via=Link.Via.ADMIN)
+    for _ in range(6):
+        issued = services.link_issue(user=many, issuer=admin_user, via=Link.Via.ADMIN)
+        services.links_revoke(links=[issued.link], by=admin_user)
+    _queries_for_change_page(admin_client, few)  # warm the caches
+
+    assert _queries_for_change_page(admin_client, few) == _queries_for_change_page(
+        admin_client, many
+    )
+
+
+def test_no_secret_or_digest_on_the_change_page_or_in_the_links_list(admin_client):
+    user = UserFactory()
+    response = admin_client.post(USERS_URL, action_data([user]))
+    secret = row_url(link_rows(response)[user.email]).rstrip("/").rsplit("/", 1)[-1]
+    link = Link.objects.get(user=user)
+
+    pages = [
+        admin_client.get(reverse("admin:accounts_user_change", args=[user.pk])),
+        admin_client.get(LINKS_URL),
+        admin_client.get(reverse("admin:invites_link_change", args=[link.pk])),
+        admin_client.get(reverse("admin:accounts_user_history", args=[user.pk])),
+    ]
+
+    for page in pages:
+        assert page.status_code == HTTPStatus.OK
+        body = page.content.decode()
+        assert link.digest not in body
+        assert secret not in body
+
+
+# --- The links list --------------------------------------------------------------------
+
+
+def test_links_list_shows_user_purpose_state_creator_and_dates(admin_client, admin_user):
+    user = InvitedUserFactory(email="ada@example.com")
+    services.link_issue(user=user, issuer=admin_user, via=Link.Via.ADMIN)
+    services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND)
+
+    response = admin_client.get(LINKS_URL)
+
+    headers = [th.text for th in parse(response).find_all("th") if th.attrs.get("scope") == "col"]
+    for column in ["User", "Purpose", "State", "Created by", "Created", "Expires", "Used"]:
+        assert column in headers
+    (row,) = [r for r in parse(response).find_all("tr") if "ada@example.com" in r.text]
+    cells = [cell.text for cell in row.find_all("td") + row.find_all("th")]
+    assert "Invite" in cells or "invite" in cells
+    assert "pending" in cells
+    assert admin_user.email in cells
+    assert "command" in response.content.decode()
+
+
+def _link_in_each_state(admin_user) -> dict[str, Link]:
+    links = {}
+    for state in Link.State.values:
+        links[state] = services.link_issue(
+            user=UserFactory(email=f"{state}@example.com"), issuer=admin_user, via=Link.Via.ADMIN
+        ).link
+    services.link_redeem(link=links["used"], password=NEW_PASSWORD)
+    services.links_revoke(links=[links["revoked"]], by=admin_user)
+    Link.objects.filter(pk=links["expired"].pk).update(expires_at=clock.now() - timedelta(1))
+    return links
+
+
+@pytest.mark.parametrize("state", Link.State.values)
+def test_links_list_filters_by_state(admin_client, admin_user, state):
+    links = _link_in_each_state(admin_user)
+
+    response = admin_client.get(LINKS_URL, {"state": state})
+
+    assert [link.pk for link in response.context["cl"].result_list] == [links[state].pk]
+
+
+def test_links_list_filters_by_purpose_and_by_how_they_were_made(admin_client, admin_user):
+    invite = services.link_issue(user=InvitedUserFactory(), issuer=None, via=Link.Via.COMMAND)
+    reset = services.link_issue(user=UserFactory(), issuer=admin_user, via=Link.Via.ADMIN)
+
+    by_purpose = admin_client.get(LINKS_URL, {"purpose__exact": "reset"})
+    by_via = admin_client.get(LINKS_URL, {"created_via__exact": "command"})
+
+    assert list(by_purpose.context["cl"].result_list) == [reset.link]
+    assert list(by_via.context["cl"].result_list) == [invite.link]
+
+
+def test_links_list_searches_by_email(admin_client):
+    ada = services.link_issue(
+        user=UserFactory(email="ada@example.com"), issuer=None, via=Link.Via.COMMAND
+    )
+    services.link_issue(
+        user=UserFactory(email="bob@example.com"), issuer=None, via=Link.Via.COMMAND
+    )
+
+    response = admin_client.get(LINKS_URL, {"q": "ADA@"})
+
+    assert list(response.context["cl"].result_list) == [ada.link]
+
+
+def test_links_list_refuses_to_filter_by_digest(admin_client):
+    link = services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND).link
+    response = admin_client.get(LINKS_URL, {"digest": link.digest})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+
+
+def _queries_for_links_list(admin_client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(LINKS_URL)
+    assert response.status_code == HTTPStatus.OK
+    return len(queries)
+
+
+def test_links_list_costs_the_same_queries_for_one_link_and_for_many(admin_client, admin_user):
+    services.link_issue(user=UserFactory(), issuer=admin_user, via=Link.Via.ADMIN)
+    _queries_for_links_list(admin_client)  # warm the caches
+    one = _queries_for_links_list(admin_client)
+    services.links_issue(
+        users=[UserFactory() for _ in range(10)], issuer=admin_user, via=Link.Via.ADMIN
+    )
+
+    assert _queries_for_links_list(admin_client) == one
+
+
+def test_links_cannot_be_added_edited_or_deleted(admin_client):
+    link = services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND).link
+    change_url = reverse("admin:invites_link_change", args=[link.pk])
+
+    assert admin_client.get(reverse("admin:invites_link_add")).status_code == HTTPStatus.FORBIDDEN
+    view = admin_client.get(change_url)
+    assert view.status_code == HTTPStatus.OK
+    assert not view.context["has_change_permission"]
+    assert 'name="_save"' not in view.content.decode()
+    assert admin_client.post(change_url, {"purpose": "reset"}).status_code == (HTTPStatus.FORBIDDEN)
+    delete_url = reverse("admin:invites_link_delete", args=[link.pk])
+    assert admin_client.get(delete_url).status_code == HTTPStatus.FORBIDDEN
+    assert "delete_selected" not in action_names(admin_client.get(LINKS_URL))
+    link.refresh_from_db()
+    assert link.purpose == Link.Purpose.RESET
+
+
+def test_staff_with_the_view_permission_see_the_links_but_cannot_revoke(client):
+    services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND)
+    client.force_login(grant(StaffFactory(), "invites.view_link"))
+
+    response = client.get(LINKS_URL)
+
+    assert response.status_code == HTTPStatus.OK
+    assert len(response.context["cl"].result_list) == 1
+    assert "revoke_links" not in action_names(response)
+
+
+def test_staff_who_may_issue_may_revoke(client):
+    client.force_login(grant(StaffFactory(), "invites.view_link", "invites.issue_link"))
+    assert "revoke_links" in action_names(client.get(LINKS_URL))
+
+
+def test_revoke_action_revokes_the_selected_links(admin_client, admin_user):
+    chosen = services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND).link
+    other = services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND).link
+
+    response = admin_client.post(
+        LINKS_URL,
+        {"action": "revoke_links", "index": 0, "_selected_action": [chosen.pk]},
+        follow=True,
+    )
+
+    chosen.refresh_from_db()
+    other.refresh_from_db()
+    assert chosen.state == Link.State.REVOKED
+    assert (chosen.revoked_by, chosen.revoke_reason) == (admin_user, Link.RevokeReason.ADMIN)
+    assert other.state == Link.State.PENDING
+    assert messages_of(response) == ["Revoked 1 link."]
+
+
+def test_revoke_action_leaves_used_links_as_they_were_and_says_so(admin_client, admin_user):
+    used = services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND).link
+    services.link_redeem(link=used, password=NEW_PASSWORD)
+    pending = [
+        services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND).link
+        for _ in range(2)
+    ]
+
+    response = admin_client.post(
+        LINKS_URL,
+        {
+            "action": "revoke_links",
+            "index": 0,
+            "_selected_action": [used.pk] + [link.pk for link in pending],
+        },
+        follow=True,
+    )
+
+    used.refresh_from_db()
+    assert used.state == Link.State.USED
+    assert messages_of(response) == [
+        "Revoked 2 links. 1 selected link was already used or revoked, and stays as it was."
+    ]
+
+
+# --- LogEntry: the user's History ------------------------------------------------------
+
+
+def test_users_history_shows_issuing_revoking_and_redeeming(admin_client, admin_user):
+    user = UserFactory()
+    admin_client.post(USERS_URL, action_data([user]))
+    first = Link.objects.get(user=user)
+    admin_client.post(
+        LINKS_URL, {"action": "revoke_links", "index": 0, "_selected_action": [first.pk]}
+    )
+    second = services.link_issue(user=user, issuer=admin_user, via=Link.Via.ADMIN)
+    services.link_redeem(link=second.link, password=NEW_PASSWORD)
+
+    response = admin_client.get(reverse("admin:accounts_user_history", args=[user.pk]))
+
+    entries = [entry.get_change_message() for entry in response.context["action_list"]]
+    assert entries.count("Issued a set-password link.") == 2
+    assert "Revoked a set-password link." in entries
+    assert any(entry.startswith("Set a password with a set-password link") for entry in entries)
+    body = response.content.decode()
+    assert "Issued a set-password link." in body
+    assert re.search(r"Set a password with a set-password link", body)
+
+
+# --- Deleting users ----------------------------------------------------------------------
+
+
+def test_deleting_a_user_takes_their_links_along(admin_client):
+    user = UserFactory()
+    services.link_issue(user=user, issuer=None, via=Link.Via.COMMAND)
+    delete_url = reverse("admin:accounts_user_delete", args=[user.pk])
+
+    confirmation = admin_client.get(delete_url)
+    assert not confirmation.context["perms_lacking"]
+    response = admin_client.post(delete_url, {"post": "yes"})
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert not User.objects.filter(pk=user.pk).exists()
+    assert not Link.objects.exists()
+
+
+def test_staff_who_may_not_delete_users_still_cannot(client):
+    user = UserFactory()
+    client.force_login(grant(StaffFactory(), "accounts.view_user", "accounts.change_user"))
+
+    response = client.post(reverse("admin:accounts_user_delete", args=[user.pk]), {"post": "yes"})
+
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert User.objects.filter(pk=user.pk).exists()
