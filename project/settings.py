@@ -7,6 +7,7 @@ default (``SECRET_KEY``) stop start-up with a message naming the variable.
 import os
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -28,6 +29,7 @@ def _env_url(name: str, parse, schemes, default: str, example: str) -> dict:
             "(see README.md, 'Configuration')."
         )
     try:
+        urlsplit(value).port  # noqa: B018  (raises ValueError on a malformed port)
         return parse(value)
     except (ImproperlyConfigured, KeyError, ValueError) as exc:
         raise ImproperlyConfigured(
