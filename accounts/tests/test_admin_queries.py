@@ -1,0 +1,224 @@
+"""The user admin costs the same number of queries whatever the number of users.
+
+Each test measures a page on a few users, adds more users than fit on one page
+(each with groups and links, so that a per-row query would show), and measures
+it again: the counts must be equal, and below a bound that a query per row
+would break. Times are measured by bench/admin_pages.py, never asserted here.
+"""
+
+from http import HTTPStatus
+
+import pytest
+from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import User
+from accounts.tests.factories import (
+    GroupFactory,
+    InvitedUserFactory,
+    StaffFactory,
+    SuperuserFactory,
+    UserFactory,
+)
+from invites.tests.factories import LinkFactory
+
+pytestmark = pytest.mark.django_db
+
+# A list page needs about half a dozen (session, user, count, full count, the
+# page, the groups filter); a query per row would add at least a page's worth.
+LIST_QUERY_BOUND = 12
+CHANGE_QUERY_BOUND = 15
+
+
+def _get(client, url: str, *, warm_up: bool = False):
+    if warm_up:
+        # Once first: some queries (content types) are cached per process and
+        # would otherwise show on whichever measurement runs first.
+        client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == HTTPStatus.OK, url
+    return response, queries
+
+
+def _sql(queries: CaptureQueriesContext) -> str:
+    return "\n".join(f"  {query['sql'][:240]}" for query in queries.captured_queries)
+
+
+def _assert_same_cost(url: str, small, large, bound: int) -> None:
+    (_, small_queries), (_, large_queries) = small, large
+    assert len(large_queries) == len(small_queries), (
+        f"{url}: {len(small_queries)} queries on small data, {len(large_queries)} on large.\n"
+        f"small:\n{_sql(small_queries)}\nlarge:\n{_sql(large_queries)}"
+    )
+    assert len(large_queries) <= bound, (
+        f"{url}: {len(large_queries)} queries\n{_sql(large_queries)}"
+    )
+
+
+def _per_page() -> int:
+    return admin.site.get_model_admin(User).list_per_page
+
+
+def _people(count: int, groups) -> list[User]:
+    """``count`` users of every status, each in groups and holding links."""
+    users = []
+    kinds = [UserFactory, InvitedUserFactory, UserFactory]
+    for index in range(count):
+        kind = kinds[index % len(kinds)]
+        user = kind(is_active=index % 3 != 2)
+        user.groups.add(*groups[: 1 + index % len(groups)])
+        LinkFactory(user=user)
+        LinkFactory(user=user, used=True)
+        users.append(user)
+    StaffFactory().groups.add(groups[0])
+    SuperuserFactory()
+    return users
+
+
+@pytest.fixture
+def groups():
+    return [GroupFactory(name=name) for name in ("engineering", "sales", "support")]
+
+
+@pytest.fixture
+def grow(groups):
+    """Adds more users than fit on one page of the list."""
+
+    def grow_data():
+        _people(_per_page() + 20, groups)
+
+    return grow_data
+
+
+USER_LIST_QUERIES = {
+    "everyone": "",
+    "invited": "status=invited",
+    "active": "status=active",
+    "deactivated": "status=deactivated",
+    "staff": "is_staff__exact=1",
+    "not staff": "is_staff__exact=0",
+    "superusers": "is_superuser__exact=1",
+    "not superusers": "is_superuser__exact=0",
+    "in a group": "groups__id__exact={group}",
+    "search": "q=example.com",
+    "search and filter": "q=person&status=active&groups__id__exact={group}",
+    "sorted by name": "o=2",
+}
+
+
+@pytest.mark.parametrize("query", USER_LIST_QUERIES.values(), ids=USER_LIST_QUERIES.keys())
+def test_user_list_costs_the_same_queries_for_three_users_as_for_more_than_a_page(
+    admin_client, groups, grow, query
+):
+    _people(3, groups)
+    url = reverse("admin:accounts_user_changelist") + "?" + query.format(group=groups[0].pk)
+    small = _get(admin_client, url, warm_up=True)
+    assert small[0].context["cl"].result_count > 0, f"{url} shows nobody on small data"
+    grow()
+    large = _get(admin_client, url)
+    assert large[0].context["cl"].result_count > small[0].context["cl"].result_count
+    _assert_same_cost(url, small, large, LIST_QUERY_BOUND)
+
+
+def test_every_filter_the_user_list_offers_costs_the_same_queries_on_more_data(
+    admin_client, groups, grow
+):
+    _people(3, groups)
+    changelist = reverse("admin:accounts_user_changelist")
+    response, _ = _get(admin_client, changelist)
+    query_strings = [
+        choice["query_string"]
+        for spec in response.context["cl"].filter_specs
+        for choice in spec.choices(response.context["cl"])
+    ]
+    assert len(query_strings) >= 10, query_strings
+    small = {query: _get(admin_client, changelist + query, warm_up=True) for query in query_strings}
+    grow()
+    for query, before in small.items():
+        after = _get(admin_client, changelist + query)
+        if before[0].context["cl"].result_count:
+            _assert_same_cost(changelist + query, before, after, LIST_QUERY_BOUND)
+        else:
+            # No row on small data: rows' own queries (none, we hope) cannot
+            # be compared, but a query per row would still break the bound.
+            assert len(after[1]) <= LIST_QUERY_BOUND, _sql(after[1])
+
+
+def test_user_list_costs_the_same_queries_whatever_the_page_size(admin_client, groups, grow):
+    grow()
+    model_admin = admin.site.get_model_admin(User)
+    url = reverse("admin:accounts_user_changelist")
+    original = model_admin.list_per_page
+    try:
+        model_admin.list_per_page = 5
+        short = _get(admin_client, url, warm_up=True)
+        model_admin.list_per_page = 200
+        long = _get(admin_client, url)
+    finally:
+        model_admin.list_per_page = original
+    assert len(long[0].context["cl"].result_list) > len(short[0].context["cl"].result_list)
+    _assert_same_cost(url, short, long, LIST_QUERY_BOUND)
+
+
+def test_change_page_costs_the_same_queries_for_a_busy_user_in_a_big_organisation(
+    admin_client, groups, grow
+):
+    quiet, busy = _people(2, groups)
+    quiet.groups.set(groups[:1])
+    small = _get(admin_client, reverse("admin:accounts_user_change", args=[quiet.pk]), warm_up=True)
+    grow()
+    busy.groups.set(groups)
+    for _ in range(10):
+        LinkFactory(user=busy, revoked=True, created_by=quiet, revoked_by=quiet)
+    url = reverse("admin:accounts_user_change", args=[busy.pk])
+    large = _get(admin_client, url)
+    _assert_same_cost(url, small, large, CHANGE_QUERY_BOUND)
+
+
+def _statements(queries: CaptureQueriesContext) -> list[str]:
+    """The SQL run, with each bulk insert counted once however Django batched it.
+
+    On SQLite Django splits a bulk insert into statements of at most 999
+    parameters (about 90 links each); that is the backend's limit, not a
+    query per row, and PostgreSQL runs the same insert as one statement.
+    """
+    statements: list[str] = []
+    for query in queries.captured_queries:
+        sql = query["sql"]
+        head = sql.split(" VALUES ", 1)[0]
+        if sql.startswith("INSERT") and statements and statements[-1] == head:
+            continue
+        statements.append(head if sql.startswith("INSERT") else sql)
+    return statements
+
+
+def test_generate_set_password_links_costs_the_same_queries_for_three_users_as_for_many(
+    admin_client, groups
+):
+    url = reverse("admin:accounts_user_changelist")
+    if b'value="generate_set_password_links"' not in admin_client.get(url).content:
+        pytest.skip("the user admin has no action generate_set_password_links yet")
+
+    def issue_for(users):
+        data = {
+            "action": "generate_set_password_links",
+            "_selected_action": [user.pk for user in users],
+        }
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client.post(url, data)
+        assert response.status_code == HTTPStatus.OK
+        assert len(response.context["links"]) == len(users)
+        return _statements(queries)
+
+    active = [user for user in _people(_per_page() + 60, groups) if user.is_active]
+    few, many = active[:3], active[3:]
+    assert len(many) > 100
+    issue_for(few)  # warm-up: the first issuing caches content types
+    small = issue_for(few)
+    large = issue_for(many)
+    sql = "\n".join
+    assert len(large) == len(small), f"small:\n{sql(small)}\nlarge:\n{sql(large)}"
+    assert len(large) <= LIST_QUERY_BOUND + 10, sql(large)

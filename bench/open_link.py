@@ -1,0 +1,291 @@
+"""Opening a set-password link on gunicorn, against Django's sign-in page fetched twice.
+
+    .venv/bin/python bench/open_link.py             # 150 samples of each, about 30 s
+    .venv/bin/python bench/open_link.py --quick     # 40 samples of each
+    .venv/bin/python bench/open_link.py --profile   # also: where the time goes, in-process
+    CACHE_URL=redis://127.0.0.1:6379/5 .venv/bin/python bench/open_link.py   # limits in Redis
+
+What-ifs, to measure a proposed fix before anyone makes it (docs/benchmarks.md):
+--conn-max-age N serves with persistent database connections; --session-engine
+ENGINE serves with another SESSION_ENGINE (through bench/whatif_settings.py).
+
+"Opening a link" is what an invitee's browser does: GET /set-password/<secret>/
+(302, the secret moves into the session) and GET /set-password/ (the form).
+The baseline is Django's own sign-in page, GET /accounts/login/, twice: two
+requests of a page that needs no database. Both run on the same gunicorn
+(``-w 2``, with gunicorn.conf.py when the project has one), DEBUG off, over
+loopback, alternating, medians; goal: at most 1.3x.
+
+Each sample is a new person: a new client (no cookies) bound to its own
+loopback source address (127.0.x.N), as the rate limits (30 link opens a
+minute per address) expect of real people. Links are issued beforehand, by
+invites.services.links_issue like the ``invite`` command, into a throwaway
+database (bench/out/open_link.sqlite3, or with a PostgreSQL DATABASE_URL a
+database named after it with _open_link).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import time
+from itertools import product
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _common
+
+FORM_MARK = b'name="new_password1"'
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def source_addresses():
+    """127.0.x.N for x in 0..255 and N in 2..250: a new person each time."""
+    for x, n in product(range(256), range(2, 251)):
+        yield f"127.0.{x}.{n}"
+
+
+def issue_links(count: int) -> list[str]:
+    """``count`` invited users with a link each, issued as the ``invite`` command does."""
+    from accounts.models import User
+    from invites.models import Link
+    from invites.services import links_issue
+    from invites.tokens import link_url
+
+    users = User.objects.bulk_create(
+        [User(email=f"invitee{index}@example.org", password="!") for index in range(count)]
+    )
+    for user in users:
+        user.set_unusable_password()
+    User.objects.bulk_update(users, ["password"])
+    issued = links_issue(users=users, issuer=None, via=Link.Via.COMMAND)
+    return [link_url(item.secret) for item in issued]
+
+
+def start_server(port: int, env: dict[str, str], log_path: Path) -> subprocess.Popen:
+    command = [str(_common.ROOT / ".venv" / "bin" / "gunicorn")]
+    if (_common.ROOT / "gunicorn.conf.py").exists():
+        command += ["-c", "gunicorn.conf.py"]
+    command += ["project.wsgi:application", "-w", "2", "-b", f"127.0.0.1:{port}"]
+    log = log_path.open("w")
+    return subprocess.Popen(
+        command, cwd=_common.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+
+
+def wait_until_up(base_url: str, process: subprocess.Popen, log_path: Path) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited:\n{log_path.read_text()[-3000:]}")
+        try:
+            if httpx.get(base_url + "/accounts/login/", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"gunicorn did not answer within 30 s:\n{log_path.read_text()[-3000:]}")
+
+
+def open_link(url: str, address: str) -> float:
+    """Seconds for the link's two requests, as a new person at ``address``."""
+    import httpx
+
+    with httpx.Client(transport=httpx.HTTPTransport(local_address=address)) as client:
+        start = time.perf_counter()
+        first = client.get(url)
+        second = client.get(first.url.join(first.headers.get("location", "/missing")))
+        seconds = time.perf_counter() - start
+    if first.status_code != 302 or second.status_code != 200 or FORM_MARK not in second.content:
+        raise SystemExit(
+            f"opening a link answered {first.status_code} then {second.status_code} "
+            f"from {address}; expected 302 then the form (200)"
+        )
+    return seconds
+
+
+def sign_in_page_twice(base_url: str, address: str) -> float:
+    import httpx
+
+    with httpx.Client(transport=httpx.HTTPTransport(local_address=address)) as client:
+        start = time.perf_counter()
+        first = client.get(base_url + "/accounts/login/")
+        second = client.get(base_url + "/accounts/login/")
+        seconds = time.perf_counter() - start
+    if first.status_code != 200 or second.status_code != 200:
+        raise SystemExit(f"the sign-in page answered {first.status_code}, {second.status_code}")
+    return seconds
+
+
+def profile_in_process(urls: list[str]) -> None:
+    """Where the time of each request goes: queries and the top of a profile.
+
+    One test Client (so the middleware loads once), its cookies cleared and a
+    new REMOTE_ADDR for every person.
+    """
+    import cProfile
+    import pstats
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    paths = iter("/" + url.split("/", 3)[3] for url in urls)
+    people = (f"10.1.{n // 250}.{n % 250 + 1}" for n in range(10**5))
+
+    def open_link_in_process():
+        client.cookies.clear()
+        address = next(people)
+        response = client.get(next(paths), REMOTE_ADDR=address)
+        assert response.status_code == 302, response.status_code
+        assert client.get(response["Location"], REMOTE_ADDR=address).status_code == 200
+
+    def sign_in_page_twice_in_process():
+        client.cookies.clear()
+        address = next(people)
+        assert client.get("/accounts/login/", REMOTE_ADDR=address).status_code == 200
+        assert client.get("/accounts/login/", REMOTE_ADDR=address).status_code == 200
+
+    for _ in range(3):
+        open_link_in_process()
+        sign_in_page_twice_in_process()
+    results = _common.alternate(
+        15,
+        {
+            "link": lambda: _common.timed(open_link_in_process),
+            "sign-in": lambda: _common.timed(sign_in_page_twice_in_process),
+        },
+    )
+    for label, call in (
+        ("opening a link", open_link_in_process),
+        ("sign-in page twice", sign_in_page_twice_in_process),
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            call()
+        key = "link" if label == "opening a link" else "sign-in"
+        print(
+            f"\n   in-process, {label}: median {_common.median_ms(results[key]):.2f} ms, "
+            f"{len(queries)} queries"
+        )
+        for query in queries.captured_queries:
+            print(f"      {query['sql'][:140]}")
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(20):
+        open_link_in_process()
+    profiler.disable()
+    print("\n   profile of 20 link openings in-process (cumulative seconds):")
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(
+        r"invites/|sessions/backends|db/backends/base/base.py.*commit|shortcuts|ratelimit/decorators",
+        16,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--quick", action="store_true", help="40 samples of each")
+    parser.add_argument("--samples", type=int, help="samples of each (default 150)")
+    parser.add_argument("--profile", action="store_true", help="also profile in-process")
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        help="what-if: serve with persistent database connections (?conn_max_age=N)",
+    )
+    parser.add_argument(
+        "--session-engine",
+        help="what-if: serve with this SESSION_ENGINE (bench/whatif_settings.py), e.g. "
+        "django.contrib.sessions.backends.cache with a redis:// CACHE_URL",
+    )
+    args = parser.parse_args()
+    samples = args.samples or (40 if args.quick else 150)
+    shared_cache = os.environ.get("CACHE_URL", "").startswith(("redis://", "rediss://"))
+    if args.session_engine and args.session_engine.endswith(".cache") and not shared_cache:
+        parser.error(
+            "sessions in the cache need a cache both workers share: set CACHE_URL=redis://…"
+        )
+    warm_up = 10
+
+    base = os.environ.get("DATABASE_URL")
+    url = (
+        _common.sibling_database_url(base, "open_link")
+        if base
+        else _common.default_database_url("open_link")
+    )
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    server_url = f"{url}?conn_max_age={args.conn_max_age}" if args.conn_max_age else url
+    env = {
+        **os.environ,
+        **_common.BENCH_ENV,
+        "DATABASE_URL": server_url,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SITE_URL": base_url,
+        "PYTHONPATH": str(_common.ROOT),
+    }
+    env.pop("WEB_CONCURRENCY", None)
+    if args.session_engine:
+        env["BENCH_SESSION_ENGINE"] = args.session_engine
+        env["DJANGO_SETTINGS_MODULE"] = "whatif_settings"
+        env["PYTHONPATH"] += os.pathsep + str(_common.ROOT / "bench")
+    _common.header("opening a link versus the sign-in page fetched twice, on gunicorn", url)
+    print(f"   cache: {os.environ.get('CACHE_URL', 'local memory (per worker)')}")
+    print(f"   sessions: {args.session_engine or 'the project setting (database)'}")
+    print(f"   server's DATABASE_URL: {server_url}")
+
+    _common.drop_database(url)
+    os.environ.update({k: v for k, v in env.items() if k not in {"PYTHONPATH", "DATABASE_URL"}})
+    _common.setup_django(url)
+    _common.migrate()
+    urls = issue_links(samples + warm_up + 60)
+    from django.db import connections
+
+    connections.close_all()
+
+    log_path = _common.OUT / "open_link_gunicorn.log"
+    server = start_server(port, env, log_path)
+    try:
+        wait_until_up(base_url, server, log_path)
+        addresses = source_addresses()
+        for index in range(warm_up):
+            open_link(urls[index], next(addresses))
+            sign_in_page_twice(base_url, next(addresses))
+        links = iter(urls[warm_up : warm_up + samples])
+        results = _common.alternate(
+            samples,
+            {
+                "link": lambda: open_link(next(links), next(addresses)),
+                "sign-in": lambda: sign_in_page_twice(base_url, next(addresses)),
+            },
+        )
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    value = _common.ratio(results["link"], results["sign-in"])
+    print(
+        f"\n   {samples} samples each, gunicorn -w 2:\n"
+        f"   opening a link (302 + form)      {_common.median_ms(results['link']):7.2f} ms\n"
+        f"   sign-in page fetched twice       {_common.median_ms(results['sign-in']):7.2f} ms\n"
+        f"   ratio {value:.2f}x: {_common.verdict(value, 1.3)}"
+    )
+    if args.profile:
+        profile_in_process(urls[warm_up + samples :])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,167 @@
+"""The links list costs the same number of queries whatever the number of links.
+
+Each test measures the list on a handful of links (one in each state), adds
+more links than fit on one page (from many users, issued and revoked by several
+administrators, so that a per-row query would show), and measures it again:
+the counts must be equal, and below a bound that a query per row would break.
+"""
+
+from http import HTTPStatus
+
+import pytest
+from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import NoReverseMatch, reverse
+
+from accounts.tests.factories import InvitedUserFactory, StaffFactory, UserFactory
+from invites.models import Link
+from invites.tests.factories import LinkFactory
+
+pytestmark = pytest.mark.django_db
+
+# Session, user, count, full count, the page (users and creators joined in):
+# about half a dozen. A query per row would add a page's worth.
+LIST_QUERY_BOUND = 12
+
+
+@pytest.fixture
+def changelist():
+    try:
+        return reverse("admin:invites_link_changelist")
+    except NoReverseMatch:
+        pytest.skip("the links admin (admin:invites_link_changelist) is not registered yet")
+
+
+def _get(client, url: str, *, warm_up: bool = False):
+    if warm_up:
+        # Once first: some queries (content types) are cached per process and
+        # would otherwise show on whichever measurement runs first.
+        client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == HTTPStatus.OK, url
+    return response, queries
+
+
+def _sql(queries: CaptureQueriesContext) -> str:
+    return "\n".join(f"  {query['sql'][:240]}" for query in queries.captured_queries)
+
+
+def _assert_same_cost(url: str, small, large) -> None:
+    (_, small_queries), (_, large_queries) = small, large
+    assert len(large_queries) == len(small_queries), (
+        f"{url}: {len(small_queries)} queries on small data, {len(large_queries)} on large.\n"
+        f"small:\n{_sql(small_queries)}\nlarge:\n{_sql(large_queries)}"
+    )
+    assert len(large_queries) <= LIST_QUERY_BOUND, (
+        f"{url}: {len(large_queries)} queries\n{_sql(large_queries)}"
+    )
+
+
+def _links_of_every_kind(users, admins) -> None:
+    """A link in each state, for each purpose, from each of ``users``."""
+    for index, user in enumerate(users):
+        issuer = admins[index % len(admins)]
+        purpose = Link.Purpose.RESET if index % 2 else Link.Purpose.INVITE
+        via = Link.Via.ADMIN if index % 3 else Link.Via.COMMAND
+        common = {"user": user, "purpose": purpose, "created_by": issuer, "created_via": via}
+        LinkFactory(**common, used=True)
+        LinkFactory(**common, expired=True)
+        LinkFactory(**common, revoked=True, revoked_by=issuer)
+        LinkFactory(**common)
+
+
+@pytest.fixture
+def admins():
+    return [StaffFactory(), StaffFactory()]
+
+
+@pytest.fixture
+def person():
+    return UserFactory(email="ada@example.com")
+
+
+@pytest.fixture
+def grow(admins, person):
+    """Adds more links of each state than fit on one page, ``person`` holding many."""
+
+    def grow_data():
+        per_page = admin.site.get_model_admin(Link).list_per_page
+        users = [InvitedUserFactory() for _ in range(per_page // 4 + 5)]
+        users += [UserFactory() for _ in range(per_page // 4 + 5)]
+        _links_of_every_kind(users + [person] * 10, admins)
+
+    return grow_data
+
+
+LINK_LIST_QUERIES = {
+    "every link": "",
+    "pending": "state=pending",
+    "used": "state=used",
+    "expired": "state=expired",
+    "revoked": "state=revoked",
+    "invites": "purpose__exact=invite",
+    "resets": "purpose__exact=reset",
+    "via the admin": "created_via__exact=admin",
+    "via a command": "created_via__exact=command",
+    "one user's links": "user__id__exact={person}",
+    "search by a domain": "q=example.com",
+    "search by an email": "q=ada@example.com",
+    "search and filter": "q=example.com&state=pending&purpose__exact=invite",
+    "sorted by user": "o=1",
+}
+
+
+@pytest.mark.parametrize("query", LINK_LIST_QUERIES.values(), ids=LINK_LIST_QUERIES.keys())
+def test_links_list_costs_the_same_queries_for_a_few_links_as_for_more_than_a_page(
+    admin_client, changelist, admins, person, grow, query
+):
+    _links_of_every_kind([person, InvitedUserFactory()], admins)
+    url = changelist + "?" + query.format(person=person.pk)
+    small = _get(admin_client, url, warm_up=True)
+    assert small[0].context["cl"].result_count > 0, f"{url} shows no link on small data"
+    grow()
+    large = _get(admin_client, url)
+    assert large[0].context["cl"].result_count > small[0].context["cl"].result_count
+    _assert_same_cost(url, small, large)
+
+
+def test_every_filter_the_links_list_offers_costs_the_same_queries_on_more_data(
+    admin_client, changelist, admins, person, grow
+):
+    _links_of_every_kind([person, InvitedUserFactory()], admins)
+    response, _ = _get(admin_client, changelist)
+    query_strings = [
+        choice["query_string"]
+        for spec in response.context["cl"].filter_specs
+        for choice in spec.choices(response.context["cl"])
+    ]
+    offered = "&".join(query_strings)
+    for value in [*Link.State.values, *Link.Purpose.values]:
+        assert f"={value}" in offered, f"no filter offers {value!r}: {query_strings}"
+    small = {query: _get(admin_client, changelist + query, warm_up=True) for query in query_strings}
+    grow()
+    for query, before in small.items():
+        after = _get(admin_client, changelist + query)
+        if before[0].context["cl"].result_count:
+            _assert_same_cost(changelist + query, before, after)
+        else:
+            # No row on small data: rows' own queries cannot be compared, but
+            # a query per row would still break the bound.
+            assert len(after[1]) <= LIST_QUERY_BOUND, _sql(after[1])
+
+
+def test_links_list_costs_the_same_queries_whatever_the_page_size(admin_client, changelist, grow):
+    grow()
+    model_admin = admin.site.get_model_admin(Link)
+    original = model_admin.list_per_page
+    try:
+        model_admin.list_per_page = 5
+        short = _get(admin_client, changelist, warm_up=True)
+        model_admin.list_per_page = 200
+        long = _get(admin_client, changelist)
+    finally:
+        model_admin.list_per_page = original
+    assert len(long[0].context["cl"].result_list) > len(short[0].context["cl"].result_list)
+    _assert_same_cost(changelist, short, long)
