@@ -153,9 +153,14 @@ def link_redeem(*, link: Link, password: str) -> User:
     user.set_password(password)
     with transaction.atomic():
         now = clock.now()
-        consumed = (
-            Link.objects.open(now).filter(pk=link.pk, user__is_active=True).update(used_at=now)
-        )
+        # The user's row first: deactivation and this redemption exclude each
+        # other, and a deactivated user's link sets nothing.
+        if not User.objects.select_for_update().filter(pk=user.pk, is_active=True).exists():
+            raise LinkInvalid(LinkInvalid.Reason.USER_INACTIVE, link.pk)
+        # The condition names only the link's own columns. PostgreSQL re-checks
+        # such a condition on the row a concurrent winner just committed; it
+        # would not re-check a join or a subquery, and every racer would win.
+        consumed = Link.objects.open(now).filter(pk=link.pk).update(used_at=now)
         if not consumed:
             # Lost a race, or the link closed since it was read: say why.
             link_get_open(link_id=link.pk)
