@@ -4,6 +4,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -87,6 +88,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         ordering = ["email"]
+        indexes = [
+            # The admin's staff and superuser filters read only these rows.
+            models.Index(fields=["email"], condition=Q(is_staff=True), name="accounts_user_staff"),
+            models.Index(
+                fields=["email"], condition=Q(is_superuser=True), name="accounts_user_superuser"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),

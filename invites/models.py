@@ -7,6 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from invites import clock
 
+# Neither used nor revoked: open, or expired without use.
+UNCLOSED = Q(used_at__isnull=True, revoked_at__isnull=True)
+
 
 class LinkQuerySet(models.QuerySet):
     def open(self, now=None):
@@ -109,16 +112,34 @@ class Link(models.Model):
         verbose_name_plural = _("set-password links")
         ordering = ["-created_at", "-pk"]
         permissions = [("issue_link", _("Can issue set-password links"))]
+        # Partial indexes, one per state the admin filters on, so that a
+        # filtered page and its COUNT read only the rows of that state.
         indexes = [
             # A user's unused, unrevoked links: what issuing supersedes and
             # what a password change revokes.
-            models.Index(
-                fields=["user"],
-                condition=Q(used_at__isnull=True, revoked_at__isnull=True),
-                name="invites_link_unclosed_by_user",
-            ),
+            models.Index(fields=["user"], condition=UNCLOSED, name="invites_link_unclosed_by_user"),
             models.Index(fields=["-created_at", "-id"], name="invites_link_newest"),
+            # Purging by age.
             models.Index(fields=["expires_at"], name="invites_link_expires"),
+            # Pending and expired links: unclosed ones, by expiry and by age.
+            models.Index(
+                fields=["expires_at"], condition=UNCLOSED, name="invites_link_open_expiry"
+            ),
+            models.Index(
+                fields=["-created_at", "-id", "expires_at"],
+                condition=UNCLOSED,
+                name="invites_link_open_newest",
+            ),
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=Q(used_at__isnull=False),
+                name="invites_link_used_newest",
+            ),
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=Q(used_at__isnull=True, revoked_at__isnull=False),
+                name="invites_link_revoked_newest",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -132,6 +132,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "NAME", str(Path(tempfile.gettempdir()) / f"people-test-{os.getpid()}.sqlite3")
     )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Keep connections between requests: opening one costs more than serving a
+# link page (several milliseconds on PostgreSQL).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
@@ -143,6 +147,17 @@ CACHES = {
         "redis://127.0.0.1:6379/0",
     )
 }
+
+# With Redis, sessions live there too: opening a link then writes no database
+# row. Redis must not evict them (maxmemory-policy noeviction or volatile-*).
+SESSION_ENGINE = env.str(
+    "SESSION_ENGINE",
+    default=(
+        "django.contrib.sessions.backends.cache"
+        if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+        else "django.contrib.sessions.backends.db"
+    ),
+)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]

@@ -102,9 +102,9 @@ USER_LIST_QUERIES = {
     "not staff": "is_staff__exact=0",
     "superusers": "is_superuser__exact=1",
     "not superusers": "is_superuser__exact=0",
-    "in a group": "groups__id__exact={group}",
+    "in a group": "group={group}",
     "search": "q=example.com",
-    "search and filter": "q=person&status=active&groups__id__exact={group}",
+    "search and filter": "q=person&status=active&group={group}",
     "sorted by name": "o=2",
 }
 
@@ -199,8 +199,6 @@ def test_generate_set_password_links_costs_the_same_queries_for_three_users_as_f
     admin_client, groups
 ):
     url = reverse("admin:accounts_user_changelist")
-    if b'value="generate_set_password_links"' not in admin_client.get(url).content:
-        pytest.skip("the user admin has no action generate_set_password_links yet")
 
     def issue_for(users):
         data = {
@@ -215,7 +213,7 @@ def test_generate_set_password_links_costs_the_same_queries_for_three_users_as_f
 
     active = [user for user in _people(_per_page() + 60, groups) if user.is_active]
     few, many = active[:3], active[3:]
-    assert len(many) > 100
+    assert len(many) > _per_page()
     issue_for(few)  # warm-up: the first issuing caches content types
     small = issue_for(few)
     large = issue_for(many)
