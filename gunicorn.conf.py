@@ -18,3 +18,19 @@ logger_class = "project.gunicorn_logging.RedactingLogger"
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
 # Only a proxy on this machine may tell gunicorn the original scheme.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+
+def on_starting(server):
+    """Check the configuration once, in the master, before any worker starts.
+
+    Otherwise each worker fails to load the application, exits, and is started
+    again, for ever, while the master looks healthy.
+    """
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 (importing the settings checks every variable)
+    except ImproperlyConfigured as exc:
+        raise SystemExit(f"Configuration error: {exc}") from None

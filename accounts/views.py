@@ -1,5 +1,6 @@
 """Sign-in, sign-out and password change: Django's views, rate limited."""
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
@@ -22,3 +23,10 @@ class SignInForm(AuthenticationForm):
 class SignInView(auth_views.LoginView):
     form_class = SignInForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # LoginView names the site after the request's host (django.contrib.sites
+        # is not installed); every other page is named by SITE_NAME.
+        context["site_name"] = settings.SITE_NAME
+        return context

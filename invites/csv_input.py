@@ -112,6 +112,21 @@ def rows_from_csv(data: bytes | str, *, name: str) -> tuple[list[InviteRow], lis
                 ]
             ) from None
     data = data.removeprefix("\ufeff")
+    nul = data.find("\x00")
+    if nul != -1:
+        # Not text, and PostgreSQL refuses it in any text column.
+        raise InputInvalid(
+            [
+                _line_problem(
+                    data.count("\n", 0, nul) + 1,
+                    _(
+                        "%(name)s contains a NUL character (0x00), which is not text. Save it "
+                        "as 'CSV UTF-8' and run the command again."
+                    )
+                    % {"name": name},
+                )
+            ]
+        )
     reader = csv.reader(io.StringIO(data, newline=""), strict=True)
     try:
         return _rows_read(reader, name=name)
