@@ -11,7 +11,6 @@ from http import HTTPStatus
 
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.contrib.auth.forms import SetPasswordForm
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -22,6 +21,7 @@ from django_ratelimit.decorators import ratelimit
 
 from invites.decorators import noindex
 from invites.errors import LinkInvalid
+from invites.forms import LinkSetPasswordForm
 from invites.selectors import link_get_open
 from invites.services import link_redeem
 
@@ -81,14 +81,14 @@ class SetPasswordView(View):
             link = self._link(request)
         except LinkInvalid as error:
             return _invalid(request, error)
-        return self._render(request, link, SetPasswordForm(link.user))
+        return self._render(request, link, LinkSetPasswordForm(link.user))
 
     def post(self, request):
         try:
             link = self._link(request)
         except LinkInvalid as error:
             return _invalid(request, error)
-        form = SetPasswordForm(link.user, request.POST)
+        form = LinkSetPasswordForm(link.user, request.POST)
         if not form.is_valid():
             return self._render(request, link, form)
         try:

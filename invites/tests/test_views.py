@@ -353,3 +353,10 @@ def test_no_secret_reaches_the_logs(client, caplog):
     text = "\n".join(handler_output)
     assert "Not Found: /set-password/[redacted]/" in text
     assert issued.secret not in text
+
+
+def test_rule_messages_stand_under_the_password_they_judge(client):
+    client.get(open_path(issue().secret))
+    form = submit(client, "password").context["form"]
+    assert "This password is too short" in " ".join(form.errors["new_password1"])
+    assert "new_password2" not in form.errors

@@ -1,0 +1,17 @@
+"""The set-password form of the public page."""
+
+from django.contrib.auth.forms import SetPasswordForm
+
+
+class LinkSetPasswordForm(SetPasswordForm):
+    """Django's SetPasswordForm, with the rules' messages on the first field.
+
+    Django reports the validators under the confirmation field, below the
+    rules listed under the first one; a person reads the first field's area
+    for what is wrong with the password they chose.
+    """
+
+    def clean(self):
+        self.validate_passwords("new_password1", "new_password2")
+        self.validate_password_for_user(self.user, "new_password1")
+        return super(SetPasswordForm, self).clean()
