@@ -1,0 +1,113 @@
+"""Browser fixtures: Chromium driven by Playwright against pytest-django's live server.
+
+The browser is the one named by ``CHROMIUM``, else ``/usr/bin/chromium``, else
+Playwright's own if it was installed. Without one the tests are skipped with the
+reason, unless ``E2E_REQUIRED=1`` (CI), which makes a missing browser a failure.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from invites.models import Link
+from invites.services import link_issue
+from invites.tokens import link_url
+
+# Playwright's sync API runs an asyncio event loop in the test's own thread, so
+# Django sees a "running loop" there and refuses ORM calls from the test
+# (SynchronousOnlyOperation) although nothing async touches the database: the
+# loop only carries Playwright's messages to the browser. Set before any test runs.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+VIEWPORT = {"width": 1000, "height": 700}
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _no_browser(reason: str):
+    """Skip, or fail where a browser is required (CI sets E2E_REQUIRED=1)."""
+    if os.environ.get("E2E_REQUIRED") == "1":
+        pytest.fail(f"E2E_REQUIRED=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _chromium_executable() -> str | None:
+    """The Chromium to drive, or None to try Playwright's own."""
+    named = os.environ.get("CHROMIUM")
+    if named:
+        found = shutil.which(named)
+        if not found:
+            _no_browser(f"CHROMIUM={named} names no executable")
+        return found
+    if Path("/usr/bin/chromium").exists():
+        return "/usr/bin/chromium"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    try:
+        from playwright.sync_api import Error, sync_playwright
+    except ImportError:
+        _no_browser("the playwright package is not installed (requirements-dev.txt)")
+    executable = _chromium_executable()
+    with sync_playwright() as playwright:
+        try:
+            browser = playwright.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
+        except Error as error:
+            if executable:
+                raise
+            first_line = str(error).strip().splitlines()[0]
+            _no_browser(
+                "no Chromium found: set CHROMIUM, install Debian's chromium at "
+                f"/usr/bin/chromium, or Playwright's own browser ({first_line})"
+            )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_context(browser):
+    """Make fresh browser contexts (separate cookies: separate people)."""
+    contexts = []
+
+    def make(**options):
+        context = browser.new_context(viewport=VIEWPORT, **options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context):
+    return new_context().new_page()
+
+
+@pytest.fixture
+def site(live_server, settings):
+    """The live server's address, which links issued in the test then start with."""
+    settings.SITE_URL = live_server.url
+    return live_server.url
+
+
+@pytest.fixture
+def issue_link(site):
+    """Issue a link as a command would, returning its URL."""
+
+    def issue(user) -> str:
+        issued = link_issue(user=user, issuer=None, via=Link.Via.COMMAND)
+        return link_url(issued.secret)
+
+    return issue

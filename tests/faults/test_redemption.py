@@ -1,0 +1,103 @@
+"""The database failing in the middle of a redemption: nothing half-done, no traceback shown."""
+
+from http import HTTPStatus
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.db import DatabaseError
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import User
+from accounts.tests.factories import DEFAULT_PASSWORD, InvitedUserFactory, UserFactory
+from invites import services
+from invites.models import Link
+from invites.services import link_issue
+from tests.support import GOOD_PASSWORD
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _opened(user) -> tuple[Client, Link]:
+    """A browser session that opened a fresh link for ``user``."""
+    issued = link_issue(user=user, issuer=None, via=Link.Via.COMMAND)
+    client = Client(raise_request_exception=False)
+    opened = client.get(reverse("invites:open", kwargs={"secret": issued.secret}))
+    assert opened.status_code == HTTPStatus.FOUND
+    return client, issued.link
+
+
+def _submit(client, password=GOOD_PASSWORD):
+    return client.post(
+        reverse("invites:set_password"),
+        {"new_password1": password, "new_password2": password},
+    )
+
+
+@pytest.fixture(params=["services._log_on_users", "LogEntry.objects.log_actions"])
+def failing_after_the_password_is_saved(request, monkeypatch):
+    """Make the step after ``user.save()`` raise, recording that the save had happened."""
+    seen = {}
+
+    def fail(*args, **kwargs):
+        # Still inside the redemption's transaction: the new hash is written.
+        users = kwargs.get("users") or kwargs.get("queryset")
+        user = User.objects.get(pk=next(iter(users)).pk)
+        seen["password written"] = user.password
+        raise DatabaseError("injected: the connection to the database was lost")
+
+    if request.param == "services._log_on_users":
+        monkeypatch.setattr(services, "_log_on_users", fail)
+    else:
+        monkeypatch.setattr(LogEntry.objects, "log_actions", fail)
+    return seen
+
+
+@pytest.mark.parametrize("factory", [InvitedUserFactory, UserFactory], ids=["invite", "reset"])
+def test_a_failure_after_the_password_is_saved_changes_nothing(
+    factory, failing_after_the_password_is_saved, monkeypatch
+):
+    user = factory()
+    password_before = user.password
+    client, link = _opened(user)
+
+    response = _submit(client)
+
+    assert failing_after_the_password_is_saved["password written"] != password_before
+    assert response.status_code == HTTPStatus.INTERNAL_SERVER_ERROR
+    body = response.content.decode()
+    assert "Something went wrong" in body
+    for leak in ("Traceback", "DatabaseError", "injected", 'File "'):
+        assert leak not in body
+    link.refresh_from_db()
+    assert link.used_at is None
+    assert link.revoked_at is None
+    user.refresh_from_db()
+    assert user.password == password_before
+    assert not user.check_password(GOOD_PASSWORD)
+
+    # Once the database is back, the same browser can finish with the same link.
+    monkeypatch.undo()
+    retried = _submit(client)
+    assert retried.status_code == HTTPStatus.FOUND
+    assert retried.headers["Location"] == reverse("login")
+    user.refresh_from_db()
+    assert user.check_password(GOOD_PASSWORD)
+
+
+def test_a_failure_before_anything_is_written_leaves_the_old_password(monkeypatch):
+    user = UserFactory()
+    client, link = _opened(user)
+
+    def fail(*args, **kwargs):
+        raise DatabaseError("injected")
+
+    monkeypatch.setattr(User, "save", fail)
+    response = _submit(client)
+
+    assert response.status_code == HTTPStatus.INTERNAL_SERVER_ERROR
+    assert "Traceback" not in response.content.decode()
+    link.refresh_from_db()
+    assert link.used_at is None
+    user.refresh_from_db()
+    assert user.check_password(DEFAULT_PASSWORD)

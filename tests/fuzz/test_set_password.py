@@ -1,0 +1,114 @@
+"""Arbitrary form bodies against the set-password POST."""
+
+from http import HTTPStatus
+
+import pytest
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.http import QueryDict
+from django.test import Client
+from django.urls import reverse
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from accounts.tests.factories import InvitedUserFactory
+from invites.models import Link
+from invites.services import link_issue
+from tests.fuzz import FUZZ, assert_no_traceback, next_address
+from tests.support import GOOD_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+FIELDS = ["new_password1", "new_password2", "csrfmiddlewaretoken", "username", "next"]
+# Text the test client can encode (no lone surrogates).
+text = st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
+passwords = st.one_of(
+    text,
+    st.sampled_from([GOOD_PASSWORD, "password", "", " " * 12, "12345678901234", "x" * 5000]),
+)
+values = st.one_of(passwords, st.lists(passwords, min_size=1, max_size=3))
+bodies = st.one_of(
+    st.dictionaries(st.sampled_from(FIELDS) | text, values, max_size=5),
+    # A matching pair, good or not, sometimes with extra fields.
+    st.builds(
+        lambda password, extra: {**extra, "new_password1": password, "new_password2": password},
+        passwords,
+        st.dictionaries(st.sampled_from(FIELDS[2:]) | text, values, max_size=2),
+    ),
+)
+
+
+def _is_a_good_matching_pair(data: QueryDict, user) -> bool:
+    """What the link may be consumed for: equal new passwords that every validator accepts."""
+    first, second = data.get("new_password1"), data.get("new_password2")
+    if not first or first != second or "\x00" in first:
+        return False
+    try:
+        password_validation.validate_password(first, user)
+    except ValidationError:
+        return False
+    return True
+
+
+def _opened_link(client: Client, address: str) -> Link:
+    user = InvitedUserFactory()
+    issued = link_issue(user=user, issuer=None, via=Link.Via.COMMAND)
+    opened = client.get(
+        reverse("invites:open", kwargs={"secret": issued.secret}), REMOTE_ADDR=address
+    )
+    assert opened.status_code == HTTPStatus.FOUND
+    return issued.link
+
+
+def _check(response, link: Link, good: bool) -> None:
+    assert response.status_code < HTTPStatus.INTERNAL_SERVER_ERROR
+    assert_no_traceback(response.content.decode(errors="replace"))
+    link.refresh_from_db()
+    if good:
+        assert response.status_code == HTTPStatus.FOUND
+        assert link.used_at is not None
+    else:
+        assert response.status_code == HTTPStatus.OK
+        assert link.used_at is None
+        assert link.revoked_at is None
+        assert not link.user.__class__.objects.get(pk=link.user_id).has_usable_password()
+
+
+@FUZZ
+@given(body=bodies)
+@example(body={"new_password1": GOOD_PASSWORD, "new_password2": GOOD_PASSWORD})
+@example(body={"new_password1": GOOD_PASSWORD, "new_password2": [GOOD_PASSWORD, "other"]})
+@example(body={"new_password1": "x" * 5000, "new_password2": "x" * 5000})
+def test_only_a_good_matching_pair_consumes_the_link(body):
+    client = Client()
+    address = next_address()
+    link = _opened_link(client, address)
+    data = QueryDict(mutable=True)
+    for key, value in body.items():
+        data.setlist(key, value if isinstance(value, list) else [value])
+    good = _is_a_good_matching_pair(data, link.user)
+
+    response = client.post(reverse("invites:set_password"), body, REMOTE_ADDR=address)
+
+    _check(response, link, good)
+
+
+@FUZZ
+@given(raw=st.binary(max_size=300))
+@example(raw=b"new_password1=%ff%fe&new_password2=%ff%fe")
+@example(raw=b"new_password1=" + GOOD_PASSWORD.encode() + b"&new_password2=" + b"%00")
+@example(raw=b"&&&==&=%")
+def test_raw_urlencoded_bodies_never_fail(raw):
+    client = Client()
+    address = next_address()
+    link = _opened_link(client, address)
+    good = _is_a_good_matching_pair(QueryDict(raw), link.user)
+
+    response = client.post(
+        reverse("invites:set_password"),
+        raw,
+        content_type="application/x-www-form-urlencoded",
+        REMOTE_ADDR=address,
+    )
+
+    _check(response, link, good)
