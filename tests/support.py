@@ -2,6 +2,8 @@
 
 import ipaddress
 import re
+import time
+import zlib
 from collections.abc import Iterator
 
 from django.conf import settings
@@ -40,3 +42,19 @@ def production_stack_missing() -> str | None:
     if backend != "django.core.cache.backends.redis.RedisCache":
         return f"needs CACHE_URL=redis://... (the cache is {backend})"
     return None
+
+
+def wait_clear_of_rate_limit_edge(value: str, *, period: int = 60, margin: int = 10) -> None:
+    """Sleep past the edge of the rate-limit window counting ``value`` if it is near.
+
+    django-ratelimit counts in fixed windows whose edges fall, for each key
+    value, at a fixed offset within the period (a CRC of the value). A burst
+    that straddles an edge sees its count restart, so a test of an exact limit
+    against a server in another process (which the suite cannot hold still)
+    starts its burst at least ``margin`` seconds before the next edge.
+    """
+    offset = zlib.crc32(value.encode()) % period
+    now = time.time()
+    until_edge = (offset - int(now)) % period
+    if until_edge < margin:
+        time.sleep(until_edge + 1 - (now % 1))

@@ -1,5 +1,6 @@
 """Rate limits hold across gunicorn's workers when they count in Redis."""
 
+import time
 from http import HTTPStatus
 
 import pytest
@@ -9,19 +10,44 @@ from invites.models import Link
 from invites.services import links_issue
 from invites.tokens import link_url
 from tests.stack.conftest import WORKERS, person
-from tests.support import GOOD_PASSWORD, csrf_token
+from tests.support import GOOD_PASSWORD, csrf_token, wait_clear_of_rate_limit_edge
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 LINKS = 5
 POSTS = 15
 LIMIT = 10  # set-password POSTs a minute per address (INTERFACE.md)
+ATTEMPTS = 3
 
 
 def test_set_password_posts_from_one_address_are_limited_whichever_worker_serves_them(
     gunicorn, settings, stack_figures
 ):
     settings.SITE_URL = gunicorn.url
+    # Which worker accepts a connection is up to the kernel, which may hand a
+    # short run of them all to one worker: try again (fresh links, fresh
+    # counts) until more than one worker has served, asserting the count on
+    # every attempt.
+    for _attempt in range(ATTEMPTS):
+        statuses, served = _post_over_several_links(gunicorn)
+        assert statuses == [HTTPStatus.OK] * LIMIT + [HTTPStatus.TOO_MANY_REQUESTS] * (
+            POSTS - LIMIT
+        )
+        assert sum(served.values()) == POSTS
+        if len(served) > 1:
+            break
+    stack_figures.append(
+        f"shared limits: {POSTS} set-password POSTs from one address over {LINKS} links, "
+        f"statuses {statuses}; POSTs per gunicorn worker pid: {served}"
+    )
+    # More than one worker answered, and the count still held: it is shared.
+    assert 1 < len(served) <= WORKERS
+    # Every POST was refused (mismatched confirmation, then 429): no link used.
+    assert not Link.objects.filter(used_at__isnull=False).exists()
+
+
+def _post_over_several_links(gunicorn):
+    """POST set-password forms from one address over several links: statuses, pids."""
     gunicorn.flush_cache()
     gunicorn.clear_access_log()
     users = InvitedUserFactory.create_batch(LINKS)
@@ -37,6 +63,7 @@ def test_set_password_posts_from_one_address_are_limited_whichever_worker_serves
         assert form.status_code == HTTPStatus.OK
         sessions.append((client, csrf_token(form.text)))
 
+    wait_clear_of_rate_limit_edge("127.0.0.2")
     statuses = []
     for number in range(POSTS):
         # Round robin: 3 POSTs per link, under the per-link limit of 5.
@@ -55,14 +82,11 @@ def test_set_password_posts_from_one_address_are_limited_whichever_worker_serves
             assert "Too many attempts" in response.text
     for client, _token in sessions:
         client.close()
-
+    # A worker writes its access-log line after the response has gone out:
+    # give the last lines a moment to land.
+    deadline = time.monotonic() + 5
     served = gunicorn.pids_serving("/set-password/")
-    stack_figures.append(
-        f"shared limits: {POSTS} set-password POSTs from one address over {LINKS} links, "
-        f"statuses {statuses}; POSTs per gunicorn worker pid: {served}"
-    )
-    assert statuses == [HTTPStatus.OK] * LIMIT + [HTTPStatus.TOO_MANY_REQUESTS] * (POSTS - LIMIT)
-    assert sum(served.values()) == POSTS
-    # More than one worker answered, and the count still held: it is shared.
-    assert 1 < len(served) <= WORKERS
-    assert Link.objects.open().count() == LINKS
+    while sum(served.values()) < POSTS and time.monotonic() < deadline:
+        time.sleep(0.05)
+        served = gunicorn.pids_serving("/set-password/")
+    return statuses, served
