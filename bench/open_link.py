@@ -5,9 +5,10 @@
     .venv/bin/python bench/open_link.py --profile   # also: where the time goes, in-process
     CACHE_URL=redis://127.0.0.1:6379/5 .venv/bin/python bench/open_link.py   # limits in Redis
 
-What-ifs, to measure a proposed fix before anyone makes it (docs/benchmarks.md):
---conn-max-age N serves with persistent database connections; --session-engine
-ENGINE serves with another SESSION_ENGINE (through bench/whatif_settings.py).
+The server gets this process's environment, so the project's own settings
+variables compare configurations: CONN_MAX_AGE=0 (a connection per request),
+SESSION_ENGINE=django.contrib.sessions.backends.db (sessions in the database
+even with Redis as the cache).
 
 "Opening a link" is what an invitee's browser does: GET /set-password/<secret>/
 (302, the secret moves into the session) and GET /set-password/ (the form).
@@ -198,23 +199,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="40 samples of each")
     parser.add_argument("--samples", type=int, help="samples of each (default 150)")
     parser.add_argument("--profile", action="store_true", help="also profile in-process")
-    parser.add_argument(
-        "--conn-max-age",
-        type=int,
-        help="what-if: serve with persistent database connections (?conn_max_age=N)",
-    )
-    parser.add_argument(
-        "--session-engine",
-        help="what-if: serve with this SESSION_ENGINE (bench/whatif_settings.py), e.g. "
-        "django.contrib.sessions.backends.cache with a redis:// CACHE_URL",
-    )
     args = parser.parse_args()
     samples = args.samples or (40 if args.quick else 150)
-    shared_cache = os.environ.get("CACHE_URL", "").startswith(("redis://", "rediss://"))
-    if args.session_engine and args.session_engine.endswith(".cache") and not shared_cache:
-        parser.error(
-            "sessions in the cache need a cache both workers share: set CACHE_URL=redis://…"
-        )
     warm_up = 10
 
     base = os.environ.get("DATABASE_URL")
@@ -225,28 +211,26 @@ def main() -> None:
     )
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    server_url = f"{url}?conn_max_age={args.conn_max_age}" if args.conn_max_age else url
     env = {
         **os.environ,
         **_common.BENCH_ENV,
-        "DATABASE_URL": server_url,
+        "DATABASE_URL": url,
         "ALLOWED_HOSTS": "127.0.0.1",
         "SITE_URL": base_url,
         "PYTHONPATH": str(_common.ROOT),
     }
     env.pop("WEB_CONCURRENCY", None)
-    if args.session_engine:
-        env["BENCH_SESSION_ENGINE"] = args.session_engine
-        env["DJANGO_SETTINGS_MODULE"] = "whatif_settings"
-        env["PYTHONPATH"] += os.pathsep + str(_common.ROOT / "bench")
     _common.header("opening a link versus the sign-in page fetched twice, on gunicorn", url)
-    print(f"   cache: {os.environ.get('CACHE_URL', 'local memory (per worker)')}")
-    print(f"   sessions: {args.session_engine or 'the project setting (database)'}")
-    print(f"   server's DATABASE_URL: {server_url}")
 
     _common.drop_database(url)
+    # This process issues the links: the same settings as the server's.
     os.environ.update({k: v for k, v in env.items() if k not in {"PYTHONPATH", "DATABASE_URL"}})
     _common.setup_django(url)
+    from django.conf import settings
+
+    print(f"   cache: {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[1]}")
+    print(f"   sessions: {settings.SESSION_ENGINE.rsplit('.', 1)[1]}")
+    print(f"   CONN_MAX_AGE: {settings.DATABASES['default']['CONN_MAX_AGE']}")
     _common.migrate()
     urls = issue_links(samples + warm_up + 60)
     from django.db import connections

@@ -3,11 +3,15 @@
 A link's secret exists only in the one response that issues it. That page is
 never cached (``Cache-Control: no-store``), and the clipboard text and the CSV
 file are built in the browser from the page itself, so the server keeps no copy.
+A QR code that is not drawn on that page is drawn on request from the link the
+page posts back (``link_qr_view``), and that response is not kept either.
 """
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import segno
 from django.contrib import admin, messages
@@ -16,22 +20,32 @@ from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import EmailValidator
-from django.http import Http404, HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts.models import User
 from invites import services
 from invites.errors import IssueRefused
 from invites.models import Link
 from invites.services import IssuedLink
-from invites.tokens import link_url
+from invites.tokens import link_url, looks_like_secret
 
 ISSUE_PERMISSION = "invites.issue_link"
 
@@ -40,36 +54,99 @@ ISSUE_PERMISSION = "invites.issue_link"
 HISTORY_LENGTH = 20
 
 
+# Up to this many links, the links page draws each one's QR code. Beyond it,
+# drawing them all would cost seconds (about 1.6 ms a code) for codes rarely
+# all needed: each row gets a button that asks ``link_qr_view`` for its code.
+QR_INLINE_LIMIT = 10
+
+
+def qr_svg(url: str) -> str:
+    """The QR code of ``url`` as an SVG element, safe to put in a page as it is.
+
+    The mask is fixed: the QR standard lets an encoder use any of the eight,
+    and every decoder reads them all. Choosing the best one (segno's default)
+    scores eight candidate codes and takes most of segno's time, about 9 ms of
+    a 10 ms code. segno draws the modules as paths (the URL is not copied into
+    the markup as text); a white background keeps the code scannable in the
+    admin's dark theme.
+    """
+    code = segno.make(url, error="m", micro=False, mask=0, boost_error=False)
+    buffer = io.BytesIO()
+    code.save(
+        buffer,
+        kind="svg",
+        scale=4,
+        dark="#000",
+        light="#fff",
+        svgclass="qr-code",
+        lineclass=None,
+        xmldecl=False,
+        nl=False,
+    )
+    return mark_safe(buffer.getvalue().decode())  # segno's own markup, with no text of ours in it
+
+
 @dataclass(frozen=True)
 class LinkOnPage:
-    """What the links page shows of one issued link. Lives for one response."""
+    """What the links page shows of one issued link. Lives for one response.
 
+    Everything is formatted here, so that the template only places strings:
+    a page of 500 links renders each row's markup 500 times.
+    """
+
+    html_id: str
     email: str
     purpose: str
-    expires_at: datetime
+    expires_at_iso: str
+    expires_at_display: str
     url: str
-    qr_svg: str
-
-    @property
-    def expires_at_iso(self) -> str:
-        """In UTC with its offset, to the second: as in the commands' CSV."""
-        return self.expires_at.astimezone(UTC).isoformat(timespec="seconds")
+    qr_label: str
+    qr_svg: str = ""
 
 
-def link_on_page(issued: IssuedLink, *, request: HttpRequest) -> LinkOnPage:
-    url = link_url(issued.secret, request=request)
-    # segno draws the code as SVG paths (the URL is not copied into the markup
-    # as text). A white background keeps it scannable in the admin's dark theme.
-    qr_svg = segno.make(url, error="m").svg_inline(
-        scale=4, dark="#000", light="#fff", svgclass="qr-code", lineclass=None
-    )
-    return LinkOnPage(
-        email=issued.user.email,
-        purpose=issued.link.get_purpose_display(),
-        expires_at=issued.link.expires_at,
-        url=url,
-        qr_svg=mark_safe(qr_svg),  # segno's own markup, with no text of ours in it
-    )
+def links_on_page(
+    issued: Sequence[IssuedLink], *, request: HttpRequest, with_qr: bool
+) -> list[LinkOnPage]:
+    """The rows of the links page, in the order issued.
+
+    ``expires_at_iso`` is in UTC with its offset, to the second, as in the
+    commands' CSV; ``expires_at_display`` is in the admin's time zone and
+    locale. Links issued together share their expiry and purposes repeat, so
+    each distinct value is formatted once.
+    """
+    purposes = {value: capfirst(label) for value, label in Link.Purpose.choices}
+    qr_label = _("QR code of the link for %(email)s")
+    expiries: dict[datetime, tuple[str, str]] = {}
+    rows = []
+    for number, item in enumerate(issued, start=1):
+        expires_at = item.link.expires_at
+        if expires_at not in expiries:
+            expiries[expires_at] = (
+                expires_at.astimezone(UTC).isoformat(timespec="seconds"),
+                date_format(timezone.localtime(expires_at), "DATETIME_FORMAT"),
+            )
+        url = link_url(item.secret, request=request)
+        rows.append(
+            LinkOnPage(
+                html_id=f"issued-link-{number}",
+                email=item.user.email,
+                purpose=purposes[item.link.purpose],
+                expires_at_iso=expiries[expires_at][0],
+                expires_at_display=expiries[expires_at][1],
+                url=url,
+                qr_label=qr_label % {"email": item.user.email},
+                qr_svg=qr_svg(url) if with_qr else "",
+            )
+        )
+    return rows
+
+
+def secret_of_link_url(url: str, *, request: HttpRequest) -> str | None:
+    """The secret in ``url`` if it is exactly what ``link_url`` makes of one, else None."""
+    secret = urlsplit(url).path.rstrip("/").rpartition("/")[2]
+    if not looks_like_secret(secret):
+        return None
+    return secret if link_url(secret, request=request) == url else None
 
 
 @dataclass(frozen=True)
@@ -99,6 +176,13 @@ class SetPasswordLinksAdminMixin:
     def get_urls(self):
         opts = self.opts
         return [
+            # Before the admin's own "<path:object_id>/" patterns, which would
+            # otherwise read "link-qr" as a user's id.
+            path(
+                "link-qr/",
+                self.admin_site.admin_view(self.link_qr_view),
+                name=f"{opts.app_label}_{opts.model_name}_link_qr",
+            ),
             path(
                 "<path:object_id>/issue-link/",
                 self.admin_site.admin_view(self.issue_link_view),
@@ -154,6 +238,27 @@ class SetPasswordLinksAdminMixin:
                 NextStep(self._changelist_url(request), _("Back to the users")),
             ],
         )
+
+    @method_decorator(sensitive_post_parameters("url"))
+    def link_qr_view(self, request):
+        """The QR code of one link on the links page, drawn when its button asks (POST only).
+
+        The page posts the link back from its own copy; the link must be one
+        ``link_url`` makes, so this draws nothing else. Nothing is looked up,
+        stored or logged, and ``admin_view`` marks the answer ``no-store``.
+        """
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_issue_link_permission(request):
+            raise PermissionDenied
+        url = request.POST.get("url", "")
+        if secret_of_link_url(url, request=request) is None:
+            return HttpResponseBadRequest(
+                _("This is not a set-password link."), content_type="text/plain; charset=utf-8"
+            )
+        response = HttpResponse(qr_svg(url), content_type="image/svg+xml")
+        add_never_cache_headers(response)
+        return response
 
     def response_add(self, request, obj, post_url_continue=None):
         """After adding a user, show their invite link on a page of its own.
@@ -255,8 +360,13 @@ class SetPasswordLinksAdminMixin:
         title: str,
         next_steps: Sequence[NextStep] = (),
     ) -> TemplateResponse:
-        """The page that shows freshly issued links, once, ready to copy."""
+        """The page that shows freshly issued links, once, ready to copy.
+
+        Up to ``QR_INLINE_LIMIT`` links each come with their QR code; beyond
+        it, each row's button fetches its code from ``link_qr_view``.
+        """
         request.current_app = self.admin_site.name
+        qr_inline = len(issued) <= QR_INLINE_LIMIT
         response = TemplateResponse(
             request,
             self.issued_links_template,
@@ -264,7 +374,15 @@ class SetPasswordLinksAdminMixin:
                 **self.admin_site.each_context(request),
                 "title": title,
                 "opts": self.opts,
-                "links": [link_on_page(item, request=request) for item in issued],
+                "links": links_on_page(issued, request=request, with_qr=qr_inline),
+                "qr_inline": qr_inline,
+                "qr_inline_limit": QR_INLINE_LIMIT,
+                "qr_url": None
+                if qr_inline
+                else reverse(
+                    f"admin:{self.opts.app_label}_{self.opts.model_name}_link_qr",
+                    current_app=self.admin_site.name,
+                ),
                 "next_steps": next_steps,
             },
         )

@@ -365,6 +365,211 @@ def test_action_costs_the_same_queries_for_one_user_and_for_fifty(admin_client):
     assert _queries_for_action(admin_client, one) == _queries_for_action(admin_client, fifty)
 
 
+# --- QR codes: on the page up to the limit, on request past it ------------------------
+
+QR_URL = reverse("admin:accounts_user_link_qr")
+
+
+def qr_gray_image(svg: str, scale: int = 4) -> memoryview:
+    """A segno SVG as an 8-bit gray image, shaped (height, width), for zxing-cpp.
+
+    segno draws the dark modules as one stroked path of unit-high lines
+    (``M x y`` to start, ``m dx dy`` to move, ``h n`` for n dark modules) on a
+    square background path; this paints exactly those, so no SVG renderer is needed.
+    """
+    size = int(re.search(r'd="M0 0h(\d+)v', svg)[1])
+    path = re.search(r'stroke="#000" d="([^"]+)"', svg)[1]
+    dark = [[False] * size for _ in range(size)]
+    x = y = 0.0
+    for command, first, second in re.findall(r"([Mmh])(-?[\d.]+)(?: (-?[\d.]+))?", path):
+        if command == "M":
+            x, y = float(first), float(second)
+        elif command == "m":
+            x, y = x + float(first), y + float(second)
+        else:
+            for column in range(int(x), int(x + float(first))):
+                dark[int(y)][column] = True
+            x += float(first)
+    pixels = b"".join(
+        bytes(0 if module else 255 for module in row for _ in range(scale)) * scale for row in dark
+    )
+    return memoryview(pixels).cast("B", (size * scale, size * scale))
+
+
+def decode_qr(svg: str) -> list[str]:
+    zxingcpp = pytest.importorskip("zxingcpp", reason="the zxing-cpp package is not installed")
+    return [code.text for code in zxingcpp.read_barcodes(qr_gray_image(svg))]
+
+
+def svg_of(element: Element) -> str:
+    """The SVG markup inside an element, as the page has it."""
+    (svg,) = element.find_all("svg")
+    (background, modules) = svg.find_all("path")
+    return (
+        f'<svg><path fill="#fff" d="{background.attrs["d"]}"/>'
+        f'<path stroke="#000" d="{modules.attrs["d"]}"/></svg>'
+    )
+
+
+def issued_page_url(client) -> str:
+    """A link URL as the links page shows it, issued through the action."""
+    user = UserFactory()
+    return row_url(link_rows(client.post(USERS_URL, action_data([user])))[user.email])
+
+
+def test_links_page_draws_every_qr_code_up_to_ten_links(admin_client):
+    users = UserFactory.create_batch(10)
+
+    response = admin_client.post(USERS_URL, action_data(users))
+
+    rows = link_rows(response)
+    assert len(rows) == 10
+    for row in rows.values():
+        (qr,) = row.find_all(cls="qr")
+        assert qr.find_all("svg")
+        assert qr.attrs["role"] == "img"
+        assert not [button for button in row.find_all("button") if "data-show-qr" in button.attrs]
+    page = parse(response)
+    (content,) = page.find_all(cls="issued-links")
+    assert "data-qr-url" not in content.attrs
+
+
+def test_links_page_past_ten_links_offers_a_qr_button_per_row_instead(admin_client):
+    users = UserFactory.create_batch(11)
+
+    response = admin_client.post(USERS_URL, action_data(users))
+
+    rows = link_rows(response)
+    assert len(rows) == 11
+    for row in rows.values():
+        # The UI contract: the code goes into the row's .qr element when asked for.
+        (qr,) = row.find_all(cls="qr")
+        assert not qr.find_all("svg")
+        (button,) = [button for button in row.find_all("button") if "data-show-qr" in button.attrs]
+        assert button.text == "Show QR code"
+        assert "hidden" in button.attrs, "the button needs JavaScript"
+        assert row_url(row).startswith("http://testserver/set-password/")
+    page = parse(response)
+    (content,) = page.find_all(cls="issued-links")
+    assert content.attrs["data-qr-url"] == QR_URL
+    assert content.attrs["data-csrf-token"]
+    (note,) = page.find_all("noscript")
+    assert "issue links for fewer users" in note.text
+    assert_never_cached(response)
+
+
+def test_the_qr_code_on_the_page_reads_back_as_its_link(admin_client):
+    users = [UserFactory(), InvitedUserFactory()]
+
+    response = admin_client.post(USERS_URL, action_data(users))
+
+    for row in link_rows(response).values():
+        (qr,) = row.find_all(cls="qr")
+        assert decode_qr(svg_of(qr)) == [row_url(row)]
+
+
+def test_qr_view_answers_the_svg_of_a_link_and_is_never_cached(admin_client):
+    url = issued_page_url(admin_client)
+
+    response = admin_client.post(QR_URL, {"url": url})
+
+    assert response.status_code == HTTPStatus.OK
+    assert response["Content-Type"] == "image/svg+xml"
+    svg = response.content.decode()
+    assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg"')
+    assert url not in svg, "drawn as paths, not copied in as text"
+    assert decode_qr(svg) == [url]
+    assert_never_cached(response)
+
+
+def test_qr_view_takes_the_token_the_links_page_carries(admin_user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_user)
+    csrf = next(
+        field.attrs["value"]
+        for field in parse(client.get(USERS_URL)).find_all("input")
+        if field.attrs.get("name") == "csrfmiddlewaretoken"
+    )
+    users = UserFactory.create_batch(11)
+    page = client.post(USERS_URL, action_data(users) | {"csrfmiddlewaretoken": csrf})
+    (content,) = parse(page).find_all(cls="issued-links")
+    url = row_url(next(iter(link_rows(page).values())))
+
+    refused = client.post(QR_URL, {"url": url})
+    drawn = client.post(
+        QR_URL, {"url": url}, headers={"X-CSRFToken": content.attrs["data-csrf-token"]}
+    )
+
+    assert refused.status_code == HTTPStatus.FORBIDDEN
+    assert drawn.status_code == HTTPStatus.OK
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "",
+        "http://testserver/admin/",
+        "https://example.com/",
+        "not a url at all",
+        # The right shape elsewhere: the page's links all start with this site's address.
+        "https://elsewhere.example/set-password/" + "A" * 32 + "/",
+        # Malformed secrets: too short, too long, a character base64url never makes.
+        "http://testserver/set-password/short/",
+        "http://testserver/set-password/" + "A" * 33 + "/",
+        "http://testserver/set-password/" + "A" * 31 + "!/",
+        # Anything after the link.
+        "http://testserver/set-password/" + "A" * 32 + "/?next=/admin/",
+        "http://testserver/set-password/" + "A" * 32 + "/#x",
+    ],
+)
+def test_qr_view_refuses_anything_but_a_link(admin_client, url):
+    response = admin_client.post(QR_URL, {"url": url})
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert b"<svg" not in response.content
+
+
+def test_qr_view_draws_a_link_of_the_right_shape_without_looking_it_up(admin_client):
+    # Nothing is stored and nothing looked up: the page already holds the link.
+    url = "http://testserver/set-password/" + "A" * 32 + "/"
+    links_before = Link.objects.count()
+
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.post(QR_URL, {"url": url})
+
+    assert response.status_code == HTTPStatus.OK
+    assert not [query for query in queries if "invites_link" in query["sql"]]
+    assert Link.objects.count() == links_before
+
+
+def test_qr_view_takes_only_post(admin_client):
+    url = issued_page_url(admin_client)
+
+    response = admin_client.get(QR_URL, {"url": url})
+
+    assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
+
+
+def test_qr_view_needs_the_issue_permission(client, admin_client):
+    url = issued_page_url(admin_client)
+    client.force_login(grant(StaffFactory(), "accounts.view_user", "accounts.change_user"))
+
+    response = client.post(QR_URL, {"url": url})
+
+    assert response.status_code == HTTPStatus.FORBIDDEN
+
+
+def test_qr_view_logs_no_link(admin_client, caplog):
+    url = issued_page_url(admin_client)
+    secret = urlsplit(url).path.rstrip("/").rpartition("/")[2]
+
+    with caplog.at_level("DEBUG"):
+        admin_client.post(QR_URL, {"url": url})
+        admin_client.post(QR_URL, {"url": url + "?tampered"})
+
+    assert secret not in caplog.text
+
+
 # --- Who may issue -------------------------------------------------------------------
 
 

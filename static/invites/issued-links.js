@@ -1,8 +1,11 @@
 /*
- * The buttons of the issued-links page: Copy (one link), Copy all, Download CSV.
+ * The buttons of the issued-links page: Copy (one link), Copy all, Download CSV,
+ * and, on a page with too many links to draw every QR code, Show QR code.
  *
  * Everything is read from the page itself (each .issued-link row's data-email,
- * data-expires-at and .link-url input), so the server never keeps the secrets.
+ * data-expires-at and .link-url input), so the server never keeps the secrets:
+ * Show QR code posts the row's link to the page's data-qr-url and puts the SVG
+ * it answers into the row's .qr element.
  * Without JavaScript the buttons stay hidden and the links stay selectable.
  */
 "use strict";
@@ -102,6 +105,42 @@
     input.select();
   }
 
+  // The answer is parsed as an SVG document, never as HTML, and only its
+  // root element is put into the page.
+  function showQrCode(page, tools, row, button) {
+    const target = row.querySelector(".qr");
+    const body = new FormData();
+    body.append("url", row.querySelector(".link-url").value);
+    button.disabled = true;
+    fetch(page.dataset.qrUrl, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      cache: "no-store",
+      headers: { "X-CSRFToken": page.dataset.csrfToken },
+    })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("HTTP " + response.status);
+        }
+        return response.text();
+      })
+      .then(function (text) {
+        const svg = new DOMParser().parseFromString(text, "image/svg+xml").documentElement;
+        if (svg.nodeName !== "svg") {
+          throw new Error("not an SVG image");
+        }
+        target.replaceChildren(document.importNode(svg, true));
+        target.setAttribute("role", "img");
+        target.setAttribute("aria-label", target.dataset.label);
+        button.hidden = true;
+      })
+      .catch(function () {
+        button.disabled = false;
+        announce(tools, page.dataset.qrFailed);
+      });
+  }
+
   function init() {
     const tools = document.querySelector(".issued-links-tools");
     if (!tools) {
@@ -136,6 +175,17 @@
     downloadButton.addEventListener("click", function () {
       download(csv(rows()), downloadButton.dataset.filename);
     });
+
+    const page = document.querySelector(".issued-links[data-qr-url]");
+    if (page) {
+      document.querySelectorAll(".issued-link").forEach(function (row) {
+        const button = row.querySelector("button[data-show-qr]");
+        button.addEventListener("click", function () {
+          showQrCode(page, tools, row, button);
+        });
+        button.hidden = false;
+      });
+    }
 
     tools.hidden = false;
   }
