@@ -47,6 +47,18 @@ def links_csv(links: Iterable[tuple[str, str, datetime]]) -> str:
     return buffer.getvalue()
 
 
+def add_output_arguments(parser) -> None:
+    """The options of every command that writes links: ``--output`` and ``--force``."""
+    parser.add_argument(
+        "--output",
+        metavar="FILE",
+        help=_("Write the links to FILE (mode 0600) instead of standard output."),
+    )
+    parser.add_argument(
+        "--force", action="store_true", help=_("Let --output replace an existing file.")
+    )
+
+
 def links_url_check() -> None:
     """Raise ``ImproperlyConfigured`` (saying what to set) when links cannot be made here.
 

@@ -19,7 +19,12 @@ from invites.csv_input import (
     rows_from_arguments,
     rows_from_csv,
 )
-from invites.csv_output import LinksOutput, OutputRefused, links_url_check
+from invites.csv_output import (
+    LinksOutput,
+    OutputRefused,
+    add_output_arguments,
+    links_url_check,
+)
 from invites.durations import duration_option
 from invites.models import Link
 from invites.services import default_max_age
@@ -86,14 +91,7 @@ class Command(BaseCommand):
             action="store_true",
             help=_("Check the input and say what would happen; write nothing, print no links."),
         )
-        parser.add_argument(
-            "--output",
-            metavar="FILE",
-            help=_("Write the links to FILE (mode 0600) instead of standard output."),
-        )
-        parser.add_argument(
-            "--force", action="store_true", help=_("Let --output replace an existing file.")
-        )
+        add_output_arguments(parser)
 
     def handle(self, *args, emails, **options):
         # Plain text: what this command says on standard error is not all errors.

@@ -8,7 +8,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
-from invites.csv_output import LinksOutput, OutputRefused, links_url_check
+from invites.csv_output import (
+    LinksOutput,
+    OutputRefused,
+    add_output_arguments,
+    links_url_check,
+)
 from invites.durations import duration_option
 from invites.models import Link
 from invites.services import links_issue
@@ -29,14 +34,7 @@ class Command(BaseCommand):
             metavar="DURATION",
             help=_("How long the links stay valid: 90m, 36h, 7d. Default: RESET_MAX_AGE."),
         )
-        parser.add_argument(
-            "--output",
-            metavar="FILE",
-            help=_("Write the links to FILE (mode 0600) instead of standard output."),
-        )
-        parser.add_argument(
-            "--force", action="store_true", help=_("Let --output replace an existing file.")
-        )
+        add_output_arguments(parser)
 
     def handle(self, *args, emails, **options):
         self.stderr.style_func = None
