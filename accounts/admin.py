@@ -14,17 +14,19 @@ from accounts.models import User
 from invites.admin import SetPasswordLinksAdminMixin, is_email
 from invites.selectors import users_beyond_issuer
 
+STATUS_LABELS = {
+    "invited": _("Invited"),
+    "active": _("Active"),
+    "deactivated": _("Deactivated"),
+}
+
 
 class StatusFilter(admin.SimpleListFilter):
     title = _("status")
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
-        return [
-            ("invited", _("Invited")),
-            ("active", _("Active")),
-            ("deactivated", _("Deactivated")),
-        ]
+        return list(STATUS_LABELS.items())
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -51,13 +53,6 @@ class GroupFilter(admin.SimpleListFilter):
             return queryset
         members = User.groups.through.objects.filter(group_id=self.value())
         return queryset.filter(pk__in=members.values("user_id"))
-
-
-STATUS_LABELS = {
-    "invited": _("Invited"),
-    "active": _("Active"),
-    "deactivated": _("Deactivated"),
-}
 
 
 @admin.register(User)
@@ -165,7 +160,9 @@ class UserAdmin(SetPasswordLinksAdminMixin, DjangoUserAdmin):
 
     @admin.action(description=_("Deactivate selected users"), permissions=["change"])
     def deactivate_users(self, request, queryset):
-        if queryset.filter(pk=request.user.pk).exists():
+        try:
+            count = services.users_deactivate(users=queryset, actor=request.user)
+        except ValueError:
             self.message_user(
                 request,
                 _(
@@ -176,7 +173,6 @@ class UserAdmin(SetPasswordLinksAdminMixin, DjangoUserAdmin):
                 messages.ERROR,
             )
             return
-        count = services.users_deactivate(users=queryset, actor=request.user)
         self.message_user(
             request,
             ngettext(

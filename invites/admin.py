@@ -10,7 +10,7 @@ page posts back (``link_qr_view``), and that response is not kept either.
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import segno
@@ -25,7 +25,6 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
-    HttpResponseNotAllowed,
     HttpResponseRedirect,
 )
 from django.template.response import TemplateResponse
@@ -39,9 +38,11 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from invites import services
+from invites.csv_output import utc_iso
 from invites.errors import IssueRefused
 from invites.models import Link
 from invites.services import IssuedLink
@@ -122,7 +123,7 @@ def links_on_page(
         expires_at = item.link.expires_at
         if expires_at not in expiries:
             expiries[expires_at] = (
-                expires_at.astimezone(UTC).isoformat(timespec="seconds"),
+                utc_iso(expires_at),
                 date_format(timezone.localtime(expires_at), "DATETIME_FORMAT"),
             )
         url = link_url(item.secret, request=request)
@@ -214,10 +215,9 @@ class SetPasswordLinksAdminMixin:
             next_steps=[NextStep(self._changelist_url(request), _("Back to the users"), True)],
         )
 
+    @method_decorator(require_POST)
     def issue_link_view(self, request, object_id):
         """The change page's button: issue a link for one user (POST only)."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         if not self.has_issue_link_permission(request):
             raise PermissionDenied
         user = self.get_object(request, unquote(object_id))
@@ -239,7 +239,7 @@ class SetPasswordLinksAdminMixin:
             ],
         )
 
-    @method_decorator(sensitive_post_parameters("url"))
+    @method_decorator([require_POST, sensitive_post_parameters("url")])
     def link_qr_view(self, request):
         """The QR code of one link on the links page, drawn when its button asks (POST only).
 
@@ -247,8 +247,6 @@ class SetPasswordLinksAdminMixin:
         ``link_url`` makes, so this draws nothing else. Nothing is looked up,
         stored or logged, and ``admin_view`` marks the answer ``no-store``.
         """
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         if not self.has_issue_link_permission(request):
             raise PermissionDenied
         url = request.POST.get("url", "")
@@ -256,9 +254,7 @@ class SetPasswordLinksAdminMixin:
             return HttpResponseBadRequest(
                 _("This is not a set-password link."), content_type="text/plain; charset=utf-8"
             )
-        response = HttpResponse(qr_svg(url), content_type="image/svg+xml")
-        add_never_cache_headers(response)
-        return response
+        return HttpResponse(qr_svg(url), content_type="image/svg+xml")
 
     def response_add(self, request, obj, post_url_continue=None):
         """After adding a user, show their invite link on a page of its own.

@@ -23,6 +23,11 @@ HEADER = ("email", "link", "expires_at")
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def utc_iso(moment: datetime) -> str:
+    """A time as the CSV writes it: in UTC with its offset, to the second."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
 def cell_escape(value: str) -> str:
     """Prefix a single quote to a cell a spreadsheet would run as a formula."""
     return "'" + value if value.startswith(_FORMULA_STARTS) else value
@@ -40,7 +45,7 @@ def links_csv(links: Iterable[tuple[str, str, datetime]]) -> str:
         (
             cell_escape(email),
             cell_escape(link_url(secret)),
-            expires_at.astimezone(UTC).isoformat(timespec="seconds"),
+            utc_iso(expires_at),
         )
         for email, secret, expires_at in links
     )

@@ -181,13 +181,3 @@ def _log_on_users(*, actor_id: int, users: Iterable[User], flag: int, message: s
     LogEntry.objects.log_actions(
         user_id=actor_id, queryset=list(users), action_flag=flag, change_message=message
     )
-
-
-__all__ = [
-    "IssuedLink",
-    "link_issue",
-    "link_redeem",
-    "links_issue",
-    "links_revoke",
-    "links_revoke_for_users",
-]

@@ -3,12 +3,10 @@
 from http import HTTPStatus
 
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.template import loader
 from django.views import defaults
 from django.views.decorators.csrf import requires_csrf_token
-from django_ratelimit.exceptions import Ratelimited
-
-from project.views import ratelimited
 
 
 @requires_csrf_token
@@ -18,10 +16,6 @@ def bad_request(request, exception=None):
 
 @requires_csrf_token
 def permission_denied(request, exception=None):
-    # Ratelimited is a PermissionDenied; the middleware normally answers it,
-    # this covers a limit hit in a view the middleware does not reach.
-    if isinstance(exception, Ratelimited):
-        return ratelimited(request, exception)
     return defaults.permission_denied(request, exception, template_name="403.html")
 
 
@@ -39,6 +33,4 @@ def server_error(request):
 
 def csrf_failure(request, reason=""):
     """A CSRF refusal, explained in the site's style (the reason goes to the log)."""
-    from django.shortcuts import render
-
     return render(request, "403_csrf.html", status=HTTPStatus.FORBIDDEN)
