@@ -14,6 +14,8 @@ from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from invites.tokens import link_url, secret_make
@@ -65,16 +67,23 @@ def add_output_arguments(parser) -> None:
 
 
 def links_url_check() -> None:
-    """Raise ``ImproperlyConfigured`` (saying what to set) when links cannot be made here.
+    """Raise ``CommandError`` (saying what to set) when links cannot be made here.
 
     Outside a web request a link's address comes from ``SITE_URL`` alone; a
     command checks this before it writes anything.
     """
-    link_url(secret_make())
+    try:
+        link_url(secret_make())
+    except ImproperlyConfigured as error:
+        raise CommandError(str(error)) from None
 
 
-class OutputRefused(Exception):
-    """The output file cannot be written; the message says why and what to do."""
+class OutputRefused(CommandError):
+    """The output file cannot be written; the message says why and what to do.
+
+    A ``CommandError``, so that a command stops with it as it is, whether the
+    file is refused before or while the links are written (rolling them back).
+    """
 
 
 def output_path_check(path: str, *, force: bool) -> Path:

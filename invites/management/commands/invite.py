@@ -4,7 +4,6 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -21,7 +20,6 @@ from invites.csv_input import (
 )
 from invites.csv_output import (
     LinksOutput,
-    OutputRefused,
     add_output_arguments,
     links_url_check,
 )
@@ -97,11 +95,8 @@ class Command(BaseCommand):
         # Plain text: what this command says on standard error is not all errors.
         self.stderr.style_func = None
         max_age = duration_option(options["expires_in"], option="--expires-in")
-        output = self._output(options)
-        try:
-            links_url_check()
-        except ImproperlyConfigured as error:
-            raise CommandError(str(error)) from None
+        output = LinksOutput(path=options["output"], force=options["force"], stdout=self.stdout)
+        links_url_check()
         rows, group_ids = self._rows_read(emails, options)
         if options["dry_run"]:
             plan = invite_plan(rows, reissue=options["reissue"])
@@ -131,8 +126,6 @@ class Command(BaseCommand):
                 # Inside the transaction: links that cannot be handed out are
                 # not kept.
                 output.write((item.row.email, item.secret, item.expires_at) for item in invited)
-        except OutputRefused as error:
-            raise CommandError(str(error)) from None
         except IntegrityError as error:
             raise CommandError(
                 _(
@@ -143,12 +136,6 @@ class Command(BaseCommand):
                 % {"error": error}
             ) from None
         return plan
-
-    def _output(self, options) -> LinksOutput:
-        try:
-            return LinksOutput(path=options["output"], force=options["force"], stdout=self.stdout)
-        except OutputRefused as error:
-            raise CommandError(str(error)) from None
 
     def _rows_read(self, emails, options) -> tuple[list[InviteRow], dict[str, int]]:
         """Every row of the input, checked; ``CommandError`` naming every bad one."""

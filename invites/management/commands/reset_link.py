@@ -1,6 +1,5 @@
 """manage.py reset_link: print password-reset links for existing users as CSV."""
 
-from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models.functions import Lower
@@ -10,7 +9,6 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from invites.csv_output import (
     LinksOutput,
-    OutputRefused,
     add_output_arguments,
     links_url_check,
 )
@@ -39,28 +37,20 @@ class Command(BaseCommand):
     def handle(self, *args, emails, **options):
         self.stderr.style_func = None
         max_age = duration_option(options["expires_in"], option="--expires-in")
-        try:
-            output = LinksOutput(path=options["output"], force=options["force"], stdout=self.stdout)
-            links_url_check()
-        except (OutputRefused, ImproperlyConfigured) as error:
-            raise CommandError(str(error)) from None
+        output = LinksOutput(path=options["output"], force=options["force"], stdout=self.stdout)
+        links_url_check()
         users = self._users(emails)
-        try:
-            with transaction.atomic():
-                issued = links_issue(
-                    users=users,
-                    issuer=None,
-                    via=Link.Via.COMMAND,
-                    max_age=max_age,
-                    purpose=Link.Purpose.RESET,
-                )
-                # Inside the transaction: links that cannot be handed out are
-                # not kept.
-                output.write(
-                    (item.user.email, item.secret, item.link.expires_at) for item in issued
-                )
-        except OutputRefused as error:
-            raise CommandError(str(error)) from None
+        with transaction.atomic():
+            issued = links_issue(
+                users=users,
+                issuer=None,
+                via=Link.Via.COMMAND,
+                max_age=max_age,
+                purpose=Link.Purpose.RESET,
+            )
+            # Inside the transaction: links that cannot be handed out are not
+            # kept.
+            output.write((item.user.email, item.secret, item.link.expires_at) for item in issued)
         if options["verbosity"] >= 1:
             self.stderr.write(
                 ngettext(
