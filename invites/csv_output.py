@@ -78,12 +78,8 @@ def links_url_check() -> None:
         raise CommandError(str(error)) from None
 
 
-class OutputRefused(CommandError):
-    """The output file cannot be written; the message says why and what to do.
-
-    A ``CommandError``, so that a command stops with it as it is, whether the
-    file is refused before or while the links are written (rolling them back).
-    """
+class OutputRefused(Exception):
+    """The output file cannot be written; the message says why and what to do."""
 
 
 def output_path_check(path: str, *, force: bool) -> Path:

@@ -20,6 +20,7 @@ from invites.csv_input import (
 )
 from invites.csv_output import (
     LinksOutput,
+    OutputRefused,
     add_output_arguments,
     links_url_check,
 )
@@ -95,7 +96,7 @@ class Command(BaseCommand):
         # Plain text: what this command says on standard error is not all errors.
         self.stderr.style_func = None
         max_age = duration_option(options["expires_in"], option="--expires-in")
-        output = LinksOutput(path=options["output"], force=options["force"], stdout=self.stdout)
+        output = self._output(options)
         links_url_check()
         rows, group_ids = self._rows_read(emails, options)
         if options["dry_run"]:
@@ -126,6 +127,8 @@ class Command(BaseCommand):
                 # Inside the transaction: links that cannot be handed out are
                 # not kept.
                 output.write((item.row.email, item.secret, item.expires_at) for item in invited)
+        except OutputRefused as error:
+            raise CommandError(str(error)) from None
         except IntegrityError as error:
             raise CommandError(
                 _(
@@ -136,6 +139,12 @@ class Command(BaseCommand):
                 % {"error": error}
             ) from None
         return plan
+
+    def _output(self, options) -> LinksOutput:
+        try:
+            return LinksOutput(path=options["output"], force=options["force"], stdout=self.stdout)
+        except OutputRefused as error:
+            raise CommandError(str(error)) from None
 
     def _rows_read(self, emails, options) -> tuple[list[InviteRow], dict[str, int]]:
         """Every row of the input, checked; ``CommandError`` naming every bad one."""

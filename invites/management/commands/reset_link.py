@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from invites.csv_output import (
     LinksOutput,
+    OutputRefused,
     add_output_arguments,
     links_url_check,
 )
@@ -37,20 +38,28 @@ class Command(BaseCommand):
     def handle(self, *args, emails, **options):
         self.stderr.style_func = None
         max_age = duration_option(options["expires_in"], option="--expires-in")
-        output = LinksOutput(path=options["output"], force=options["force"], stdout=self.stdout)
+        try:
+            output = LinksOutput(path=options["output"], force=options["force"], stdout=self.stdout)
+        except OutputRefused as error:
+            raise CommandError(str(error)) from None
         links_url_check()
         users = self._users(emails)
-        with transaction.atomic():
-            issued = links_issue(
-                users=users,
-                issuer=None,
-                via=Link.Via.COMMAND,
-                max_age=max_age,
-                purpose=Link.Purpose.RESET,
-            )
-            # Inside the transaction: links that cannot be handed out are not
-            # kept.
-            output.write((item.user.email, item.secret, item.link.expires_at) for item in issued)
+        try:
+            with transaction.atomic():
+                issued = links_issue(
+                    users=users,
+                    issuer=None,
+                    via=Link.Via.COMMAND,
+                    max_age=max_age,
+                    purpose=Link.Purpose.RESET,
+                )
+                # Inside the transaction: links that cannot be handed out are
+                # not kept.
+                output.write(
+                    (item.user.email, item.secret, item.link.expires_at) for item in issued
+                )
+        except OutputRefused as error:
+            raise CommandError(str(error)) from None
         if options["verbosity"] >= 1:
             self.stderr.write(
                 ngettext(
