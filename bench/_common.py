@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import os
 import platform
+import socket
 import statistics
+import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -45,6 +48,12 @@ def sibling_database_url(url: str, suffix: str) -> str:
         return f"sqlite:///{path.with_name(f'{path.stem}_{suffix}{path.suffix}')}"
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"{parts.path.rstrip('/')}_{suffix}"))
+
+
+def bench_database_url(name: str) -> str:
+    """The throwaway database a benchmark uses: named after DATABASE_URL, or a SQLite file."""
+    base = os.environ.get("DATABASE_URL")
+    return sibling_database_url(base, name) if base else default_database_url(name)
 
 
 def is_sqlite(url: str) -> bool:
@@ -109,6 +118,69 @@ def migrate() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_env(database_url: str, base_url: str) -> dict[str, str]:
+    """The environment of a gunicorn serving ``database_url`` at ``base_url``."""
+    return {
+        **os.environ,
+        **BENCH_ENV,
+        "DATABASE_URL": database_url,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SITE_URL": base_url,
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def start_server(port: int, env: dict[str, str], log_path: Path) -> subprocess.Popen:
+    command = [str(ROOT / ".venv" / "bin" / "gunicorn")]
+    if (ROOT / "gunicorn.conf.py").exists():
+        command += ["-c", "gunicorn.conf.py"]
+    command += ["project.wsgi:application", "-w", "2", "-b", f"127.0.0.1:{port}"]
+    log = log_path.open("w")
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def wait_until_up(base_url: str, process: subprocess.Popen, log_path: Path) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited:\n{log_path.read_text()[-3000:]}")
+        try:
+            if httpx.get(base_url + "/accounts/login/", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"gunicorn did not answer within 30 s:\n{log_path.read_text()[-3000:]}")
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextmanager
+def gunicorn(port: int, env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen]:
+    """gunicorn (-w 2) on 127.0.0.1:``port``, answering, stopped on the way out."""
+    server = start_server(port, env, log_path)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}", server, log_path)
+        yield server
+    finally:
+        stop_server(server)
 
 
 def timed(call: Callable[[], object]) -> float:

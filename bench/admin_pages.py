@@ -273,11 +273,7 @@ def main() -> None:
     action_rounds = 3 if args.quick else 7
     users, links = (50_000, 150_000)
 
-    base = os.environ.get("DATABASE_URL")
-    big_url, empty_url = (
-        _common.sibling_database_url(base, name) if base else _common.default_database_url(name)
-        for name in ("admin_big", "admin_empty")
-    )
+    big_url, empty_url = (_common.bench_database_url(name) for name in ("admin_big", "admin_empty"))
     _common.header("admin pages: 50,000 users / 150,000 links versus an almost empty database")
     print(f"   big: {big_url}\n   empty: {empty_url}")
     started = time.perf_counter()

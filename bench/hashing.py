@@ -19,7 +19,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import threading
@@ -169,22 +168,12 @@ def workers_of(master_pid: int) -> list[int]:
 def burst_on_gunicorn(database_url: str, burst: int) -> None:
     """Peak RSS of each worker around a burst of simultaneous sign-in POSTs."""
     import httpx
-    from open_link import free_port, start_server, wait_until_up
 
-    port = free_port()
+    port = _common.free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        **_common.BENCH_ENV,
-        "DATABASE_URL": database_url,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SITE_URL": base_url,
-        "PYTHONPATH": str(_common.ROOT),
-    }
+    env = _common.server_env(database_url, base_url)
     log_path = _common.OUT / "hashing_gunicorn.log"
-    server = start_server(port, env, log_path)
-    try:
-        wait_until_up(base_url, server, log_path)
+    with _common.gunicorn(port, env, log_path) as server:
         statuses: list[int] = []
 
         def post(index: int) -> None:
@@ -226,13 +215,6 @@ def burst_on_gunicorn(database_url: str, burst: int) -> None:
         peaks = {pid: _status_kib(pid, "VmHWM") for pid in workers}
         if set(statuses) != {200}:
             raise SystemExit(f"sign-in POSTs answered {sorted(set(statuses))}, not only 200")
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
     print(
         f"\n   gunicorn -w {len(workers)}: {burst} simultaneous sign-in POSTs "
         f"(unknown accounts: Django hashes anyway) in {elapsed:.2f} s"
@@ -261,11 +243,7 @@ def main() -> None:
     args = parser.parse_args()
     rounds = 5 if args.quick else 15
 
-    url = (
-        _common.sibling_database_url(os.environ["DATABASE_URL"], "hashing")
-        if os.environ.get("DATABASE_URL")
-        else _common.default_database_url("hashing")
-    )
+    url = _common.bench_database_url("hashing")
     _common.header("password hashing", url)
     _common.drop_database(url)
     _common.setup_django(url)

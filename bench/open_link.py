@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
-import subprocess
 import sys
 import time
 from itertools import product
@@ -41,12 +39,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common
 
 FORM_MARK = b'name="new_password1"'
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def source_addresses():
@@ -70,33 +62,6 @@ def issue_links(count: int) -> list[str]:
     User.objects.bulk_update(users, ["password"])
     issued = links_issue(users=users, issuer=None, via=Link.Via.COMMAND)
     return [link_url(item.secret) for item in issued]
-
-
-def start_server(port: int, env: dict[str, str], log_path: Path) -> subprocess.Popen:
-    command = [str(_common.ROOT / ".venv" / "bin" / "gunicorn")]
-    if (_common.ROOT / "gunicorn.conf.py").exists():
-        command += ["-c", "gunicorn.conf.py"]
-    command += ["project.wsgi:application", "-w", "2", "-b", f"127.0.0.1:{port}"]
-    log = log_path.open("w")
-    return subprocess.Popen(
-        command, cwd=_common.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-
-
-def wait_until_up(base_url: str, process: subprocess.Popen, log_path: Path) -> None:
-    import httpx
-
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited:\n{log_path.read_text()[-3000:]}")
-        try:
-            if httpx.get(base_url + "/accounts/login/", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"gunicorn did not answer within 30 s:\n{log_path.read_text()[-3000:]}")
 
 
 def open_link(url: str, address: str) -> float:
@@ -203,22 +168,10 @@ def main() -> None:
     samples = args.samples or (40 if args.quick else 150)
     warm_up = 10
 
-    base = os.environ.get("DATABASE_URL")
-    url = (
-        _common.sibling_database_url(base, "open_link")
-        if base
-        else _common.default_database_url("open_link")
-    )
-    port = free_port()
+    url = _common.bench_database_url("open_link")
+    port = _common.free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        **_common.BENCH_ENV,
-        "DATABASE_URL": url,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SITE_URL": base_url,
-        "PYTHONPATH": str(_common.ROOT),
-    }
+    env = _common.server_env(url, base_url)
     env.pop("WEB_CONCURRENCY", None)
     _common.header("opening a link versus the sign-in page fetched twice, on gunicorn", url)
 
@@ -238,9 +191,7 @@ def main() -> None:
     connections.close_all()
 
     log_path = _common.OUT / "open_link_gunicorn.log"
-    server = start_server(port, env, log_path)
-    try:
-        wait_until_up(base_url, server, log_path)
+    with _common.gunicorn(port, env, log_path):
         addresses = source_addresses()
         for index in range(warm_up):
             open_link(urls[index], next(addresses))
@@ -253,13 +204,6 @@ def main() -> None:
                 "sign-in": lambda: sign_in_page_twice(base_url, next(addresses)),
             },
         )
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
     value = _common.ratio(results["link"], results["sign-in"])
     print(
         f"\n   {samples} samples each, gunicorn -w 2:\n"
