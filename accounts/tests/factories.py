@@ -1,5 +1,5 @@
 import factory
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 
 from accounts.models import User
 
@@ -46,3 +46,16 @@ class GroupFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("name",)
 
     name = factory.Sequence(lambda n: f"group-{n}")
+
+
+def grant(user: User, *perms: str) -> User:
+    """Gives ``user`` each of ``perms`` ("app_label.codename")."""
+    for perm in perms:
+        app_label, codename = perm.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return User.objects.get(pk=user.pk)  # a fresh object: no stale permission cache
+
+
+# --- Query counts of admin pages ---------------------------------------------------

@@ -13,6 +13,7 @@ from accounts.tests.factories import (
     StaffFactory,
     SuperuserFactory,
     UserFactory,
+    grant,
 )
 from invites import services
 from invites.models import Link
@@ -29,15 +30,6 @@ def change_url(user: User) -> str:
 
 def password_url(user: User) -> str:
     return reverse("admin:auth_user_password_change", args=[user.pk])
-
-
-def grant(user: User, *perms: str) -> User:
-    for perm in perms:
-        app_label, codename = perm.split(".")
-        user.user_permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
-    return User.objects.get(pk=user.pk)  # a fresh object: no stale permission cache
 
 
 def user_managing_staff() -> User:

@@ -22,6 +22,7 @@ from accounts.tests.factories import (
     SuperuserFactory,
     UserFactory,
 )
+from accounts.tests.queries import assert_same_query_cost, get_with_queries, queries_sql
 from invites.tests.factories import LinkFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,32 +31,6 @@ pytestmark = pytest.mark.django_db
 # page, the groups filter); a query per row would add at least a page's worth.
 LIST_QUERY_BOUND = 12
 CHANGE_QUERY_BOUND = 15
-
-
-def _get(client, url: str, *, warm_up: bool = False):
-    if warm_up:
-        # Once first: some queries (content types) are cached per process and
-        # would otherwise show on whichever measurement runs first.
-        client.get(url)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == HTTPStatus.OK, url
-    return response, queries
-
-
-def _sql(queries: CaptureQueriesContext) -> str:
-    return "\n".join(f"  {query['sql'][:240]}" for query in queries.captured_queries)
-
-
-def _assert_same_cost(url: str, small, large, bound: int) -> None:
-    (_, small_queries), (_, large_queries) = small, large
-    assert len(large_queries) == len(small_queries), (
-        f"{url}: {len(small_queries)} queries on small data, {len(large_queries)} on large.\n"
-        f"small:\n{_sql(small_queries)}\nlarge:\n{_sql(large_queries)}"
-    )
-    assert len(large_queries) <= bound, (
-        f"{url}: {len(large_queries)} queries\n{_sql(large_queries)}"
-    )
 
 
 def _per_page() -> int:
@@ -115,12 +90,12 @@ def test_user_list_costs_the_same_queries_for_three_users_as_for_more_than_a_pag
 ):
     _people(3, groups)
     url = reverse("admin:accounts_user_changelist") + "?" + query.format(group=groups[0].pk)
-    small = _get(admin_client, url, warm_up=True)
+    small = get_with_queries(admin_client, url, warm_up=True)
     assert small[0].context["cl"].result_count > 0, f"{url} shows nobody on small data"
     grow()
-    large = _get(admin_client, url)
+    large = get_with_queries(admin_client, url)
     assert large[0].context["cl"].result_count > small[0].context["cl"].result_count
-    _assert_same_cost(url, small, large, LIST_QUERY_BOUND)
+    assert_same_query_cost(url, small, large, LIST_QUERY_BOUND)
 
 
 def test_every_filter_the_user_list_offers_costs_the_same_queries_on_more_data(
@@ -128,23 +103,26 @@ def test_every_filter_the_user_list_offers_costs_the_same_queries_on_more_data(
 ):
     _people(3, groups)
     changelist = reverse("admin:accounts_user_changelist")
-    response, _ = _get(admin_client, changelist)
+    response, _ = get_with_queries(admin_client, changelist)
     query_strings = [
         choice["query_string"]
         for spec in response.context["cl"].filter_specs
         for choice in spec.choices(response.context["cl"])
     ]
     assert len(query_strings) >= 10, query_strings
-    small = {query: _get(admin_client, changelist + query, warm_up=True) for query in query_strings}
+    small = {
+        query: get_with_queries(admin_client, changelist + query, warm_up=True)
+        for query in query_strings
+    }
     grow()
     for query, before in small.items():
-        after = _get(admin_client, changelist + query)
+        after = get_with_queries(admin_client, changelist + query)
         if before[0].context["cl"].result_count:
-            _assert_same_cost(changelist + query, before, after, LIST_QUERY_BOUND)
+            assert_same_query_cost(changelist + query, before, after, LIST_QUERY_BOUND)
         else:
             # No row on small data: rows' own queries (none, we hope) cannot
             # be compared, but a query per row would still break the bound.
-            assert len(after[1]) <= LIST_QUERY_BOUND, _sql(after[1])
+            assert len(after[1]) <= LIST_QUERY_BOUND, queries_sql(after[1])
 
 
 def test_user_list_costs_the_same_queries_whatever_the_page_size(admin_client, groups, grow):
@@ -154,13 +132,13 @@ def test_user_list_costs_the_same_queries_whatever_the_page_size(admin_client, g
     original = model_admin.list_per_page
     try:
         model_admin.list_per_page = 5
-        short = _get(admin_client, url, warm_up=True)
+        short = get_with_queries(admin_client, url, warm_up=True)
         model_admin.list_per_page = 200
-        long = _get(admin_client, url)
+        long = get_with_queries(admin_client, url)
     finally:
         model_admin.list_per_page = original
     assert len(long[0].context["cl"].result_list) > len(short[0].context["cl"].result_list)
-    _assert_same_cost(url, short, long, LIST_QUERY_BOUND)
+    assert_same_query_cost(url, short, long, LIST_QUERY_BOUND)
 
 
 def test_change_page_costs_the_same_queries_for_a_busy_user_in_a_big_organisation(
@@ -168,14 +146,16 @@ def test_change_page_costs_the_same_queries_for_a_busy_user_in_a_big_organisatio
 ):
     quiet, busy = _people(2, groups)
     quiet.groups.set(groups[:1])
-    small = _get(admin_client, reverse("admin:accounts_user_change", args=[quiet.pk]), warm_up=True)
+    small = get_with_queries(
+        admin_client, reverse("admin:accounts_user_change", args=[quiet.pk]), warm_up=True
+    )
     grow()
     busy.groups.set(groups)
     for _ in range(10):
         LinkFactory(user=busy, revoked=True, created_by=quiet, revoked_by=quiet)
     url = reverse("admin:accounts_user_change", args=[busy.pk])
-    large = _get(admin_client, url)
-    _assert_same_cost(url, small, large, CHANGE_QUERY_BOUND)
+    large = get_with_queries(admin_client, url)
+    assert_same_query_cost(url, small, large, CHANGE_QUERY_BOUND)
 
 
 def _statements(queries: CaptureQueriesContext) -> list[str]:

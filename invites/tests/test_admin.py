@@ -22,6 +22,7 @@ from accounts.tests.factories import (
     StaffFactory,
     SuperuserFactory,
     UserFactory,
+    grant,
 )
 from invites import clock, services
 from invites.models import Link
@@ -115,15 +116,6 @@ def row_url(row: Element) -> str:
     assert field_.attrs["type"] == "text"
     assert "readonly" in field_.attrs
     return field_.attrs["value"]
-
-
-def grant(user: User, *perms: str) -> User:
-    for perm in perms:
-        app_label, codename = perm.split(".")
-        user.user_permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
-    return User.objects.get(pk=user.pk)  # a fresh object: no stale permission cache
 
 
 def issuing_staff(*extra_perms: str) -> User:

@@ -6,15 +6,16 @@ administrators, so that a per-row query would show), and measures it again:
 the counts must be equal, and below a bound that a query per row would break.
 """
 
-from http import HTTPStatus
-
 import pytest
 from django.contrib import admin
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.tests.factories import InvitedUserFactory, StaffFactory, UserFactory
+from accounts.tests.factories import (
+    InvitedUserFactory,
+    StaffFactory,
+    UserFactory,
+)
+from accounts.tests.queries import assert_same_query_cost, get_with_queries, queries_sql
 from invites.models import Link
 from invites.tests.factories import LinkFactory
 
@@ -28,32 +29,6 @@ LIST_QUERY_BOUND = 12
 @pytest.fixture
 def changelist():
     return reverse("admin:invites_link_changelist")
-
-
-def _get(client, url: str, *, warm_up: bool = False):
-    if warm_up:
-        # Once first: some queries (content types) are cached per process and
-        # would otherwise show on whichever measurement runs first.
-        client.get(url)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == HTTPStatus.OK, url
-    return response, queries
-
-
-def _sql(queries: CaptureQueriesContext) -> str:
-    return "\n".join(f"  {query['sql'][:240]}" for query in queries.captured_queries)
-
-
-def _assert_same_cost(url: str, small, large) -> None:
-    (_, small_queries), (_, large_queries) = small, large
-    assert len(large_queries) == len(small_queries), (
-        f"{url}: {len(small_queries)} queries on small data, {len(large_queries)} on large.\n"
-        f"small:\n{_sql(small_queries)}\nlarge:\n{_sql(large_queries)}"
-    )
-    assert len(large_queries) <= LIST_QUERY_BOUND, (
-        f"{url}: {len(large_queries)} queries\n{_sql(large_queries)}"
-    )
 
 
 def _links_of_every_kind(users, admins) -> None:
@@ -116,19 +91,19 @@ def test_links_list_costs_the_same_queries_for_a_few_links_as_for_more_than_a_pa
 ):
     _links_of_every_kind([person, InvitedUserFactory()], admins)
     url = changelist + "?" + query.format(person=person.pk)
-    small = _get(admin_client, url, warm_up=True)
+    small = get_with_queries(admin_client, url, warm_up=True)
     assert small[0].context["cl"].result_count > 0, f"{url} shows no link on small data"
     grow()
-    large = _get(admin_client, url)
+    large = get_with_queries(admin_client, url)
     assert large[0].context["cl"].result_count > small[0].context["cl"].result_count
-    _assert_same_cost(url, small, large)
+    assert_same_query_cost(url, small, large, LIST_QUERY_BOUND)
 
 
 def test_every_filter_the_links_list_offers_costs_the_same_queries_on_more_data(
     admin_client, changelist, admins, person, grow
 ):
     _links_of_every_kind([person, InvitedUserFactory()], admins)
-    response, _ = _get(admin_client, changelist)
+    response, _ = get_with_queries(admin_client, changelist)
     query_strings = [
         choice["query_string"]
         for spec in response.context["cl"].filter_specs
@@ -137,16 +112,19 @@ def test_every_filter_the_links_list_offers_costs_the_same_queries_on_more_data(
     offered = "&".join(query_strings)
     for value in [*Link.State.values, *Link.Purpose.values]:
         assert f"={value}" in offered, f"no filter offers {value!r}: {query_strings}"
-    small = {query: _get(admin_client, changelist + query, warm_up=True) for query in query_strings}
+    small = {
+        query: get_with_queries(admin_client, changelist + query, warm_up=True)
+        for query in query_strings
+    }
     grow()
     for query, before in small.items():
-        after = _get(admin_client, changelist + query)
+        after = get_with_queries(admin_client, changelist + query)
         if before[0].context["cl"].result_count:
-            _assert_same_cost(changelist + query, before, after)
+            assert_same_query_cost(changelist + query, before, after, LIST_QUERY_BOUND)
         else:
             # No row on small data: rows' own queries cannot be compared, but
             # a query per row would still break the bound.
-            assert len(after[1]) <= LIST_QUERY_BOUND, _sql(after[1])
+            assert len(after[1]) <= LIST_QUERY_BOUND, queries_sql(after[1])
 
 
 def test_links_list_costs_the_same_queries_whatever_the_page_size(admin_client, changelist, grow):
@@ -155,10 +133,10 @@ def test_links_list_costs_the_same_queries_whatever_the_page_size(admin_client, 
     original = model_admin.list_per_page
     try:
         model_admin.list_per_page = 5
-        short = _get(admin_client, changelist, warm_up=True)
+        short = get_with_queries(admin_client, changelist, warm_up=True)
         model_admin.list_per_page = 200
-        long = _get(admin_client, changelist)
+        long = get_with_queries(admin_client, changelist)
     finally:
         model_admin.list_per_page = original
     assert len(long[0].context["cl"].result_list) > len(short[0].context["cl"].result_list)
-    _assert_same_cost(changelist, short, long)
+    assert_same_query_cost(changelist, short, long, LIST_QUERY_BOUND)

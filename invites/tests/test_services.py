@@ -16,6 +16,7 @@ from accounts.tests.factories import (
     StaffFactory,
     SuperuserFactory,
     UserFactory,
+    grant,
 )
 from invites import services
 from invites.errors import IssueRefused, LinkInvalid
@@ -97,13 +98,8 @@ def test_issue_writes_the_admin_history():
     assert "Issued a set-password link" in entry.get_change_message()
 
 
-def grant(user, *codenames):
-    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
-    return User.objects.get(pk=user.pk)  # drop the permission cache
-
-
 def test_staff_cannot_issue_for_a_superuser():
-    staff = grant(StaffFactory(), "issue_link", "change_user")
+    staff = grant(StaffFactory(), "invites.issue_link", "accounts.change_user")
     target = SuperuserFactory()
     with pytest.raises(IssueRefused) as refused:
         services.link_issue(user=target, issuer=staff, via=Link.Via.ADMIN)
@@ -112,14 +108,14 @@ def test_staff_cannot_issue_for_a_superuser():
 
 
 def test_staff_cannot_issue_for_a_user_with_a_permission_they_lack():
-    staff = grant(StaffFactory(), "issue_link")
-    target = grant(StaffFactory(), "delete_user")
+    staff = grant(StaffFactory(), "invites.issue_link")
+    target = grant(StaffFactory(), "accounts.delete_user")
     with pytest.raises(IssueRefused):
         services.link_issue(user=target, issuer=staff, via=Link.Via.ADMIN)
 
 
 def test_refusal_names_every_refused_user_and_issues_for_none():
-    staff = grant(StaffFactory(), "issue_link")
+    staff = grant(StaffFactory(), "invites.issue_link")
     allowed = InvitedUserFactory()
     boss = SuperuserFactory()
     with pytest.raises(IssueRefused) as refused:
@@ -131,7 +127,7 @@ def test_refusal_names_every_refused_user_and_issues_for_none():
 def test_group_permissions_count_as_powers():
     from accounts.tests.factories import GroupFactory
 
-    staff = grant(StaffFactory(), "issue_link")
+    staff = grant(StaffFactory(), "invites.issue_link")
     group = GroupFactory()
     group.permissions.add(Permission.objects.get(codename="delete_user"))
     target = StaffFactory()
@@ -141,8 +137,8 @@ def test_group_permissions_count_as_powers():
 
 
 def test_staff_can_issue_for_users_with_no_more_powers():
-    staff = grant(StaffFactory(), "issue_link", "view_user")
-    target = grant(InvitedUserFactory(), "view_user")
+    staff = grant(StaffFactory(), "invites.issue_link", "accounts.view_user")
+    target = grant(InvitedUserFactory(), "accounts.view_user")
     assert services.link_issue(user=target, issuer=staff, via=Link.Via.ADMIN).link.is_open
 
 

@@ -69,46 +69,37 @@ def test_site_url_without_scheme_is_refused():
     assert "SITE_URL must start with https://" in result.stderr
 
 
-def test_debug_mode_has_development_defaults():
-    code = (
-        "from django.conf import settings as s;"
-        "print(s.ALLOWED_HOSTS, s.SECURE_SSL_REDIRECT, bool(s.SECRET_KEY))"
-    )
-    result = subprocess.run(
+def print_settings(expression: str, env: dict) -> subprocess.CompletedProcess:
+    """Prints ``expression`` (of the settings, as ``s``) from a fresh process."""
+    code = f"from django.conf import settings as s;print({expression})"
+    return subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {code}"],
         cwd=ROOT,
         env={
             "PATH": os.environ["PATH"],
             "DJANGO_SETTINGS_MODULE": "project.settings",
-            "DEBUG": "on",
+            **env,
         },
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
+    )
+
+
+def test_debug_mode_has_development_defaults():
+    result = print_settings(
+        "s.ALLOWED_HOSTS, s.SECURE_SSL_REDIRECT, bool(s.SECRET_KEY)", env={"DEBUG": "on"}
     )
     assert result.stdout.strip() == "['localhost', '127.0.0.1'] False True", result.stderr
 
 
 def test_production_security_settings():
-    code = (
-        "from django.conf import settings as s;"
-        "print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE,"
+    result = print_settings(
+        "s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE,"
         " s.SECURE_HSTS_SECONDS > 0, s.X_FRAME_OPTIONS, s.SECURE_REFERRER_POLICY,"
-        " s.CSRF_TRUSTED_ORIGINS)"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {code}"],
-        cwd=ROOT,
-        env={
-            "PATH": os.environ["PATH"],
-            "DJANGO_SETTINGS_MODULE": "project.settings",
-            **PRODUCTION,
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+        " s.CSRF_TRUSTED_ORIGINS",
+        env=PRODUCTION,
     )
     assert result.stdout.strip() == (
         "True True True True DENY same-origin ['https://people.example.com']"
