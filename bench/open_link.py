@@ -11,7 +11,8 @@ SESSION_ENGINE=django.contrib.sessions.backends.db (sessions in the database
 even with Redis as the cache).
 
 "Opening a link" is what an invitee's browser does: GET /set-password/<secret>/
-(302, the secret moves into the session) and GET /set-password/ (the form).
+(302, the secret leaves the URL: its digest goes into a signed cookie) and
+GET /set-password/ (the form).
 The baseline is Django's own sign-in page, GET /accounts/login/, twice: two
 requests of a page that needs no database. Both run on the same gunicorn
 (``-w 2``, with gunicorn.conf.py when the project has one), DEBUG off, over

@@ -11,6 +11,13 @@ class LinkSetPasswordForm(SetPasswordForm):
     for what is wrong with the password they chose.
     """
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Django's help text is lazy: every read renders the validators' rules
+        # anew, and a page reads it four times. Render it once per form.
+        field = self.fields["new_password1"]
+        field.help_text = str(field.help_text)
+
     def clean(self):
         self.validate_passwords("new_password1", "new_password2")
         self.validate_password_for_user(self.user, "new_password1")

@@ -2,16 +2,23 @@
 
 Follows django.contrib.auth's PasswordResetConfirmView: the secret leaves the
 address bar at once, so that it does not linger in history, screenshots or
-Referer headers. Unlike Django's view, the session keeps only the link's id,
-never the secret, so a leaked session store leaks no link.
+Referer headers. Unlike Django's view, the secret goes nowhere else and the
+server keeps nothing: the browser keeps the secret's digest (what the database
+stores, useless without the cookie's signature) in a signed cookie sent only
+to the set-password page. Opening a link therefore writes no session row and
+reads no table; the form's page looks the link up, and so does every POST.
 """
 
 import logging
+import re
 from http import HTTPStatus
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.core import signing
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
@@ -24,22 +31,62 @@ from invites.errors import LinkInvalid
 from invites.forms import LinkSetPasswordForm
 from invites.selectors import link_get_open
 from invites.services import link_redeem
+from invites.tokens import looks_like_secret, secret_digest
 
 logger = logging.getLogger(__name__)
 
-SESSION_KEY = "_set_password_link_id"
+LINK_COOKIE = "set_password_link"
+LINK_COOKIE_SALT = "invites.views.link-cookie"
+DIGEST_PATTERN = re.compile(r"[0-9a-f]{64}")
 
 
-def _session_link(group: str, request) -> str:
+def _cookie_path() -> str:
+    return reverse("invites:set_password")
+
+
+def _remember_link(response, digest: str):
+    """Let this browser come back to the link without its secret.
+
+    A cookie for this browser session only (the link itself decides how long
+    it lasts), signed with SECRET_KEY so it cannot be forged, and sent only to
+    the set-password page. It carries the digest, never the secret.
+    """
+    response.set_signed_cookie(
+        LINK_COOKIE,
+        digest,
+        salt=LINK_COOKIE_SALT,
+        path=_cookie_path(),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+def _remembered_digest(request) -> str | None:
+    """The digest this browser's cookie carries; None when absent or forged."""
+    try:
+        value = request.get_signed_cookie(LINK_COOKIE, salt=LINK_COOKIE_SALT)
+    except (KeyError, signing.BadSignature):
+        return None
+    return value if DIGEST_PATTERN.fullmatch(value) else None
+
+
+def _forget_link(response):
+    response.delete_cookie(LINK_COOKIE, path=_cookie_path(), samesite="Lax")
+    return response
+
+
+def _remembered_link(group: str, request) -> str:
     """Rate-limit key: the link this browser is redeeming."""
-    return str(request.session.get(SESSION_KEY, "none"))
+    return _remembered_digest(request) or "none"
 
 
 def _invalid(request, error: LinkInvalid):
     """One page for every reason a link fails; the reason goes to the log only."""
-    request.session.pop(SESSION_KEY, None)
     logger.info("Refused a set-password link (%s): link %s.", error.reason, error.link_id)
-    return render(request, "invites/link_invalid.html", status=HTTPStatus.NOT_FOUND)
+    response = render(request, "invites/link_invalid.html", status=HTTPStatus.NOT_FOUND)
+    return _forget_link(response)
 
 
 @sensitive_variables("secret")
@@ -47,34 +94,35 @@ def _invalid(request, error: LinkInvalid):
 @noindex
 @ratelimit(group="link-open", key="ip", rate="30/m", method=ratelimit.ALL)
 def open_link(request, secret: str):
-    """Check a presented link without consuming it, then drop the secret from the URL.
+    """Move a presented link out of the URL, without consuming it.
 
     GET never consumes: chat apps and mail scanners open links to draw previews.
+    A malformed secret is refused here; any other is checked on the form's page,
+    which every guess must reach through this rate-limited view.
     """
-    try:
-        link = link_get_open(secret=secret)
-    except LinkInvalid as error:
-        return _invalid(request, error)
-    request.session[SESSION_KEY] = link.pk
-    return redirect("invites:set_password")
+    if not looks_like_secret(secret):
+        return _invalid(request, LinkInvalid(LinkInvalid.Reason.UNKNOWN))
+    return _remember_link(redirect("invites:set_password"), secret_digest(secret))
 
 
 @method_decorator([sensitive_post_parameters(), never_cache, noindex], name="dispatch")
 @method_decorator(
     [
         ratelimit(group="set-password-ip", key="ip", rate="10/m", method="POST"),
-        ratelimit(group="set-password-link", key=_session_link, rate="5/m", method="POST"),
+        ratelimit(group="set-password-link", key=_remembered_link, rate="5/m", method="POST"),
     ],
     name="post",
 )
 class SetPasswordView(View):
-    """Show the set-password form for the link kept in the session, and redeem it."""
+    """Show the set-password form for the link this browser opened, and redeem it."""
 
     template_name = "invites/set_password.html"
 
     def _link(self, request):
-        link_id = request.session.get(SESSION_KEY)
-        return link_get_open(link_id=link_id if isinstance(link_id, int) else 0)
+        digest = _remembered_digest(request)
+        if digest is None:
+            raise LinkInvalid(LinkInvalid.Reason.UNKNOWN)
+        return link_get_open(digest=digest)
 
     def get(self, request):
         try:
@@ -99,7 +147,7 @@ class SetPasswordView(View):
         # is signed out; the new password's holder signs in afresh.
         logout(request)
         messages.success(request, _("Your password is set. You can sign in now."))
-        return redirect("login")
+        return _forget_link(redirect("login"))
 
     def _render(self, request, link, form):
         signed_in_as_other = request.user.is_authenticated and request.user.pk != link.user_id

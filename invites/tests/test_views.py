@@ -3,6 +3,8 @@ from http import HTTPStatus
 
 import pytest
 from django.contrib.auth import SESSION_KEY as AUTH_SESSION_KEY
+from django.contrib.auth.models import AnonymousUser
+from django.core import signing
 from django.test import Client
 from django.urls import reverse
 
@@ -12,7 +14,7 @@ from invites import services
 from invites.models import Link
 from invites.tests.factories import LinkFactory
 from invites.tokens import link_url
-from invites.views import SESSION_KEY
+from invites.views import LINK_COOKIE
 
 pytestmark = pytest.mark.django_db
 
@@ -73,14 +75,48 @@ def test_opening_a_link_never_consumes_it(client):
     assert Link.objects.get().is_open
 
 
-def test_session_holds_the_link_id_never_the_secret(client):
+def test_opening_reads_and_writes_nothing_on_the_server(
+    client, settings, django_assert_num_queries
+):
     issued = issue()
-    client.get(open_path(issued.secret))
-    session = client.session
-    assert session[SESSION_KEY] == issued.link.pk
-    stored = repr(dict(session.items())) + session.session_key
-    assert issued.secret not in stored
-    assert issued.link.digest not in stored
+    with django_assert_num_queries(0):
+        response = client.get(open_path(issued.secret))
+    assert response.status_code == HTTPStatus.FOUND
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+
+
+def test_the_browser_keeps_a_signed_page_scoped_cookie_never_the_secret(client):
+    issued = issue()
+    cookie = client.get(open_path(issued.secret)).cookies[LINK_COOKIE]
+    assert issued.secret not in cookie.value
+    assert cookie["path"] == SET_PASSWORD
+    assert cookie["httponly"]
+    assert cookie["samesite"] == "Lax"
+    assert not cookie["max-age"]  # gone with the browser session
+
+
+def forged(client, value):
+    client.cookies[LINK_COOKIE] = value
+    client.cookies[LINK_COOKIE]["path"] = SET_PASSWORD
+    return client
+
+
+def test_a_forged_or_tampered_cookie_is_an_invalid_link(client):
+    issued = issue()
+    genuine = client.get(open_path(issued.secret)).cookies[LINK_COOKIE].value
+    digest = genuine.partition(":")[0]
+    attempts = [
+        issued.link.digest,  # the digest alone, unsigned
+        genuine.replace(digest, "0" * 64),  # another digest under the old signature
+        genuine[:-1] + ("A" if genuine[-1] != "A" else "B"),  # a changed signature
+        signing.get_cookie_signer(salt="another-salt").sign(issued.link.digest),
+    ]
+    for value in attempts:
+        response = forged(Client(), value).get(SET_PASSWORD)
+        assert response.status_code == HTTPStatus.NOT_FOUND, value
+        assert INVALID_TEXT in response.content.decode()
+        assert response.cookies[LINK_COOKIE]["max-age"] == 0
+    assert client.get(SET_PASSWORD).status_code == HTTPStatus.OK
 
 
 def test_form_shows_the_account_and_the_password_rules(client):
@@ -144,7 +180,7 @@ def test_good_password_sets_it_consumes_the_link_and_sends_to_sign_in(client):
     assert response["Location"] == reverse("login")
     assert User.objects.get().check_password(GOOD)
     assert Link.objects.get().state == Link.State.USED
-    assert SESSION_KEY not in client.session
+    assert response.cookies[LINK_COOKIE]["max-age"] == 0
     page = client.get(reverse("login")).content.decode()
     assert "Your password is set" in page
 
@@ -159,7 +195,8 @@ def test_used_link_shows_the_invalid_page_on_a_second_open(client):
     issued = issue()
     client.get(open_path(issued.secret))
     submit(client)
-    response = Client().get(open_path(issued.secret))
+    response = Client().get(open_path(issued.secret), follow=True)
+    assert response.redirect_chain == [(SET_PASSWORD, HTTPStatus.FOUND)]
     assert response.status_code == HTTPStatus.NOT_FOUND
     assert INVALID_TEXT in response.content.decode()
 
@@ -177,15 +214,15 @@ def test_a_second_submission_from_the_same_page_is_refused(client):
 
 
 def invalid_responses():
-    """One response per reason a link can be refused."""
-    yield "unknown", Client().get(open_path("A" * 32))
-    yield "malformed", Client().get(open_path("not-a-secret"))
+    """One response per reason a link can be refused, after the redirect if any."""
+    yield "unknown", Client().get(open_path("A" * 32), follow=True)
+    yield "malformed", Client().get(open_path("not-a-secret"), follow=True)
     for trait in ("used", "revoked", "expired"):
-        yield trait, Client().get(open_path(LinkFactory(**{trait: True}).secret))
+        yield trait, Client().get(open_path(LinkFactory(**{trait: True}).secret), follow=True)
     inactive = LinkFactory(user=InvitedUserFactory(is_active=False))
-    yield "inactive", Client().get(open_path(inactive.secret))
-    yield "no session", Client().get(SET_PASSWORD)
-    yield "no session post", Client().post(SET_PASSWORD, {"new_password1": GOOD})
+    yield "inactive", Client().get(open_path(inactive.secret), follow=True)
+    yield "no cookie", Client().get(SET_PASSWORD)
+    yield "no cookie post", Client().post(SET_PASSWORD, {"new_password1": GOOD})
 
 
 def test_every_invalid_link_gets_one_identical_page():
@@ -202,7 +239,7 @@ def test_link_that_expires_while_the_form_is_open_is_refused_and_forgotten(clien
     frozen_clock.advance(days=8)
     response = submit(client)
     assert response.status_code == HTTPStatus.NOT_FOUND
-    assert SESSION_KEY not in client.session
+    assert response.cookies[LINK_COOKIE]["max-age"] == 0
     assert not User.objects.get().has_usable_password()
 
 
@@ -262,7 +299,8 @@ def test_every_response_of_the_flow_carries_the_privacy_headers(client):
     assert_flow_headers(client.get(SET_PASSWORD))
     assert_flow_headers(submit(client, "weak"))
     assert_flow_headers(submit(client))
-    assert_flow_headers(Client().get(open_path(issued.secret)))
+    assert_flow_headers(Client().get(open_path(issued.secret), follow=True))
+    assert_flow_headers(Client().get(open_path("not-a-secret")))
 
 
 def test_pages_ask_not_to_be_indexed(client):
@@ -278,33 +316,27 @@ def test_post_without_csrf_token_is_refused():
     assert Link.objects.get().is_open
 
 
-def test_password_is_a_sensitive_post_parameter(client, caplog):
+def test_password_is_a_sensitive_post_parameter(rf):
     from invites.views import SetPasswordView
 
-    dispatch = SetPasswordView.as_view()
-    request = (
-        __import__("django.test", fromlist=["RequestFactory"])
-        .RequestFactory()
-        .post(SET_PASSWORD, {"new_password1": GOOD})
-    )
+    request = rf.post(SET_PASSWORD, {"new_password1": GOOD})
     request.session = {}
-    request.user = __import__(
-        "django.contrib.auth.models", fromlist=["AnonymousUser"]
-    ).AnonymousUser()
-    dispatch(request)
+    request.user = AnonymousUser()
+    SetPasswordView.as_view()(request)
     assert request.sensitive_post_parameters == "__ALL__"
 
 
 def test_opening_links_is_limited_to_30_a_minute_per_address(client):
     for _ in range(30):
-        assert client.get(open_path("A" * 32)).status_code == HTTPStatus.NOT_FOUND
+        assert client.get(open_path("A" * 32)).status_code == HTTPStatus.FOUND
     response = client.get(open_path("A" * 32))
     assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
     assert "Wait a minute" in response.content.decode()
     assert response["Retry-After"] == "60"
     assert "noindex" in response["X-Robots-Tag"]
+    assert LINK_COOKIE not in response.cookies
     other_address = Client(REMOTE_ADDR="127.0.0.9")
-    assert other_address.get(open_path("A" * 32)).status_code == HTTPStatus.NOT_FOUND
+    assert other_address.get(open_path("A" * 32)).status_code == HTTPStatus.FOUND
 
 
 def test_set_password_posts_are_limited_to_5_a_minute_per_link():

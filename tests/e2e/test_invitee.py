@@ -87,6 +87,7 @@ def test_a_used_link_shows_the_invalid_link_page(site, issue_link, new_context):
     response = again.goto(url)
 
     assert response.status == 404
+    assert again.url == f"{site}/set-password/"
     expect(again.locator("main")).to_contain_text(INVALID_LINK_TEXT)
     expect(again.get_by_label(NEW_PASSWORD)).to_have_count(0)
 
