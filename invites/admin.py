@@ -47,6 +47,7 @@ from invites.errors import IssueRefused
 from invites.models import Link
 from invites.services import IssuedLink
 from invites.tokens import link_url, looks_like_secret
+from project.admin_lists import CountedUpTo, list_datetime
 
 ISSUE_PERMISSION = "invites.issue_link"
 
@@ -450,8 +451,7 @@ def is_email(term: str) -> bool:
     return True
 
 
-def short_datetime(value: datetime) -> str:
-    return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+SEARCH_FEW_USERS = 500
 
 
 class LinkStateFilter(admin.SimpleListFilter):
@@ -468,7 +468,7 @@ class LinkStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Link)
-class LinkAdmin(admin.ModelAdmin):
+class LinkAdmin(CountedUpTo, admin.ModelAdmin):
     """Every link, read-only: what was issued, to whom, by whom, and what became of it.
 
     Only the secret's digest is stored, and it is shown nowhere, not even as a
@@ -487,10 +487,7 @@ class LinkAdmin(admin.ModelAdmin):
     )
     list_filter = (LinkStateFilter, "purpose", "created_via")
     list_select_related = ("user", "created_by")
-    list_per_page = 50
-    # One COUNT instead of two: the unfiltered total of 150,000 rows costs as
-    # much as the page itself and tells an administrator little.
-    show_full_result_count = False
+    list_per_page = 25
     search_fields = ["user__email"]
     search_help_text = gettext_lazy("Search by the user's email address.")
     fields = (
@@ -524,28 +521,44 @@ class LinkAdmin(admin.ModelAdmin):
             return link.created_by.email
         return link.get_created_via_display()
 
-    # Short dates keep the list's seven columns on one screen.
     @admin.display(description=gettext_lazy("created"), ordering="created_at")
     def created(self, link: Link) -> str:
-        return short_datetime(link.created_at)
+        return list_datetime(link.created_at)
 
     @admin.display(description=gettext_lazy("expires"), ordering="expires_at")
     def expires(self, link: Link) -> str:
-        return short_datetime(link.expires_at)
+        return list_datetime(link.expires_at)
 
     @admin.display(description=gettext_lazy("used"), ordering="used_at", empty_value="-")
     def used(self, link: Link) -> str | None:
-        return short_datetime(link.used_at) if link.used_at else None
+        return list_datetime(link.used_at)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user", "created_by", "revoked_by")
 
     def get_search_results(self, request, queryset, search_term):
-        """A whole email address is one probe of the user's LOWER(email) index."""
-        if is_email(search_term):
-            users = User.objects.by_email(search_term.strip())
-            return queryset.filter(user__in=users), False
-        return super().get_search_results(request, queryset, search_term)
+        """Links of the users whose email contains the term, by the quicker of two plans.
+
+        A whole email address is one probe of the user's LOWER(email) index.
+        For a fragment, the matching users are looked up first (one query,
+        stopping past ``SEARCH_FEW_USERS``): a few users' links come through
+        the index on ``user_id``; for many, walking the newest links and
+        checking each one's user finds a page sooner. At 150,000 links on
+        SQLite, each plan alone was the slow one for the other kind of term:
+        230 ms joining for a rare term, 60 ms listing ids for a common one.
+        """
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        if is_email(term):
+            return queryset.filter(user__in=User.objects.by_email(term)), False
+        matching = (
+            User.objects.filter(email__icontains=term).order_by().values_list("pk", flat=True)
+        )
+        few = list(matching[: SEARCH_FEW_USERS + 1])
+        if len(few) <= SEARCH_FEW_USERS:
+            return queryset.filter(user_id__in=few), False
+        return queryset.filter(user__email__icontains=term), False
 
     def lookup_allowed(self, lookup, value, request=None):
         # Filtering by digest through the URL would confirm a guessed digest.

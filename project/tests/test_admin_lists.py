@@ -1,0 +1,148 @@
+"""Long admin lists: a bounded count, Django's checkbox without a template, dates, search."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.contrib import admin
+from django.contrib.admin import ModelAdmin
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from accounts.models import User
+from accounts.tests.factories import GroupFactory, InvitedUserFactory, UserFactory
+from accounts.tests.queries import get_with_queries
+from invites import admin as invites_admin
+from invites import services
+from invites.models import Link
+from project import admin_lists
+
+pytestmark = pytest.mark.django_db
+
+USERS_URL = reverse("admin:accounts_user_changelist")
+LINKS_URL = reverse("admin:invites_link_changelist")
+
+
+@pytest.fixture
+def small_limit(monkeypatch):
+    """Count up to 30 rows, and no pages ahead, so that a few dozen users are "many"."""
+    monkeypatch.setattr(admin_lists, "COUNT_AT_LEAST", 30)
+    monkeypatch.setattr(admin_lists, "PAGES_AHEAD", 0)
+
+
+def people(count: int) -> list[User]:
+    return User.objects.bulk_create(
+        User(email=f"person{index:03}@example.com", password="!") for index in range(count)
+    )
+
+
+def test_a_long_list_counts_only_up_to_the_limit_and_says_so(admin_client, small_limit):
+    people(60)
+
+    response, queries = get_with_queries(admin_client, USERS_URL)
+
+    body = response.content.decode()
+    assert "30+ users" in body
+    assert "Select all 30+ users" in body
+    assert "All 30+ selected" in body
+    assert response.context["cl"].paginator.num_pages == 2
+    counts = [query["sql"] for query in queries.captured_queries if "COUNT(" in query["sql"]]
+    assert len(counts) == 1
+    assert "LIMIT 31" in counts[0]
+    assert "ORDER BY" not in counts[0]
+
+
+def test_the_count_grows_as_the_administrator_pages_on(admin_client, small_limit):
+    people(80)
+
+    response = admin_client.get(USERS_URL, {"p": 2})
+
+    assert "50+ users" in response.content.decode()
+    rows = response.context["cl"].result_list
+    assert len(rows) == admin.site.get_model_admin(User).list_per_page
+    assert response.context["cl"].paginator.num_pages == 2
+
+
+def test_a_list_within_the_limit_shows_its_exact_count(admin_client, small_limit):
+    people(20)
+
+    body = admin_client.get(USERS_URL).content.decode()
+
+    assert "21 users" in body  # and the administrator
+    assert "+ users" not in body
+
+
+def test_selecting_all_of_a_long_list_acts_on_every_matching_row(admin_client, small_limit):
+    chosen = people(40)
+
+    admin_client.post(
+        USERS_URL + "?q=person",
+        {
+            "action": "deactivate_users",
+            "select_across": "1",
+            "index": "0",
+            "_selected_action": [chosen[0].pk],
+        },
+    )
+
+    assert User.objects.filter(email__startswith="person", is_active=True).count() == 0
+
+
+def test_the_action_checkbox_is_djangos_html(rf, admin_user):
+    user = UserFactory(email="ada@example.com")
+    model_admin = admin.site.get_model_admin(User)
+
+    ours = model_admin.action_checkbox(user)
+    djangos = ModelAdmin.action_checkbox(model_admin, user)
+
+    assert ours == djangos
+
+
+def test_dates_in_the_user_list_read_the_same_everywhere(admin_client, settings):
+    settings.TIME_ZONE = "Europe/Paris"
+    InvitedUserFactory(email="new@example.com", date_joined=datetime(2026, 1, 2, 9, 5, tzinfo=UTC))
+
+    response = admin_client.get(USERS_URL, {"q": "new@example.com"})
+
+    row = response.content.decode()
+    assert "2026-01-02 10:05" in row  # Paris is UTC+1 in January
+    assert "never" in row  # never signed in
+
+
+def test_group_filter_lists_exactly_the_members(admin_client):
+    engineering, sales = GroupFactory(name="engineering"), GroupFactory(name="sales")
+    ada, bob = UserFactory(email="ada@example.com"), UserFactory(email="bob@example.com")
+    ada.groups.add(engineering, sales)
+    bob.groups.add(sales)
+    UserFactory(email="carol@example.com")
+
+    def members(group: Group) -> list[str]:
+        response = admin_client.get(USERS_URL, {"group": group.pk})
+        return [user.email for user in response.context["cl"].result_list]
+
+    assert members(engineering) == ["ada@example.com"]
+    assert members(sales) == ["ada@example.com", "bob@example.com"]
+
+
+@pytest.mark.parametrize("few", [0, 1, 500])
+def test_links_search_finds_the_same_links_by_either_plan(admin_client, monkeypatch, few):
+    """With at most ``few`` matching users the search lists their ids; past it, it joins."""
+    monkeypatch.setattr(invites_admin, "SEARCH_FEW_USERS", few)
+    expected = []
+    for email in ["ada.one@example.com", "ada.two@example.org", "bob@example.com"]:
+        user = UserFactory(email=email)
+        issued = services.links_issue(users=[user], issuer=None, via=Link.Via.COMMAND)
+        if email.startswith("ada"):
+            expected.append(issued[0].link)
+
+    response = admin_client.get(LINKS_URL, {"q": "ADA."})
+
+    assert list(response.context["cl"].result_list) == expected[::-1]  # newest first
+
+
+def test_links_search_for_nobody_lists_nothing(admin_client):
+    services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND)
+
+    response = admin_client.get(LINKS_URL, {"q": "nobody-has-this"})
+
+    assert list(response.context["cl"].result_list) == []
+    assert "0 set-password links" in response.content.decode()
