@@ -1,10 +1,12 @@
 """Long admin lists: a bounded count, Django's checkbox without a template, dates, search."""
 
+import re
 from datetime import UTC, datetime
 
 import pytest
 from django.contrib import admin
 from django.contrib.admin import ModelAdmin
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
@@ -146,3 +148,49 @@ def test_links_search_for_nobody_lists_nothing(admin_client):
 
     assert list(response.context["cl"].result_list) == []
     assert "0 set-password links" in response.content.decode()
+
+
+def row_links(response) -> list[str]:
+    body = response.content.decode()
+    return re.findall(r'<th class="field-email"><a href="([^"]+)"', body)
+
+
+@pytest.mark.parametrize("query", [{}, {"status": "invited", "q": "example"}])
+def test_row_links_are_the_ones_django_makes(admin_client, monkeypatch, query):
+    """The change links (with the list's filters carried along) match Django's own."""
+    InvitedUserFactory(email="ada@example.com")
+    InvitedUserFactory(email="o'brien+1@example.com")
+    model_admin = admin.site.get_model_admin(User)
+
+    ours = row_links(admin_client.get(USERS_URL, query))
+    monkeypatch.setattr(model_admin, "get_changelist", lambda request, **kwargs: ChangeList)
+    djangos = row_links(admin_client.get(USERS_URL, query))
+
+    assert len(ours) >= 2
+    assert ours == djangos
+    if query:
+        assert all("_changelist_filters=" in link for link in ours)
+
+
+def test_empty_cells_show_djangos_dash(admin_client):
+    UserFactory(email="ada@example.com", first_name="", last_name="")
+
+    response = admin_client.get(USERS_URL, {"q": "ada@example.com"})
+
+    assert '<td class="field-full_name">-</td>' in response.content.decode()
+
+
+def test_postgresql_searches_have_trigram_indexes():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("trigram indexes exist on PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'accounts_user'"
+        )
+        definitions = dict(cursor.fetchall())
+    for column in ("email", "first_name", "last_name"):
+        definition = definitions[f"accounts_user_{column}_trgm"]
+        assert "gin_trgm_ops" in definition
+        assert f"upper(({column})::text)" in definition
