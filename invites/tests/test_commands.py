@@ -287,7 +287,7 @@ def test_invite_reissue_revokes_open_invites_and_issues_new_ones(csv_file, clien
     assert Link.objects.get(digest=secret_digest(secret_of(old["link"]))).revoke_reason == (
         Link.RevokeReason.SUPERSEDED
     )
-    assert client.get(old["link"]).status_code == HTTPStatus.NOT_FOUND
+    assert client.get(old["link"], follow=True).status_code == HTTPStatus.NOT_FOUND
     assert "1 link is for an existing user" in stderr
 
 

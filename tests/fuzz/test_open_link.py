@@ -8,8 +8,8 @@ from django.test import Client
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from tests.fuzz import FUZZ, assert_no_traceback, next_address
 from invites.views import LINK_COOKIE
+from tests.fuzz import FUZZ, assert_no_traceback, next_address
 from tests.support import INVALID_LINK_TEXT
 
 pytestmark = pytest.mark.django_db
