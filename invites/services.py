@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.db import transaction
+from django.db import connection, transaction
 
 from accounts.models import User
 from invites import clock
@@ -74,7 +74,16 @@ def links_issue(
     # Lock the users' rows (in a fixed order, against deadlocks) so that two
     # administrators issuing for the same user at once queue up: the second
     # then sees and supersedes the first's link, leaving exactly one open.
-    list(User.objects.select_for_update().filter(pk__in=user_ids).order_by("pk").values_list("pk"))
+    # SQLite has no row locks (Django would send a plain SELECT): there a
+    # writing transaction holds the whole database until it commits, so
+    # writers queue up anyway.
+    if connection.features.has_select_for_update:
+        list(
+            User.objects.select_for_update()
+            .filter(pk__in=user_ids)
+            .order_by("pk")
+            .values_list("pk")
+        )
     links_revoke_for_users(
         user_ids=user_ids, reason=Link.RevokeReason.SUPERSEDED, by=issuer, now=now
     )

@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -49,3 +50,21 @@ def link_url(secret: str, *, request: HttpRequest | None = None) -> str:
             "SITE_URL=https://people.example.com (see README.md, 'Configuration')."
         )
     return request.build_absolute_uri(path)
+
+
+def link_urls(secrets: Sequence[str], *, request: HttpRequest | None = None) -> list[str]:
+    """The absolute URLs of many links, each exactly what ``link_url`` makes of it.
+
+    ``link_url`` runs once, on a stand-in secret, and each secret takes the
+    stand-in's place: reversing a URL costs tens of microseconds, which a page
+    of hundreds of links would pay for every one. Secrets are URL-safe, so
+    ``reverse`` would have put them in the path unchanged.
+    """
+    if not secrets:
+        return []
+    standin = "0" * SECRET_LENGTH
+    url = link_url(standin, request=request)
+    if url.count(standin) != 1:  # a SITE_URL that holds the stand-in too
+        return [link_url(secret, request=request) for secret in secrets]
+    start, _, end = url.partition(standin)
+    return [f"{start}{secret}{end}" for secret in secrets]

@@ -26,6 +26,7 @@ from accounts.tests.factories import (
 )
 from invites import clock, services
 from invites.models import Link
+from invites.tokens import SECRET_LENGTH, link_url, secret_digest
 
 pytestmark = pytest.mark.django_db
 
@@ -275,6 +276,32 @@ def test_each_link_on_the_page_opens_for_its_own_user(admin_client):
         assert opened.status_code == HTTPStatus.FOUND
         form_page = visitor.get(opened["Location"])
         assert form_page.context["account"] == user
+
+
+@pytest.mark.parametrize(
+    "site_url",
+    [
+        "",  # the request's scheme and host
+        "https://people.example.com",
+        # Holds the stand-in link_urls() swaps for each secret: each URL is made on its own.
+        "https://people.example.com/" + "0" * SECRET_LENGTH,
+    ],
+)
+def test_every_link_on_the_page_is_what_link_url_makes_of_its_users_secret(
+    admin_client, settings, site_url
+):
+    settings.SITE_URL = site_url
+    users = [InvitedUserFactory() for _ in range(6)] + [UserFactory() for _ in range(6)]
+
+    response = admin_client.post(USERS_URL, action_data(users))
+
+    rows = link_rows(response)
+    assert len(rows) == len(users)
+    for user in users:
+        url = row_url(rows[user.email])
+        secret = urlsplit(url).path.rstrip("/").rpartition("/")[2]
+        assert url == link_url(secret, request=response.wsgi_request)
+        assert Link.objects.get(digest=secret_digest(secret)).user == user
 
 
 def test_links_page_offers_copy_all_and_csv_and_says_it_is_shown_once(admin_client):
