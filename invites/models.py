@@ -119,6 +119,11 @@ class Link(models.Model):
             # what a password change revokes.
             models.Index(fields=["user"], condition=UNCLOSED, name="invites_link_unclosed_by_user"),
             models.Index(fields=["-created_at", "-id"], name="invites_link_newest"),
+            # Links made by commands are few among the newest when administrators
+            # issue most: without this the filter walks past all of theirs.
+            models.Index(
+                fields=["created_via", "-created_at", "-id"], name="invites_link_via_newest"
+            ),
             # Purging by age.
             models.Index(fields=["expires_at"], name="invites_link_expires"),
             # Pending and expired links: unclosed ones, by expiry and by age.
