@@ -110,7 +110,7 @@ class UserAdmin(CountedUpTo, SetPasswordLinksAdminMixin, DjangoUserAdmin):
     list_filter = (StatusFilter, "is_staff", "is_superuser", GroupFilter)
     search_fields = ("email", "first_name", "last_name")
     ordering = ("email",)
-    list_per_page = 25
+    list_per_page = 20
     readonly_fields = ("last_login", "date_joined")
     actions = ["generate_set_password_links", "deactivate_users", "reactivate_users"]
 
@@ -130,7 +130,7 @@ class UserAdmin(CountedUpTo, SetPasswordLinksAdminMixin, DjangoUserAdmin):
 
     @admin.display(description=_("status"))
     def status_label(self, user: User) -> str:
-        return STATUS_LABELS[user.status]
+        return str(STATUS_LABELS[user.status])
 
     @admin.display(description=_("last sign-in"), ordering="last_login", empty_value=_("never"))
     def last_signed_in(self, user: User) -> str | None:
