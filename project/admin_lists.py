@@ -1,14 +1,14 @@
 """Admin change lists that stay quick with tens of thousands of rows.
 
 Two costs grow with the data on Django's change list, and this module caps
-both without changing what the list shows for a few hundred rows:
+both without changing what a list that fits in ten pages shows:
 
 - The filtered count. Django counts every row a filter or search matches
   before it shows the first page; for "all active users" of 50,000 that reads
-  40,000 rows. ``CountedUpTo`` counts only far enough to draw the pagination,
-  at least 1,000 rows and always ten pages past the one shown, and a list with
-  more says so: "1000+ users", "Select all 1000+ users". The pagination grows as
-  the administrator pages on; a search or filter narrows it, as it should.
+  40,000 rows. ``CountedUpTo`` counts only as far as the pagination shows:
+  the page shown and the nine after it, 200 rows at 20 a page. A list with
+  more says so: "200+ users", "Select all 200+ users" (which still selects
+  every match). Paging on extends the count; a search or filter narrows it.
 - The time a row takes. Django renders a form widget template for each row's
   action checkbox, a quarter of a row's time; the same HTML is written here
   directly. Each row's link to its change page costs a ``reverse()`` and, on
@@ -34,10 +34,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-COUNT_AT_LEAST = 1000
 # The characters reverse() leaves unencoded in a path.
 KEY_SAFE = RFC3986_SUBDELIMS + "/~:@"
-PAGES_AHEAD = 10
+PAGES_COUNTED = 10
 
 
 def list_datetime(value) -> str | None:
@@ -52,7 +51,7 @@ def list_datetime(value) -> str | None:
 
 
 class AtLeast(int):
-    """A count that stopped early: it compares as the number and reads as "1000+"."""
+    """A count that stopped early: it compares as the number and reads as "200+"."""
 
     def __str__(self) -> str:
         return f"{int(self)}+"
@@ -123,7 +122,7 @@ class CountedUpTo:
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         page = request.GET.get(PAGE_VAR, "1")
         page = int(page) if page.isdigit() else 1
-        limit = max(COUNT_AT_LEAST, (page + PAGES_AHEAD) * per_page)
+        limit = (page - 1 + PAGES_COUNTED) * per_page
         return CountedUpToPaginator(
             queryset, per_page, orphans, allow_empty_first_page, limit=limit
         )

@@ -26,9 +26,8 @@ LINKS_URL = reverse("admin:invites_link_changelist")
 
 @pytest.fixture
 def small_limit(monkeypatch):
-    """Count up to 30 rows, and no pages ahead, so that a few dozen users are "many"."""
-    monkeypatch.setattr(admin_lists, "COUNT_AT_LEAST", 30)
-    monkeypatch.setattr(admin_lists, "PAGES_AHEAD", 0)
+    """Count two pages' worth, so that a few dozen users are "many"."""
+    monkeypatch.setattr(admin_lists, "PAGES_COUNTED", 2)
 
 
 def people(count: int) -> list[User]:
@@ -38,30 +37,32 @@ def people(count: int) -> list[User]:
 
 
 def test_a_long_list_counts_only_up_to_the_limit_and_says_so(admin_client, small_limit):
-    people(60)
+    per_page = admin.site.get_model_admin(User).list_per_page
+    people(3 * per_page)
 
     response, queries = get_with_queries(admin_client, USERS_URL)
 
     body = response.content.decode()
-    assert "30+ users" in body
-    assert "Select all 30+ users" in body
-    assert "All 30+ selected" in body
+    limit = 2 * per_page  # the page shown and the one after it
+    assert f"{limit}+ users" in body
+    assert f"Select all {limit}+ users" in body
+    assert f"All {limit}+ selected" in body
     assert response.context["cl"].paginator.num_pages == 2
     counts = [query["sql"] for query in queries.captured_queries if "COUNT(" in query["sql"]]
     assert len(counts) == 1
-    assert "LIMIT 31" in counts[0]
+    assert f"LIMIT {limit + 1}" in counts[0]
     assert "ORDER BY" not in counts[0]
 
 
 def test_the_count_grows_as_the_administrator_pages_on(admin_client, small_limit):
-    people(80)
+    per_page = admin.site.get_model_admin(User).list_per_page
+    people(4 * per_page)
 
     response = admin_client.get(USERS_URL, {"p": 2})
 
-    assert "50+ users" in response.content.decode()
-    rows = response.context["cl"].result_list
-    assert len(rows) == admin.site.get_model_admin(User).list_per_page
-    assert response.context["cl"].paginator.num_pages == 2
+    assert f"{3 * per_page}+ users" in response.content.decode()
+    assert len(response.context["cl"].result_list) == per_page
+    assert response.context["cl"].paginator.num_pages == 3
 
 
 def test_a_list_within_the_limit_shows_its_exact_count(admin_client, small_limit):
