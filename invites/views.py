@@ -38,6 +38,9 @@ logger = logging.getLogger(__name__)
 LINK_COOKIE = "set_password_link"
 LINK_COOKIE_SALT = "invites.views.link-cookie"
 DIGEST_PATTERN = re.compile(r"[0-9a-f]{64}")
+# The form names the link it was shown for, so that a POST after another link
+# was opened in the same browser cannot set the other account's password.
+SHOWN_LINK_FIELD = "link"
 
 
 def _cookie_path() -> str:
@@ -136,6 +139,18 @@ class SetPasswordView(View):
             link = self._link(request)
         except LinkInvalid as error:
             return _invalid(request, error)
+        shown_for = request.POST.get(SHOWN_LINK_FIELD)
+        if shown_for is not None and shown_for != str(link.pk):
+            # The browser holds one link at a time: one opened in another tab
+            # since this form was shown has taken its place, and the password
+            # typed here was meant for another account.
+            return self._render(
+                request,
+                link,
+                LinkSetPasswordForm(link.user),
+                status=HTTPStatus.CONFLICT,
+                another_link_opened=True,
+            )
         form = LinkSetPasswordForm(link.user, request.POST)
         if not form.is_valid():
             return self._render(request, link, form)
@@ -149,7 +164,7 @@ class SetPasswordView(View):
         messages.success(request, _("Your password is set. You can sign in now."))
         return _forget_link(redirect("login"))
 
-    def _render(self, request, link, form):
+    def _render(self, request, link, form, *, status=HTTPStatus.OK, another_link_opened=False):
         signed_in_as_other = request.user.is_authenticated and request.user.pk != link.user_id
         return render(
             request,
@@ -159,5 +174,8 @@ class SetPasswordView(View):
                 "link": link,
                 "account": link.user,
                 "signed_in_as_other": signed_in_as_other,
+                "another_link_opened": another_link_opened,
+                "shown_link_field": SHOWN_LINK_FIELD,
             },
+            status=status,
         )

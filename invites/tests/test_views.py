@@ -392,3 +392,37 @@ def test_rule_messages_stand_under_the_password_they_judge(client):
     form = submit(client, "password").context["form"]
     assert "This password is too short" in " ".join(form.errors["new_password1"])
     assert "new_password2" not in form.errors
+
+
+def test_a_form_shown_before_another_link_was_opened_sets_no_password(client):
+    """Two links opened in one browser: the older tab's form must not set the newer's account."""
+    ada = issue()
+    bob = issue(InvitedUserFactory(email="bob@example.com"))
+    client.get(open_path(ada.secret))
+    ada_form = client.get(SET_PASSWORD)
+    client.get(open_path(bob.secret))  # in another tab
+
+    shown_for = ada_form.context["link"].pk
+    response = client.post(
+        SET_PASSWORD, {"new_password1": GOOD, "new_password2": GOOD, "link": shown_for}
+    )
+
+    assert response.status_code == HTTPStatus.CONFLICT
+    body = response.content.decode()
+    assert "Another set-password link was opened in this browser" in body
+    assert "bob@example.com" in body
+    assert not User.objects.filter(password__startswith="md5").exists()
+    assert Link.objects.filter(used_at__isnull=False).count() == 0
+    response = client.post(
+        SET_PASSWORD, {"new_password1": GOOD, "new_password2": GOOD, "link": bob.link.pk}
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    assert User.objects.get(email="bob@example.com").check_password(GOOD)
+    assert not User.objects.get(email="ada@example.com").has_usable_password()
+
+
+def test_the_form_names_the_link_it_was_shown_for(client):
+    issued = issue()
+    client.get(open_path(issued.secret))
+    body = client.get(SET_PASSWORD).content.decode()
+    assert f'name="link" value="{issued.link.pk}"' in body
