@@ -12,9 +12,9 @@ from django.utils.translation import ngettext
 from accounts import services
 from accounts.forms import UserAddForm, UserChangeForm
 from accounts.models import User
-from invites.admin import SetPasswordLinksAdminMixin, is_email
+from invites.admin import SetPasswordLinksAdminMixin
 from invites.selectors import users_beyond_issuer
-from project.admin_lists import CountedUpTo, list_datetime
+from project.admin_lists import CountedUpTo, is_email, list_datetime
 
 STATUS_LABELS = {
     "invited": _("Invited"),

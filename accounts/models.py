@@ -26,6 +26,13 @@ class UserQuerySet(models.QuerySet):
         """Match an email whatever its case, through the index on LOWER(email)."""
         return self.alias(email_lower=Lower("email")).filter(email_lower=email.lower())
 
+    def by_emails(self, lowercased):
+        """Users whose email in lower case is in ``lowercased``: a list, or a subquery.
+
+        Through the index on LOWER(email), as ``by_email``.
+        """
+        return self.alias(email_lower=Lower("email")).filter(email_lower__in=lowercased)
+
 
 class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True

@@ -18,8 +18,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import quote, unquote
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import EmailValidator
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import (
     Http404,
@@ -47,9 +46,10 @@ from invites import services
 from invites.csv_output import utc_iso
 from invites.errors import IssueRefused
 from invites.models import Link
+from invites.selectors import links_of_user
 from invites.services import IssuedLink
 from invites.tokens import link_url, link_urls, looks_like_secret
-from project.admin_lists import CountedUpTo, list_datetime
+from project.admin_lists import CountedUpTo, is_email, list_datetime
 
 ISSUE_PERMISSION = "invites.issue_link"
 
@@ -62,6 +62,11 @@ HISTORY_LENGTH = 20
 # drawing them all would cost seconds (about 1.6 ms a code) for codes rarely
 # all needed: each row gets a button that asks ``link_qr_view`` for its code.
 QR_INLINE_LIMIT = 10
+
+# Up to this many users matching a search of the links list, their links are
+# listed by user id; beyond it, by walking the newest links (see
+# ``LinkAdmin.get_search_results``).
+SEARCH_FEW_USERS = 500
 
 
 def qr_svg(url: str) -> str:
@@ -405,12 +410,7 @@ class SetPasswordLinksAdminMixin:
                 "links_html": links_on_page(issued, request=request, with_qr=qr_inline),
                 "qr_inline": qr_inline,
                 "qr_inline_limit": QR_INLINE_LIMIT,
-                "qr_url": None
-                if qr_inline
-                else reverse(
-                    f"admin:{self.opts.app_label}_{self.opts.model_name}_link_qr",
-                    current_app=self.admin_site.name,
-                ),
+                "qr_url": None if qr_inline else self._url("link_qr"),
                 "next_steps": next_steps,
             },
         )
@@ -422,11 +422,7 @@ class SetPasswordLinksAdminMixin:
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and not add:
-            context["link_history"] = list(
-                Link.objects.filter(user=obj)
-                .select_related("created_by", "revoked_by")
-                .order_by("-created_at", "-pk")[:HISTORY_LENGTH]
-            )
+            context["link_history"] = links_of_user(user=obj, limit=HISTORY_LENGTH)
             context["history_length"] = HISTORY_LENGTH
             if request.user.has_perm("invites.view_link"):
                 context["all_links_url"] = (
@@ -434,11 +430,7 @@ class SetPasswordLinksAdminMixin:
                     + f"?user__id__exact={obj.pk}"
                 )
             if self.has_issue_link_permission(request):
-                context["issue_link_url"] = reverse(
-                    f"admin:{self.opts.app_label}_{self.opts.model_name}_issue_link",
-                    args=[quote(obj.pk)],
-                    current_app=self.admin_site.name,
-                )
+                context["issue_link_url"] = self._url("issue_link", obj.pk)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_deleted_objects(self, objs, request):
@@ -453,36 +445,25 @@ class SetPasswordLinksAdminMixin:
         perms_needed.discard(Link._meta.verbose_name)
         return deleted, model_count, perms_needed, protected
 
-    def _change_url(self, user: User) -> str:
+    def _url(self, view: str, *keys) -> str:
+        """The URL of this admin's ``view`` (``change``, ``issue_link``, …)."""
         return reverse(
-            f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
-            args=[quote(user.pk)],
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_{view}",
+            args=[quote(key) for key in keys],
             current_app=self.admin_site.name,
         )
 
+    def _change_url(self, user: User) -> str:
+        return self._url("change", user.pk)
+
     def _changelist_url(self, request) -> str:
-        url = reverse(
-            f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist",
-            current_app=self.admin_site.name,
-        )
         return add_preserved_filters(
-            {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts}, url
+            {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts},
+            self._url("changelist"),
         )
 
 
 # --- The links list ---------------------------------------------------------------
-
-
-def is_email(term: str) -> bool:
-    """Whether a search term is a whole email address (and not a fragment)."""
-    try:
-        EmailValidator()(term.strip())
-    except ValidationError:
-        return False
-    return True
-
-
-SEARCH_FEW_USERS = 500
 
 
 class LinkStateFilter(admin.SimpleListFilter):
@@ -517,7 +498,6 @@ class LinkAdmin(CountedUpTo, admin.ModelAdmin):
         "used",
     )
     list_filter = (LinkStateFilter, "purpose", "created_via")
-    list_select_related = ("user", "created_by")
     list_per_page = 20
     search_fields = ["user__email"]
     search_help_text = gettext_lazy("Search by the user's email address.")
@@ -566,11 +546,12 @@ class LinkAdmin(CountedUpTo, admin.ModelAdmin):
     def expires(self, link: Link) -> str:
         return list_datetime(link.expires_at)
 
-    @admin.display(description=gettext_lazy("used"), ordering="used_at", empty_value="-")
+    @admin.display(description=gettext_lazy("used"), ordering="used_at")
     def used(self, link: Link) -> str | None:
         return list_datetime(link.used_at)
 
     def get_queryset(self, request):
+        # What the list's columns and the change page's fields show.
         return super().get_queryset(request).select_related("user", "created_by", "revoked_by")
 
     def get_search_results(self, request, queryset, search_term):

@@ -22,7 +22,6 @@ from django.contrib.auth.models import Group
 from django.db import connection, models, transaction
 from django.db.models import Exists, OuterRef
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -110,8 +109,7 @@ def invite_plan(
     as ``links_issue`` does, so that concurrent issuers queue up.
     """
     existing = (
-        User.objects.alias(email_lower=Lower("email"))
-        .filter(email_lower__in=_in_values([row.email for row in rows], lower=True))
+        User.objects.by_emails(_in_values([row.email for row in rows], lower=True))
         .annotate(has_open_link=Exists(Link.objects.open(now).filter(user=OuterRef("pk"))))
         .order_by("pk")
     )

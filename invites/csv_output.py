@@ -144,10 +144,16 @@ class LinksOutput:
     """Where a command's links go: standard output, or a private file.
 
     The file is checked when this is made, before the command writes anything.
+    Both steps raise ``CommandError`` with the refusal's message: this is the
+    commands' side of the output, and Django prints a ``CommandError`` under
+    that name, where a subclass would be printed under its own.
     """
 
     def __init__(self, *, path: str | None, force: bool, stdout):
-        self.path = output_path_check(path, force=force) if path else None
+        try:
+            self.path = output_path_check(path, force=force) if path else None
+        except OutputRefused as error:
+            raise CommandError(str(error)) from None
         self.force = force
         self.stdout = stdout
 
@@ -155,5 +161,8 @@ class LinksOutput:
         text = links_csv(links)
         if self.path is None:
             self.stdout.write(text, ending="")
-        else:
+            return
+        try:
             private_file_write(self.path, text, overwrite=self.force)
+        except OutputRefused as error:
+            raise CommandError(str(error)) from None

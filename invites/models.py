@@ -7,22 +7,23 @@ from django.utils.translation import gettext_lazy as _
 
 from invites import clock
 
+# The states' conditions, shared by the queries below and the partial indexes
+# that serve them: a database reads a partial index only for a query whose
+# condition implies the index's, which holds when both are written alike.
 # Neither used nor revoked: open, or expired without use.
 UNCLOSED = Q(used_at__isnull=True, revoked_at__isnull=True)
+USED = Q(used_at__isnull=False)
+REVOKED = Q(used_at__isnull=True, revoked_at__isnull=False)
 
 
 class LinkQuerySet(models.QuerySet):
     def open(self, now=None):
         """Links that can still set a password: not used, revoked or expired."""
-        return self.filter(
-            used_at__isnull=True,
-            revoked_at__isnull=True,
-            expires_at__gt=now or clock.now(),
-        )
+        return self.filter(UNCLOSED, expires_at__gt=now or clock.now())
 
     def unrevoked_unused(self):
         """Links not used nor revoked, expired or not: what a new link supersedes."""
-        return self.filter(used_at__isnull=True, revoked_at__isnull=True)
+        return self.filter(UNCLOSED)
 
     def closed_before(self, cutoff):
         """Used, revoked or expired links whose closing moment is before ``cutoff``."""
@@ -35,11 +36,11 @@ class LinkQuerySet(models.QuerySet):
         if state == Link.State.PENDING:
             return self.open(now)
         if state == Link.State.USED:
-            return self.filter(used_at__isnull=False)
+            return self.filter(USED)
         if state == Link.State.REVOKED:
-            return self.filter(used_at__isnull=True, revoked_at__isnull=False)
+            return self.filter(REVOKED)
         if state == Link.State.EXPIRED:
-            return self.filter(used_at__isnull=True, revoked_at__isnull=True, expires_at__lte=now)
+            return self.filter(UNCLOSED, expires_at__lte=now)
         raise ValueError(f"unknown state {state!r}")
 
 
@@ -112,8 +113,9 @@ class Link(models.Model):
         verbose_name_plural = _("set-password links")
         ordering = ["-created_at", "-pk"]
         permissions = [("issue_link", _("Can issue set-password links"))]
-        # Partial indexes, one per state the admin filters on, so that a
-        # filtered page and its COUNT read only the rows of that state.
+        # For the admin's lists (newest first) and filters, the rules and the
+        # purge. The partial ones hold one state each, so that a filtered page
+        # and its count read only the rows of that state.
         indexes = [
             # A user's unused, unrevoked links: what issuing supersedes and
             # what a password change revokes.
@@ -137,12 +139,12 @@ class Link(models.Model):
             ),
             models.Index(
                 fields=["-created_at", "-id"],
-                condition=Q(used_at__isnull=False),
+                condition=USED,
                 name="invites_link_used_newest",
             ),
             models.Index(
                 fields=["-created_at", "-id"],
-                condition=Q(used_at__isnull=True, revoked_at__isnull=False),
+                condition=REVOKED,
                 name="invites_link_revoked_newest",
             ),
         ]

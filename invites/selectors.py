@@ -54,6 +54,15 @@ def link_get_open(
     return _check(link)
 
 
+def links_of_user(*, user: User, limit: int) -> list[Link]:
+    """The user's ``limit`` newest links, with who made and who revoked them."""
+    return list(
+        Link.objects.filter(user=user)
+        .select_related("created_by", "revoked_by")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
 def users_beyond_issuer(*, issuer: User, users: Iterable[User]) -> list[User]:
     """The users whose powers exceed ``issuer``'s: issuing for them is refused.
 

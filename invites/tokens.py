@@ -13,6 +13,8 @@ from django.urls import reverse
 # limits' ceiling; URL-safe base64 makes it 32 characters.
 SECRET_BYTES = 24
 SECRET_LENGTH = 32
+# SHA-256 in hexadecimal.
+DIGEST_LENGTH = 64
 
 
 def secret_make() -> str:
@@ -32,6 +34,11 @@ def looks_like_secret(value: str) -> bool:
     return len(value) == SECRET_LENGTH and all(
         c.isascii() and (c.isalnum() or c in "-_") for c in value
     )
+
+
+def looks_like_digest(value: str) -> bool:
+    """Whether ``value`` has the shape of what ``secret_digest`` returns."""
+    return len(value) == DIGEST_LENGTH and all(c in "0123456789abcdef" for c in value)
 
 
 def link_url(secret: str, *, request: HttpRequest | None = None) -> str:

@@ -10,7 +10,6 @@ reads no table; the form's page looks the link up, and so does every POST.
 """
 
 import logging
-import re
 from http import HTTPStatus
 
 from django.conf import settings
@@ -31,13 +30,12 @@ from invites.errors import LinkInvalid
 from invites.forms import LinkSetPasswordForm
 from invites.selectors import link_get_open
 from invites.services import link_redeem
-from invites.tokens import looks_like_secret, secret_digest
+from invites.tokens import looks_like_digest, looks_like_secret, secret_digest
 
 logger = logging.getLogger(__name__)
 
 LINK_COOKIE = "set_password_link"
 LINK_COOKIE_SALT = "invites.views.link-cookie"
-DIGEST_PATTERN = re.compile(r"[0-9a-f]{64}")
 # The form names the link it was shown for, so that a POST after another link
 # was opened in the same browser cannot set the other account's password.
 SHOWN_LINK_FIELD = "link"
@@ -72,7 +70,7 @@ def _remembered_digest(request) -> str | None:
         value = request.get_signed_cookie(LINK_COOKIE, salt=LINK_COOKIE_SALT)
     except (KeyError, signing.BadSignature):
         return None
-    return value if DIGEST_PATTERN.fullmatch(value) else None
+    return value if looks_like_digest(value) else None
 
 
 def _forget_link(response):

@@ -24,7 +24,9 @@ from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import quote
 from django.contrib.admin.views.main import PAGE_VAR, ChangeList
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.core.validators import EmailValidator
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -37,6 +39,19 @@ from django.utils.translation import gettext as _
 # The characters reverse() leaves unencoded in a path.
 KEY_SAFE = RFC3986_SUBDELIMS + "/~:@"
 PAGES_COUNTED = 10
+
+
+def is_email(term: str) -> bool:
+    """Whether a search term is a whole email address (and not a fragment).
+
+    A whole address is one probe of the LOWER(email) index, where a fragment
+    needs a substring search.
+    """
+    try:
+        EmailValidator()(term.strip())
+    except ValidationError:
+        return False
+    return True
 
 
 def list_datetime(value) -> str | None:

@@ -148,8 +148,8 @@ CACHES = {
     )
 }
 
-# With Redis, sessions live there too: opening a link then writes no database
-# row. Redis must not evict them (maxmemory-policy noeviction or volatile-*).
+# With Redis, sessions live there too: a sign-in then writes no database row.
+# Redis must not evict them (maxmemory-policy noeviction or volatile-*).
 SESSION_ENGINE = env.str(
     "SESSION_ENGINE",
     default=(

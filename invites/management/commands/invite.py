@@ -18,12 +18,7 @@ from invites.csv_input import (
     rows_from_arguments,
     rows_from_csv,
 )
-from invites.csv_output import (
-    LinksOutput,
-    OutputRefused,
-    add_output_arguments,
-    links_url_check,
-)
+from invites.csv_output import LinksOutput, add_output_arguments, links_url_check
 from invites.durations import duration_option
 from invites.models import Link
 from invites.services import default_max_age
@@ -96,7 +91,7 @@ class Command(BaseCommand):
         # Plain text: what this command says on standard error is not all errors.
         self.stderr.style_func = None
         max_age = duration_option(options["expires_in"], option="--expires-in")
-        output = self._output(options)
+        output = LinksOutput(path=options["output"], force=options["force"], stdout=self.stdout)
         links_url_check()
         rows, group_ids = self._rows_read(emails, options)
         if options["dry_run"]:
@@ -127,8 +122,6 @@ class Command(BaseCommand):
                 # Inside the transaction: links that cannot be handed out are
                 # not kept.
                 output.write((item.row.email, item.secret, item.expires_at) for item in invited)
-        except OutputRefused as error:
-            raise CommandError(str(error)) from None
         except IntegrityError as error:
             raise CommandError(
                 _(
@@ -139,12 +132,6 @@ class Command(BaseCommand):
                 % {"error": error}
             ) from None
         return plan
-
-    def _output(self, options) -> LinksOutput:
-        try:
-            return LinksOutput(path=options["output"], force=options["force"], stdout=self.stdout)
-        except OutputRefused as error:
-            raise CommandError(str(error)) from None
 
     def _rows_read(self, emails, options) -> tuple[list[InviteRow], dict[str, int]]:
         """Every row of the input, checked; ``CommandError`` naming every bad one."""

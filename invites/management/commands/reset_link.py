@@ -2,17 +2,11 @@
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
-from invites.csv_output import (
-    LinksOutput,
-    OutputRefused,
-    add_output_arguments,
-    links_url_check,
-)
+from invites.csv_output import LinksOutput, add_output_arguments, links_url_check
 from invites.durations import duration_option
 from invites.models import Link
 from invites.services import links_issue
@@ -38,28 +32,19 @@ class Command(BaseCommand):
     def handle(self, *args, emails, **options):
         self.stderr.style_func = None
         max_age = duration_option(options["expires_in"], option="--expires-in")
-        try:
-            output = LinksOutput(path=options["output"], force=options["force"], stdout=self.stdout)
-        except OutputRefused as error:
-            raise CommandError(str(error)) from None
+        output = LinksOutput(path=options["output"], force=options["force"], stdout=self.stdout)
         links_url_check()
         users = self._users(emails)
-        try:
-            with transaction.atomic():
-                issued = links_issue(
-                    users=users,
-                    issuer=None,
-                    via=Link.Via.COMMAND,
-                    max_age=max_age,
-                    purpose=Link.Purpose.RESET,
-                )
-                # Inside the transaction: links that cannot be handed out are
-                # not kept.
-                output.write(
-                    (item.user.email, item.secret, item.link.expires_at) for item in issued
-                )
-        except OutputRefused as error:
-            raise CommandError(str(error)) from None
+        with transaction.atomic():
+            issued = links_issue(
+                users=users,
+                issuer=None,
+                via=Link.Via.COMMAND,
+                max_age=max_age,
+                purpose=Link.Purpose.RESET,
+            )
+            # Inside the transaction: links that cannot be handed out are not kept.
+            output.write((item.user.email, item.secret, item.link.expires_at) for item in issued)
         if options["verbosity"] >= 1:
             self.stderr.write(
                 ngettext(
@@ -75,12 +60,7 @@ class Command(BaseCommand):
         wanted: dict[str, str] = {}  # lowercased: as given, first spelling kept
         for email in emails:
             wanted.setdefault(email.strip().lower(), email.strip())
-        found = {
-            user.email.lower(): user
-            for user in User.objects.alias(email_lower=Lower("email")).filter(
-                email_lower__in=list(wanted)
-            )
-        }
+        found = {user.email.lower(): user for user in User.objects.by_emails(list(wanted))}
         problems = []
         for key, email in wanted.items():
             user = found.get(key)
