@@ -179,7 +179,7 @@ def invite_write(
                 for name in dict.fromkeys((*row.groups, *extra_groups))
             ]
             if memberships:
-                _insert_rows(cursor, User.groups.through, ("user", "group"), memberships)
+                rows_insert(cursor, User.groups.through, ("user", "group"), memberships)
         invited = []
         link_rows = []
         for count, (row, user_id) in enumerate(plan.to_issue, start=1):
@@ -189,7 +189,7 @@ def invite_write(
             created = user_id is None
             link_rows.append((user_ids[row.email] if created else user_id, secret_digest(secret)))
             invited.append(Invited(row=row, secret=secret, expires_at=expires_at, created=created))
-        _insert_rows(
+        rows_insert(
             cursor,
             Link,
             ("user", "digest"),
@@ -206,7 +206,7 @@ def _users_insert(
     cursor, rows: Sequence[InviteRow], *, now, is_staff, is_superuser
 ) -> dict[str, int]:
     """Insert users for the rows; returns their ids by email."""
-    _insert_rows(
+    rows_insert(
         cursor,
         User,
         ("email", "first_name", "last_name", "password"),
@@ -222,7 +222,7 @@ def _users_insert(
     )
 
 
-def _insert_rows(cursor, model, per_row: Sequence[str], rows: Iterable[tuple], **constants) -> None:
+def rows_insert(cursor, model, per_row: Sequence[str], rows: Iterable[tuple], **constants) -> None:
     """INSERT a row of ``model`` per tuple of values for the ``per_row`` fields.
 
     Every other field but the primary key takes its value from ``constants``

@@ -58,4 +58,6 @@ def grant(user: User, *perms: str) -> User:
     return User.objects.get(pk=user.pk)  # a fresh object: no stale permission cache
 
 
-# --- Query counts of admin pages ---------------------------------------------------
+def user_managing_staff() -> User:
+    """Staff who may add and change users, but are not superusers."""
+    return grant(StaffFactory(), "accounts.view_user", "accounts.add_user", "accounts.change_user")

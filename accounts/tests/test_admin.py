@@ -7,13 +7,13 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.tests.admin_pages import action_data, messages_of
 from accounts.tests.factories import (
     GroupFactory,
     InvitedUserFactory,
-    StaffFactory,
     SuperuserFactory,
     UserFactory,
-    grant,
+    user_managing_staff,
 )
 from invites import services
 from invites.models import Link
@@ -30,11 +30,6 @@ def change_url(user: User) -> str:
 
 def password_url(user: User) -> str:
     return reverse("admin:auth_user_password_change", args=[user.pk])
-
-
-def user_managing_staff() -> User:
-    """Staff who may add and change users, but are not superusers."""
-    return grant(StaffFactory(), "accounts.view_user", "accounts.add_user", "accounts.change_user")
 
 
 def change_form_data(user: User, **changes) -> dict:
@@ -55,10 +50,6 @@ def change_form_data(user: User, **changes) -> dict:
 
 def form_field_names(response) -> set[str]:
     return set(response.context["adminform"].form.fields)
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in response.context["messages"]]
 
 
 def errors_of(response) -> dict[str, list[str]]:
@@ -208,9 +199,7 @@ def test_admin_cannot_deactivate_themself_by_action(admin_client, admin_user):
     other = UserFactory()
 
     response = admin_client.post(
-        USERS_URL,
-        {"action": "deactivate_users", "index": 0, "_selected_action": [admin_user.pk, other.pk]},
-        follow=True,
+        USERS_URL, action_data("deactivate_users", [admin_user, other]), follow=True
     )
 
     admin_user.refresh_from_db()
@@ -292,11 +281,7 @@ def test_deactivate_action_deactivates_others_and_revokes_their_links(admin_clie
     users = [UserFactory(), InvitedUserFactory()]
     links = services.links_issue(users=users, issuer=None, via=Link.Via.COMMAND)
 
-    response = admin_client.post(
-        USERS_URL,
-        {"action": "deactivate_users", "index": 0, "_selected_action": [u.pk for u in users]},
-        follow=True,
-    )
+    response = admin_client.post(USERS_URL, action_data("deactivate_users", users), follow=True)
 
     assert not User.objects.filter(pk__in=[u.pk for u in users], is_active=True).exists()
     for issued in links:
@@ -308,11 +293,7 @@ def test_deactivate_action_deactivates_others_and_revokes_their_links(admin_clie
 def test_reactivate_action_reactivates(admin_client):
     user = UserFactory(is_active=False)
 
-    response = admin_client.post(
-        USERS_URL,
-        {"action": "reactivate_users", "index": 0, "_selected_action": [user.pk]},
-        follow=True,
-    )
+    response = admin_client.post(USERS_URL, action_data("reactivate_users", [user]), follow=True)
 
     user.refresh_from_db()
     assert user.is_active

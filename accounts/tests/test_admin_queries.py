@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.tests.admin_pages import action_data
 from accounts.tests.factories import (
     GroupFactory,
     InvitedUserFactory,
@@ -22,7 +23,13 @@ from accounts.tests.factories import (
     SuperuserFactory,
     UserFactory,
 )
-from accounts.tests.queries import assert_same_query_cost, get_with_queries, queries_sql
+from accounts.tests.queries import (
+    assert_list_costs_the_same_on_more_data,
+    assert_lists_cost_the_same_on_more_data,
+    assert_same_query_cost,
+    filter_query_strings,
+    get_with_queries,
+)
 from invites.tests.factories import LinkFactory
 
 pytestmark = pytest.mark.django_db
@@ -90,12 +97,7 @@ def test_user_list_costs_the_same_queries_for_three_users_as_for_more_than_a_pag
 ):
     _people(3, groups)
     url = reverse("admin:accounts_user_changelist") + "?" + query.format(group=groups[0].pk)
-    small = get_with_queries(admin_client, url, warm_up=True)
-    assert small[0].context["cl"].result_count > 0, f"{url} shows nobody on small data"
-    grow()
-    large = get_with_queries(admin_client, url)
-    assert large[0].context["cl"].result_count > small[0].context["cl"].result_count
-    assert_same_query_cost(url, small, large, LIST_QUERY_BOUND)
+    assert_list_costs_the_same_on_more_data(admin_client, url, grow, LIST_QUERY_BOUND)
 
 
 def test_every_filter_the_user_list_offers_costs_the_same_queries_on_more_data(
@@ -103,40 +105,23 @@ def test_every_filter_the_user_list_offers_costs_the_same_queries_on_more_data(
 ):
     _people(3, groups)
     changelist = reverse("admin:accounts_user_changelist")
-    response, _ = get_with_queries(admin_client, changelist)
-    query_strings = [
-        choice["query_string"]
-        for spec in response.context["cl"].filter_specs
-        for choice in spec.choices(response.context["cl"])
-    ]
+    query_strings = filter_query_strings(admin_client, changelist)
     assert len(query_strings) >= 10, query_strings
-    small = {
-        query: get_with_queries(admin_client, changelist + query, warm_up=True)
-        for query in query_strings
-    }
-    grow()
-    for query, before in small.items():
-        after = get_with_queries(admin_client, changelist + query)
-        if before[0].context["cl"].result_count:
-            assert_same_query_cost(changelist + query, before, after, LIST_QUERY_BOUND)
-        else:
-            # No row on small data: rows' own queries (none, we hope) cannot
-            # be compared, but a query per row would still break the bound.
-            assert len(after[1]) <= LIST_QUERY_BOUND, queries_sql(after[1])
+    assert_lists_cost_the_same_on_more_data(
+        admin_client, [changelist + query for query in query_strings], grow, LIST_QUERY_BOUND
+    )
 
 
-def test_user_list_costs_the_same_queries_whatever_the_page_size(admin_client, groups, grow):
+def test_user_list_costs_the_same_queries_whatever_the_page_size(
+    admin_client, monkeypatch, groups, grow
+):
     grow()
     model_admin = admin.site.get_model_admin(User)
     url = reverse("admin:accounts_user_changelist")
-    original = model_admin.list_per_page
-    try:
-        model_admin.list_per_page = 5
-        short = get_with_queries(admin_client, url, warm_up=True)
-        model_admin.list_per_page = 200
-        long = get_with_queries(admin_client, url)
-    finally:
-        model_admin.list_per_page = original
+    monkeypatch.setattr(model_admin, "list_per_page", 5)
+    short = get_with_queries(admin_client, url, warm_up=True)
+    monkeypatch.setattr(model_admin, "list_per_page", 200)
+    long = get_with_queries(admin_client, url)
     assert len(long[0].context["cl"].result_list) > len(short[0].context["cl"].result_list)
     assert_same_query_cost(url, short, long, LIST_QUERY_BOUND)
 
@@ -181,10 +166,7 @@ def test_generate_set_password_links_costs_the_same_queries_for_three_users_as_f
     url = reverse("admin:accounts_user_changelist")
 
     def issue_for(users):
-        data = {
-            "action": "generate_set_password_links",
-            "_selected_action": [user.pk for user in users],
-        }
+        data = action_data("generate_set_password_links", users)
         with CaptureQueriesContext(connection) as queries:
             response = admin_client.post(url, data)
         assert response.status_code == HTTPStatus.OK

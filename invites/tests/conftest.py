@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -8,8 +8,8 @@ from invites import clock
 class MovableClock:
     """Moves ``invites.clock.now`` forward, the way time passes for a link."""
 
-    def __init__(self, monkeypatch):
-        self.current = clock.now()
+    def __init__(self, monkeypatch, start: datetime):
+        self.current = start
         monkeypatch.setattr(clock, "now", lambda: self.current)
 
     def advance(self, **delta):
@@ -18,4 +18,11 @@ class MovableClock:
 
 @pytest.fixture
 def frozen_clock(monkeypatch):
-    return MovableClock(monkeypatch)
+    """The clock stopped when the test starts."""
+    return MovableClock(monkeypatch, clock.now())
+
+
+@pytest.fixture
+def fixed_clock(monkeypatch):
+    """The clock stopped at 2030-05-17 09:30 UTC, for tests that read printed times."""
+    return MovableClock(monkeypatch, datetime(2030, 5, 17, 9, 30, tzinfo=UTC))

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import factory
 
@@ -37,3 +38,8 @@ class LinkFactory(factory.django.DjangoModelFactory):
         expired = factory.Trait(
             created_at=factory.LazyFunction(lambda: clock.now() - timedelta(days=8)),
         )
+
+
+def secret_of(url: str) -> str:
+    """The secret a link's URL carries, as handed out (…/set-password/<secret>/)."""
+    return urlsplit(url).path.rstrip("/").rsplit("/", 1)[1]

@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.tests.admin_pages import action_data, messages_of
 from accounts.tests.factories import (
     GroupFactory,
     InvitedUserFactory,
@@ -23,9 +24,12 @@ from accounts.tests.factories import (
     SuperuserFactory,
     UserFactory,
     grant,
+    user_managing_staff,
 )
+from accounts.tests.queries import get_with_queries
 from invites import clock, services
 from invites.models import Link
+from invites.tests.factories import secret_of
 from invites.tokens import SECRET_LENGTH, link_url, secret_digest
 
 pytestmark = pytest.mark.django_db
@@ -124,8 +128,9 @@ def issuing_staff(*extra_perms: str) -> User:
     return grant(StaffFactory(), "accounts.view_user", "invites.issue_link", *extra_perms)
 
 
-def action_data(users, action=ACTION) -> dict:
-    return {"action": action, "index": 0, "_selected_action": [user.pk for user in users]}
+def user_changing_staff() -> User:
+    """Staff who may see and change users, and nothing more: no issuing, no deleting."""
+    return grant(StaffFactory(), "accounts.view_user", "accounts.change_user")
 
 
 def action_names(response) -> set[str]:
@@ -134,10 +139,6 @@ def action_names(response) -> set[str]:
     if action_form is None:
         return set()
     return {name for name, _label in action_form.fields["action"].choices}
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in response.context["messages"]]
 
 
 def issue_link_url(user: User) -> str:
@@ -228,8 +229,7 @@ def test_adding_a_user_in_a_popup_answers_the_opener_without_a_link(admin_client
 
 
 def test_staff_who_may_not_issue_links_add_users_without_one(client):
-    staff = grant(StaffFactory(), "accounts.view_user", "accounts.add_user", "accounts.change_user")
-    client.force_login(staff)
+    client.force_login(user_managing_staff())
 
     response = client.post(ADD_USER_URL, add_user_data(), follow=True)
 
@@ -246,7 +246,7 @@ def test_action_issues_an_invite_or_a_reset_per_user_on_one_page(admin_client):
     invited = InvitedUserFactory(email="invited@example.com")
     active = UserFactory(email="active@example.com")
 
-    response = admin_client.post(USERS_URL, action_data([invited, active]))
+    response = admin_client.post(USERS_URL, action_data(ACTION, [invited, active]))
 
     assert response.status_code == HTTPStatus.OK
     rows = link_rows(response)
@@ -268,7 +268,7 @@ def test_action_issues_an_invite_or_a_reset_per_user_on_one_page(admin_client):
 
 def test_each_link_on_the_page_opens_for_its_own_user(admin_client):
     users = [InvitedUserFactory(), UserFactory()]
-    response = admin_client.post(USERS_URL, action_data(users))
+    response = admin_client.post(USERS_URL, action_data(ACTION, users))
 
     for user in users:
         visitor = Client()
@@ -293,19 +293,19 @@ def test_every_link_on_the_page_is_what_link_url_makes_of_its_users_secret(
     settings.SITE_URL = site_url
     users = [InvitedUserFactory() for _ in range(6)] + [UserFactory() for _ in range(6)]
 
-    response = admin_client.post(USERS_URL, action_data(users))
+    response = admin_client.post(USERS_URL, action_data(ACTION, users))
 
     rows = link_rows(response)
     assert len(rows) == len(users)
     for user in users:
         url = row_url(rows[user.email])
-        secret = urlsplit(url).path.rstrip("/").rpartition("/")[2]
+        secret = secret_of(url)
         assert url == link_url(secret, request=response.wsgi_request)
         assert Link.objects.get(digest=secret_digest(secret)).user == user
 
 
 def test_links_page_offers_copy_all_and_csv_and_says_it_is_shown_once(admin_client):
-    response = admin_client.post(USERS_URL, action_data([UserFactory()]))
+    response = admin_client.post(USERS_URL, action_data(ACTION, [UserFactory()]))
 
     page = parse(response)
     buttons = {button.text: button for button in page.find_all("button")}
@@ -315,7 +315,9 @@ def test_links_page_offers_copy_all_and_csv_and_says_it_is_shown_once(admin_clie
 
 
 def test_links_page_shows_everything_without_javascript(admin_client):
-    response = admin_client.post(USERS_URL, action_data([UserFactory(email="ada@example.com")]))
+    response = admin_client.post(
+        USERS_URL, action_data(ACTION, [UserFactory(email="ada@example.com")])
+    )
 
     page = parse(response)
     # The buttons need JavaScript, so they wait hidden until it runs...
@@ -337,13 +339,13 @@ def test_links_page_shows_everything_without_javascript(admin_client):
 
 
 def test_links_page_is_never_cached(admin_client):
-    response = admin_client.post(USERS_URL, action_data([UserFactory()]))
+    response = admin_client.post(USERS_URL, action_data(ACTION, [UserFactory()]))
     assert link_rows(response)
     assert_never_cached(response)
 
 
 def test_links_page_javascript_and_stylesheet_are_served(admin_client):
-    response = admin_client.post(USERS_URL, action_data([UserFactory()]))
+    response = admin_client.post(USERS_URL, action_data(ACTION, [UserFactory()]))
     page = parse(response)
     assets = [script.attrs["src"] for script in page.find_all("script")] + [
         sheet.attrs["href"] for sheet in page.find_all("link") if "invites/" in sheet.attrs["href"]
@@ -359,7 +361,7 @@ def test_action_revokes_the_users_older_links(admin_client):
     user = UserFactory()
     older = services.link_issue(user=user, issuer=None, via=Link.Via.COMMAND).link
 
-    admin_client.post(USERS_URL, action_data([user]))
+    admin_client.post(USERS_URL, action_data(ACTION, [user]))
 
     older.refresh_from_db()
     assert older.revoke_reason == Link.RevokeReason.SUPERSEDED
@@ -370,7 +372,7 @@ def _queries_for_action(admin_client, users) -> int:
     # Both runs start with a cold content-type cache, as the first request would.
     ContentType.objects.clear_cache()
     with CaptureQueriesContext(connection) as queries:
-        response = admin_client.post(USERS_URL, action_data(users))
+        response = admin_client.post(USERS_URL, action_data(ACTION, users))
     assert len(link_rows(response)) == len(users)
     return len(queries)
 
@@ -433,13 +435,13 @@ def svg_of(element: Element) -> str:
 def issued_page_url(client) -> str:
     """A link URL as the links page shows it, issued through the action."""
     user = UserFactory()
-    return row_url(link_rows(client.post(USERS_URL, action_data([user])))[user.email])
+    return row_url(link_rows(client.post(USERS_URL, action_data(ACTION, [user])))[user.email])
 
 
 def test_links_page_draws_every_qr_code_up_to_ten_links(admin_client):
     users = UserFactory.create_batch(10)
 
-    response = admin_client.post(USERS_URL, action_data(users))
+    response = admin_client.post(USERS_URL, action_data(ACTION, users))
 
     rows = link_rows(response)
     assert len(rows) == 10
@@ -456,7 +458,7 @@ def test_links_page_draws_every_qr_code_up_to_ten_links(admin_client):
 def test_links_page_past_ten_links_offers_a_qr_button_per_row_instead(admin_client):
     users = UserFactory.create_batch(11)
 
-    response = admin_client.post(USERS_URL, action_data(users))
+    response = admin_client.post(USERS_URL, action_data(ACTION, users))
 
     rows = link_rows(response)
     assert len(rows) == 11
@@ -480,7 +482,7 @@ def test_links_page_past_ten_links_offers_a_qr_button_per_row_instead(admin_clie
 def test_the_qr_code_on_the_page_reads_back_as_its_link(admin_client):
     users = [UserFactory(), InvitedUserFactory()]
 
-    response = admin_client.post(USERS_URL, action_data(users))
+    response = admin_client.post(USERS_URL, action_data(ACTION, users))
 
     for row in link_rows(response).values():
         (qr,) = row.find_all(cls="qr")
@@ -510,7 +512,7 @@ def test_qr_view_takes_the_token_the_links_page_carries(admin_user):
         if field.attrs.get("name") == "csrfmiddlewaretoken"
     )
     users = UserFactory.create_batch(11)
-    page = client.post(USERS_URL, action_data(users) | {"csrfmiddlewaretoken": csrf})
+    page = client.post(USERS_URL, action_data(ACTION, users) | {"csrfmiddlewaretoken": csrf})
     (content,) = parse(page).find_all(cls="issued-links")
     url = row_url(next(iter(link_rows(page).values())))
 
@@ -571,7 +573,7 @@ def test_qr_view_takes_only_post(admin_client):
 
 def test_qr_view_needs_the_issue_permission(client, admin_client):
     url = issued_page_url(admin_client)
-    client.force_login(grant(StaffFactory(), "accounts.view_user", "accounts.change_user"))
+    client.force_login(user_changing_staff())
 
     response = client.post(QR_URL, {"url": url})
 
@@ -580,7 +582,7 @@ def test_qr_view_needs_the_issue_permission(client, admin_client):
 
 def test_qr_view_logs_no_link(admin_client, caplog):
     url = issued_page_url(admin_client)
-    secret = urlsplit(url).path.rstrip("/").rpartition("/")[2]
+    secret = secret_of(url)
 
     with caplog.at_level("DEBUG"):
         admin_client.post(QR_URL, {"url": url})
@@ -598,7 +600,7 @@ def test_superusers_have_the_issue_permission_and_see_the_action(admin_client, a
 
 
 def test_staff_without_the_issue_permission_do_not_see_the_action(client):
-    client.force_login(grant(StaffFactory(), "accounts.view_user", "accounts.change_user"))
+    client.force_login(user_changing_staff())
     assert ACTION not in action_names(client.get(USERS_URL))
 
 
@@ -608,9 +610,9 @@ def test_staff_with_the_issue_permission_see_the_action(client):
 
 
 def test_staff_without_the_issue_permission_cannot_post_the_action(client):
-    client.force_login(grant(StaffFactory(), "accounts.view_user", "accounts.change_user"))
+    client.force_login(user_changing_staff())
 
-    response = client.post(USERS_URL, action_data([UserFactory()]), follow=True)
+    response = client.post(USERS_URL, action_data(ACTION, [UserFactory()]), follow=True)
 
     assert not Link.objects.exists()
     assert not parse(response).find_all(cls="issued-link")
@@ -621,7 +623,7 @@ def test_staff_may_issue_for_users_without_more_powers(client):
     peer = grant(UserFactory(), "accounts.view_user")
     client.force_login(staff)
 
-    response = client.post(USERS_URL, action_data([peer, UserFactory()]))
+    response = client.post(USERS_URL, action_data(ACTION, [peer, UserFactory()]))
 
     assert len(link_rows(response)) == 2
     assert Link.objects.count() == 2
@@ -632,7 +634,7 @@ def test_staff_cannot_issue_for_a_superuser_and_then_issue_nothing(client):
     superuser = SuperuserFactory(email="root@example.com")
     ordinary = UserFactory(email="ordinary@example.com")
 
-    response = client.post(USERS_URL, action_data([superuser, ordinary]), follow=True)
+    response = client.post(USERS_URL, action_data(ACTION, [superuser, ordinary]), follow=True)
 
     assert not Link.objects.exists()
     (message,) = messages_of(response)
@@ -648,7 +650,7 @@ def test_staff_cannot_issue_for_a_user_holding_a_permission_they_lack(client):
     group.permissions.add(Permission.objects.get(codename="delete_user"))
     powerful.groups.add(group)
 
-    response = client.post(USERS_URL, action_data([powerful]), follow=True)
+    response = client.post(USERS_URL, action_data(ACTION, [powerful]), follow=True)
 
     assert not Link.objects.exists()
     assert any("powerful@example.com" in message for message in messages_of(response))
@@ -657,7 +659,7 @@ def test_staff_cannot_issue_for_a_user_holding_a_permission_they_lack(client):
 def test_action_refuses_deactivated_users_and_names_them(admin_client):
     gone = UserFactory(email="gone@example.com", is_active=False)
 
-    response = admin_client.post(USERS_URL, action_data([gone, UserFactory()]), follow=True)
+    response = admin_client.post(USERS_URL, action_data(ACTION, [gone, UserFactory()]), follow=True)
 
     assert not Link.objects.exists()
     assert any("gone@example.com is deactivated" in message for message in messages_of(response))
@@ -680,7 +682,7 @@ def test_change_page_has_the_issue_button_for_staff_who_may_issue(client):
 
 def test_change_page_has_no_issue_button_for_staff_who_may_not_issue(client):
     user = UserFactory()
-    client.force_login(grant(StaffFactory(), "accounts.view_user", "accounts.change_user"))
+    client.force_login(user_changing_staff())
 
     response = client.get(reverse("admin:accounts_user_change", args=[user.pk]))
 
@@ -718,7 +720,7 @@ def test_issue_link_url_checks_csrf(admin_user):
 
 
 def test_issue_link_url_needs_the_issue_permission(client):
-    client.force_login(grant(StaffFactory(), "accounts.view_user", "accounts.change_user"))
+    client.force_login(user_changing_staff())
 
     response = client.post(issue_link_url(UserFactory()))
 
@@ -771,30 +773,25 @@ def test_change_page_shows_the_users_link_history(admin_client, admin_user):
     assert rows[3][5].endswith(": superseded by a newer link")
 
 
-def _queries_for_change_page(admin_client, user) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = admin_client.get(reverse("admin:accounts_user_change", args=[user.pk]))
-    assert response.status_code == HTTPStatus.OK
-    return len(queries)
-
-
 def test_change_page_history_costs_the_same_for_one_link_and_for_many(admin_client, admin_user):
     few, many = UserFactory(), UserFactory()
     services.link_issue(user=few, issuer=admin_user, via=Link.Via.ADMIN)
     for _ in range(6):
         issued = services.link_issue(user=many, issuer=admin_user, via=Link.Via.ADMIN)
         services.links_revoke(links=[issued.link], by=admin_user)
-    _queries_for_change_page(admin_client, few)  # warm the caches
 
-    assert _queries_for_change_page(admin_client, few) == _queries_for_change_page(
-        admin_client, many
-    )
+    few_url = reverse("admin:accounts_user_change", args=[few.pk])
+    many_url = reverse("admin:accounts_user_change", args=[many.pk])
+    _, one_link = get_with_queries(admin_client, few_url, warm_up=True)
+    _, six_links = get_with_queries(admin_client, many_url)
+
+    assert len(one_link) == len(six_links)
 
 
 def test_no_secret_or_digest_on_the_change_page_or_in_the_links_list(admin_client):
     user = UserFactory()
-    response = admin_client.post(USERS_URL, action_data([user]))
-    secret = row_url(link_rows(response)[user.email]).rstrip("/").rsplit("/", 1)[-1]
+    response = admin_client.post(USERS_URL, action_data(ACTION, [user]))
+    secret = secret_of(row_url(link_rows(response)[user.email]))
     link = Link.objects.get(user=user)
 
     pages = [
@@ -883,22 +880,16 @@ def test_links_list_refuses_to_filter_by_digest(admin_client):
     assert response.status_code == HTTPStatus.BAD_REQUEST
 
 
-def _queries_for_links_list(admin_client) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = admin_client.get(LINKS_URL)
-    assert response.status_code == HTTPStatus.OK
-    return len(queries)
-
-
 def test_links_list_costs_the_same_queries_for_one_link_and_for_many(admin_client, admin_user):
     services.link_issue(user=UserFactory(), issuer=admin_user, via=Link.Via.ADMIN)
-    _queries_for_links_list(admin_client)  # warm the caches
-    one = _queries_for_links_list(admin_client)
+    _, one = get_with_queries(admin_client, LINKS_URL, warm_up=True)
     services.links_issue(
         users=[UserFactory() for _ in range(10)], issuer=admin_user, via=Link.Via.ADMIN
     )
 
-    assert _queries_for_links_list(admin_client) == one
+    _, eleven = get_with_queries(admin_client, LINKS_URL)
+
+    assert len(eleven) == len(one)
 
 
 def test_links_cannot_be_added_edited_or_deleted(admin_client):
@@ -938,11 +929,7 @@ def test_revoke_action_revokes_the_selected_links(admin_client, admin_user):
     chosen = services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND).link
     other = services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND).link
 
-    response = admin_client.post(
-        LINKS_URL,
-        {"action": "revoke_links", "index": 0, "_selected_action": [chosen.pk]},
-        follow=True,
-    )
+    response = admin_client.post(LINKS_URL, action_data("revoke_links", [chosen]), follow=True)
 
     chosen.refresh_from_db()
     other.refresh_from_db()
@@ -961,13 +948,7 @@ def test_revoke_action_leaves_used_links_as_they_were_and_says_so(admin_client, 
     ]
 
     response = admin_client.post(
-        LINKS_URL,
-        {
-            "action": "revoke_links",
-            "index": 0,
-            "_selected_action": [used.pk] + [link.pk for link in pending],
-        },
-        follow=True,
+        LINKS_URL, action_data("revoke_links", [used, *pending]), follow=True
     )
 
     used.refresh_from_db()
@@ -982,11 +963,9 @@ def test_revoke_action_leaves_used_links_as_they_were_and_says_so(admin_client, 
 
 def test_users_history_shows_issuing_revoking_and_redeeming(admin_client, admin_user):
     user = UserFactory()
-    admin_client.post(USERS_URL, action_data([user]))
+    admin_client.post(USERS_URL, action_data(ACTION, [user]))
     first = Link.objects.get(user=user)
-    admin_client.post(
-        LINKS_URL, {"action": "revoke_links", "index": 0, "_selected_action": [first.pk]}
-    )
+    admin_client.post(LINKS_URL, action_data("revoke_links", [first]))
     second = services.link_issue(user=user, issuer=admin_user, via=Link.Via.ADMIN)
     services.link_redeem(link=second.link, password=NEW_PASSWORD)
 
@@ -1020,7 +999,7 @@ def test_deleting_a_user_takes_their_links_along(admin_client):
 
 def test_staff_who_may_not_delete_users_still_cannot(client):
     user = UserFactory()
-    client.force_login(grant(StaffFactory(), "accounts.view_user", "accounts.change_user"))
+    client.force_login(user_changing_staff())
 
     response = client.post(reverse("admin:accounts_user_delete", args=[user.pk]), {"post": "yes"})
 

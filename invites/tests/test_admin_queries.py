@@ -15,7 +15,13 @@ from accounts.tests.factories import (
     StaffFactory,
     UserFactory,
 )
-from accounts.tests.queries import assert_same_query_cost, get_with_queries, queries_sql
+from accounts.tests.queries import (
+    assert_list_costs_the_same_on_more_data,
+    assert_lists_cost_the_same_on_more_data,
+    assert_same_query_cost,
+    filter_query_strings,
+    get_with_queries,
+)
 from invites.models import Link
 from invites.tests.factories import LinkFactory
 
@@ -91,52 +97,30 @@ def test_links_list_costs_the_same_queries_for_a_few_links_as_for_more_than_a_pa
 ):
     _links_of_every_kind([person, InvitedUserFactory()], admins)
     url = changelist + "?" + query.format(person=person.pk)
-    small = get_with_queries(admin_client, url, warm_up=True)
-    assert small[0].context["cl"].result_count > 0, f"{url} shows no link on small data"
-    grow()
-    large = get_with_queries(admin_client, url)
-    assert large[0].context["cl"].result_count > small[0].context["cl"].result_count
-    assert_same_query_cost(url, small, large, LIST_QUERY_BOUND)
+    assert_list_costs_the_same_on_more_data(admin_client, url, grow, LIST_QUERY_BOUND)
 
 
 def test_every_filter_the_links_list_offers_costs_the_same_queries_on_more_data(
     admin_client, changelist, admins, person, grow
 ):
     _links_of_every_kind([person, InvitedUserFactory()], admins)
-    response, _ = get_with_queries(admin_client, changelist)
-    query_strings = [
-        choice["query_string"]
-        for spec in response.context["cl"].filter_specs
-        for choice in spec.choices(response.context["cl"])
-    ]
+    query_strings = filter_query_strings(admin_client, changelist)
     offered = "&".join(query_strings)
     for value in [*Link.State.values, *Link.Purpose.values]:
         assert f"={value}" in offered, f"no filter offers {value!r}: {query_strings}"
-    small = {
-        query: get_with_queries(admin_client, changelist + query, warm_up=True)
-        for query in query_strings
-    }
-    grow()
-    for query, before in small.items():
-        after = get_with_queries(admin_client, changelist + query)
-        if before[0].context["cl"].result_count:
-            assert_same_query_cost(changelist + query, before, after, LIST_QUERY_BOUND)
-        else:
-            # No row on small data: rows' own queries cannot be compared, but
-            # a query per row would still break the bound.
-            assert len(after[1]) <= LIST_QUERY_BOUND, queries_sql(after[1])
+    assert_lists_cost_the_same_on_more_data(
+        admin_client, [changelist + query for query in query_strings], grow, LIST_QUERY_BOUND
+    )
 
 
-def test_links_list_costs_the_same_queries_whatever_the_page_size(admin_client, changelist, grow):
+def test_links_list_costs_the_same_queries_whatever_the_page_size(
+    admin_client, monkeypatch, changelist, grow
+):
     grow()
     model_admin = admin.site.get_model_admin(Link)
-    original = model_admin.list_per_page
-    try:
-        model_admin.list_per_page = 5
-        short = get_with_queries(admin_client, changelist, warm_up=True)
-        model_admin.list_per_page = 200
-        long = get_with_queries(admin_client, changelist)
-    finally:
-        model_admin.list_per_page = original
+    monkeypatch.setattr(model_admin, "list_per_page", 5)
+    short = get_with_queries(admin_client, changelist, warm_up=True)
+    monkeypatch.setattr(model_admin, "list_per_page", 200)
+    long = get_with_queries(admin_client, changelist)
     assert len(long[0].context["cl"].result_list) > len(short[0].context["cl"].result_list)
     assert_same_query_cost(changelist, short, long, LIST_QUERY_BOUND)

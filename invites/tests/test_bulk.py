@@ -11,13 +11,12 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from accounts.tests.factories import GroupFactory, InvitedUserFactory, UserFactory
-from invites import clock
 from invites.bulk import (
     SkipReason,
-    _insert_rows,
     groups_by_name,
     invite_plan,
     invite_write,
+    rows_insert,
     unusable_password,
 )
 from invites.csv_input import InputInvalid, rows_check, rows_from_arguments, rows_from_csv
@@ -33,18 +32,10 @@ from invites.models import Link
 from invites.selectors import link_get_open
 from invites.services import link_issue
 
-NOW = datetime(2030, 5, 17, 9, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-def frozen_clock(monkeypatch):
-    monkeypatch.setattr(clock, "now", lambda: NOW)
-    return NOW
-
 
 def csv_rows(text: str):
     rows, problems = rows_from_csv(text.encode(), name="people.csv")
-    return rows, [problem.message for problem in problems]
+    return rows, messages(problems)
 
 
 def messages(problems):
@@ -306,13 +297,15 @@ def test_output_path_check_refuses_what_could_not_be_written(tmp_path):
 
 
 @pytest.mark.django_db
-def test_invite_plan_sorts_rows_by_what_their_users_need(frozen_clock):
+def test_invite_plan_sorts_rows_by_what_their_users_need(fixed_clock):
     with_password = UserFactory(email="has@example.com")
     open_invite = InvitedUserFactory(email="open@example.com")
     link_issue(user=open_invite, issuer=None, via=Link.Via.COMMAND)
     stale = InvitedUserFactory(email="stale@example.com")
     stale_link = link_issue(user=stale, issuer=None, via=Link.Via.COMMAND).link
-    Link.objects.filter(pk=stale_link.pk).update(expires_at=NOW - timedelta(seconds=1))
+    Link.objects.filter(pk=stale_link.pk).update(
+        expires_at=fixed_clock.current - timedelta(seconds=1)
+    )
     InvitedUserFactory(email="gone@example.com", is_active=False)
     rows = rows_from_arguments(
         [
@@ -348,7 +341,7 @@ def test_invite_plan_with_reissue_issues_for_users_with_an_open_invite():
 
 
 @pytest.mark.django_db
-def test_invite_write_creates_users_without_usable_password_and_working_links(frozen_clock):
+def test_invite_write_creates_users_without_usable_password_and_working_links(fixed_clock):
     staff, sales = GroupFactory(name="Staff"), GroupFactory(name="Sales")
     rows, _ = csv_rows(
         "email,first_name,last_name,groups\nada@example.com,Ada,Lovelace,Staff\nbob@example.com,,,\n"
@@ -368,19 +361,19 @@ def test_invite_write_creates_users_without_usable_password_and_working_links(fr
     assert ada.is_active
     assert not ada.is_staff
     assert not ada.is_superuser
-    assert ada.date_joined == NOW
+    assert ada.date_joined == fixed_clock.current
     assert set(ada.groups.all()) == {staff, sales}
     assert set(User.objects.get(email="bob@example.com").groups.all()) == {sales}
     assert [(item.row.email, item.created, item.expires_at) for item in invited] == [
-        ("ada@example.com", True, NOW + timedelta(days=3)),
-        ("bob@example.com", True, NOW + timedelta(days=3)),
+        ("ada@example.com", True, fixed_clock.current + timedelta(days=3)),
+        ("bob@example.com", True, fixed_clock.current + timedelta(days=3)),
     ]
     link = link_get_open(secret=invited[0].secret)
     assert link.user == ada
     assert link.purpose == Link.Purpose.INVITE
     assert link.created_via == Link.Via.COMMAND
     assert link.created_by is None
-    assert link.created_at == NOW
+    assert link.created_at == fixed_clock.current
     assert link.revoke_reason == ""
 
 
@@ -394,7 +387,7 @@ def test_invite_write_superuser_is_staff_too():
 
 
 @pytest.mark.django_db
-def test_invite_write_revokes_the_older_links_of_existing_users(frozen_clock):
+def test_invite_write_revokes_the_older_links_of_existing_users(fixed_clock):
     user = InvitedUserFactory(email="open@example.com", first_name="Kept")
     old = link_issue(user=user, issuer=None, via=Link.Via.COMMAND)
     plan = invite_plan(
@@ -404,7 +397,7 @@ def test_invite_write_revokes_the_older_links_of_existing_users(frozen_clock):
     invited = invite_write(plan, group_ids={}, is_staff=True, max_age=timedelta(days=1))
 
     old.link.refresh_from_db()
-    assert old.link.revoked_at == NOW
+    assert old.link.revoked_at == fixed_clock.current
     assert old.link.revoke_reason == Link.RevokeReason.SUPERSEDED
     assert link_get_open(secret=invited[0].secret).user == user
     assert not invited[0].created
@@ -438,4 +431,4 @@ def test_invite_plan_and_write_take_as_many_queries_for_1000_rows_as_for_10():
 @pytest.mark.django_db
 def test_insert_rows_refuses_constants_for_fields_that_do_not_exist():
     with connection.cursor() as cursor, pytest.raises(TypeError, match="no fields colour"):
-        _insert_rows(cursor, User.groups.through, ("user", "group"), [], colour="red")
+        rows_insert(cursor, User.groups.through, ("user", "group"), [], colour="red")

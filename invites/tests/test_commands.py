@@ -3,9 +3,8 @@
 import csv
 import io
 import stat
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from http import HTTPStatus
-from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth.models import Group
@@ -17,26 +16,18 @@ from django.urls import reverse
 
 from accounts.models import User
 from accounts.tests.factories import GroupFactory, InvitedUserFactory, UserFactory
-from invites import clock
 from invites.models import Link
 from invites.selectors import link_get_open
 from invites.services import link_issue
-from invites.tokens import secret_digest, secret_make
+from invites.tests.factories import LinkFactory, secret_of
+from invites.tokens import secret_digest
 
 pytestmark = pytest.mark.django_db
-
-NOW = datetime(2030, 5, 17, 9, 30, tzinfo=UTC)
 
 
 class TerminalStringIO(io.StringIO):
     def isatty(self):
         return True
-
-
-@pytest.fixture
-def frozen_clock(monkeypatch):
-    monkeypatch.setattr(clock, "now", lambda: NOW)
-    return NOW
 
 
 @pytest.fixture
@@ -63,10 +54,6 @@ def links_in(output: str) -> list[dict[str, str]]:
 
 def counts() -> tuple[int, int]:
     return User.objects.count(), Link.objects.count()
-
-
-def secret_of(url: str) -> str:
-    return urlsplit(url).path.rstrip("/").rsplit("/", 1)[1]
 
 
 # --- invite: bootstrapping and single emails ----------------------------------
@@ -113,26 +100,26 @@ def test_invite_without_anyone_to_invite_says_how_to_give_them():
         run("invite")
 
 
-def test_invite_links_are_csv_with_expiry_in_utc(frozen_clock):
+def test_invite_links_are_csv_with_expiry_in_utc(fixed_clock):
     stdout, _ = run("invite", "ada@example.com")
     assert stdout.splitlines()[0] == "email,link,expires_at"
     [row] = links_in(stdout)
     assert row["expires_at"] == "2030-05-24T09:30:00+00:00"  # INVITE_MAX_AGE: 7 days
 
 
-def test_invite_expires_in_90m_gives_links_90_minutes(frozen_clock):
+def test_invite_expires_in_90m_gives_links_90_minutes(fixed_clock):
     stdout, _ = run("invite", "ada@example.com", "--expires-in", "90m")
     [row] = links_in(stdout)
     assert row["expires_at"] == "2030-05-17T11:00:00+00:00"
-    assert Link.objects.get().expires_at == NOW + timedelta(minutes=90)
+    assert Link.objects.get().expires_at == fixed_clock.current + timedelta(minutes=90)
 
 
 @pytest.mark.parametrize(
     ("option", "expected"), [("36h", timedelta(hours=36)), ("2d", timedelta(days=2))]
 )
-def test_invite_expires_in_reads_hours_and_days(frozen_clock, option, expected):
+def test_invite_expires_in_reads_hours_and_days(fixed_clock, option, expected):
     run("invite", "ada@example.com", "--expires-in", option)
-    assert Link.objects.get().expires_at == NOW + expected
+    assert Link.objects.get().expires_at == fixed_clock.current + expected
 
 
 @pytest.mark.parametrize("option", ["soon", "7", "7w", "0m", "-1d"])
@@ -291,15 +278,9 @@ def test_invite_reissue_revokes_open_invites_and_issues_new_ones(csv_file, clien
     assert "1 link is for an existing user" in stderr
 
 
-def test_invite_issues_a_new_link_to_an_invited_user_whose_invite_expired(frozen_clock):
+def test_invite_issues_a_new_link_to_an_invited_user_whose_invite_expired(fixed_clock):
     user = InvitedUserFactory(email="ada@example.com")
-    Link.objects.create(
-        user=user,
-        purpose=Link.Purpose.INVITE,
-        digest=secret_digest(secret_make()),
-        expires_at=NOW - timedelta(days=1),
-        created_via=Link.Via.COMMAND,
-    )
+    LinkFactory(user=user, expires_at=fixed_clock.current - timedelta(days=1))
     stdout, stderr = run("invite", "ADA@example.com")
     assert [row["email"] for row in links_in(stdout)] == ["ADA@example.com"]
     assert User.objects.count() == 1
@@ -507,18 +488,18 @@ def test_reset_link_names_every_unknown_or_deactivated_email_and_issues_nothing(
     assert Link.objects.count() == 0
 
 
-def test_reset_link_expires_in_sets_the_expiry(frozen_clock):
+def test_reset_link_expires_in_sets_the_expiry(fixed_clock):
     UserFactory(email="ada@example.com")
     stdout, _ = run("reset_link", "ada@example.com", "--expires-in", "36h")
     assert links_in(stdout)[0]["expires_at"] == "2030-05-18T21:30:00+00:00"
-    assert Link.objects.get().expires_at == NOW + timedelta(hours=36)
+    assert Link.objects.get().expires_at == fixed_clock.current + timedelta(hours=36)
 
 
-def test_reset_link_defaults_to_reset_max_age(frozen_clock, settings):
+def test_reset_link_defaults_to_reset_max_age(fixed_clock, settings):
     settings.RESET_MAX_AGE = 3600
     UserFactory(email="ada@example.com")
     run("reset_link", "ada@example.com")
-    assert Link.objects.get().expires_at == NOW + timedelta(hours=1)
+    assert Link.objects.get().expires_at == fixed_clock.current + timedelta(hours=1)
 
 
 def test_reset_link_gives_one_link_for_an_email_given_twice():
@@ -551,21 +532,15 @@ def test_reset_link_without_site_url_issues_nothing(settings):
 
 
 @pytest.fixture
-def aged_links(frozen_clock):
+def aged_links(fixed_clock):
     """Links in every state, closed 40 days ago (old) or 10 days ago (recent)."""
     user = InvitedUserFactory()
-    old, recent = NOW - timedelta(days=40), NOW - timedelta(days=10)
+    now = fixed_clock.current
+    old, recent = now - timedelta(days=40), now - timedelta(days=10)
 
     def link(name, **fields):
-        fields.setdefault("expires_at", NOW + timedelta(days=1))
-        return name, Link.objects.create(
-            user=user,
-            purpose=Link.Purpose.INVITE,
-            digest=secret_digest(secret_make()),
-            created_at=NOW - timedelta(days=60),
-            created_via=Link.Via.COMMAND,
-            **fields,
-        )
+        fields.setdefault("expires_at", now + timedelta(days=1))
+        return name, LinkFactory(user=user, created_at=now - timedelta(days=60), **fields)
 
     return dict(
         [
@@ -575,8 +550,8 @@ def aged_links(frozen_clock):
             link("used_recent", used_at=recent),
             link("revoked_recent", revoked_at=recent, revoke_reason=Link.RevokeReason.ADMIN),
             link("expired_recent", expires_at=recent),
-            link("open_long_lived", expires_at=NOW + timedelta(days=365)),
-            link("open", expires_at=NOW + timedelta(minutes=1)),
+            link("open_long_lived", expires_at=now + timedelta(days=365)),
+            link("open", expires_at=now + timedelta(minutes=1)),
         ]
     )
 
@@ -605,10 +580,11 @@ def test_purge_links_dry_run_counts_and_deletes_nothing(aged_links):
     assert stdout.startswith("Would delete 3 links closed before 2030-04-17T09:30:00+00:00")
 
 
-def test_purge_links_dates_a_link_revoked_after_it_expired_from_its_expiry(frozen_clock):
+def test_purge_links_dates_a_link_revoked_after_it_expired_from_its_expiry(fixed_clock):
     link = link_issue(user=InvitedUserFactory(), issuer=None, via=Link.Via.COMMAND).link
+    now = fixed_clock.current
     Link.objects.filter(pk=link.pk).update(
-        expires_at=NOW - timedelta(days=40), revoked_at=NOW - timedelta(days=1)
+        expires_at=now - timedelta(days=40), revoked_at=now - timedelta(days=1)
     )
     run("purge_links")
     assert not Link.objects.filter(pk=link.pk).exists()

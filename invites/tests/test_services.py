@@ -1,3 +1,4 @@
+import io
 import threading
 from datetime import timedelta
 
@@ -6,12 +7,15 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
+from accounts.services import users_deactivate
 from accounts.tests.factories import (
     DEFAULT_PASSWORD,
+    GroupFactory,
     InvitedUserFactory,
     StaffFactory,
     SuperuserFactory,
@@ -126,8 +130,6 @@ def test_refusal_names_every_refused_user_and_issues_for_none():
 
 
 def test_group_permissions_count_as_powers():
-    from accounts.tests.factories import GroupFactory
-
     staff = grant(StaffFactory(), "invites.issue_link")
     group = GroupFactory()
     group.permissions.add(Permission.objects.get(codename="delete_user"))
@@ -290,8 +292,6 @@ def test_deactivation_by_save_revokes_open_links():
 
 
 def test_bulk_deactivation_revokes_open_links():
-    from accounts.services import users_deactivate
-
     admin = SuperuserFactory()
     users = InvitedUserFactory.create_batch(3)
     services.links_issue(users=users, issuer=None, via=Link.Via.COMMAND)
@@ -312,12 +312,10 @@ def test_saving_other_fields_keeps_links_open():
 
 
 def test_changepassword_command_revokes_open_links(monkeypatch):
-    from django.core.management import call_command
-
     user = UserFactory()
     link = issue(user).link
     monkeypatch.setattr("getpass.getpass", lambda prompt="": "Changed-by-command-2024!")
-    call_command("changepassword", user.email, stdout=__import__("io").StringIO())
+    call_command("changepassword", user.email, stdout=io.StringIO())
     link.refresh_from_db()
     assert link.revoke_reason == Link.RevokeReason.PASSWORD_CHANGED
 

@@ -32,9 +32,9 @@ def open_path(secret):
     return reverse("invites:open", kwargs={"secret": secret})
 
 
-def submit(client, password=GOOD, confirm=None):
+def submit(client, password=GOOD, confirm=None, **fields):
     return client.post(
-        SET_PASSWORD, {"new_password1": password, "new_password2": confirm or password}
+        SET_PASSWORD, {"new_password1": password, "new_password2": confirm or password, **fields}
     )
 
 
@@ -403,9 +403,7 @@ def test_a_form_shown_before_another_link_was_opened_sets_no_password(client):
     client.get(open_path(bob.secret))  # in another tab
 
     shown_for = ada_form.context["link"].pk
-    response = client.post(
-        SET_PASSWORD, {"new_password1": GOOD, "new_password2": GOOD, "link": shown_for}
-    )
+    response = submit(client, link=shown_for)
 
     assert response.status_code == HTTPStatus.CONFLICT
     body = response.content.decode()
@@ -413,9 +411,7 @@ def test_a_form_shown_before_another_link_was_opened_sets_no_password(client):
     assert "bob@example.com" in body
     assert not User.objects.filter(password__startswith="md5").exists()
     assert Link.objects.filter(used_at__isnull=False).count() == 0
-    response = client.post(
-        SET_PASSWORD, {"new_password1": GOOD, "new_password2": GOOD, "link": bob.link.pk}
-    )
+    response = submit(client, link=bob.link.pk)
     assert response.status_code == HTTPStatus.FOUND
     assert User.objects.get(email="bob@example.com").check_password(GOOD)
     assert not User.objects.get(email="ada@example.com").has_usable_password()

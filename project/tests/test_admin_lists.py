@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.tests.admin_pages import action_data
 from accounts.tests.factories import GroupFactory, InvitedUserFactory, UserFactory
 from accounts.tests.queries import get_with_queries
 from invites import admin as invites_admin
@@ -79,12 +80,7 @@ def test_selecting_all_of_a_long_list_acts_on_every_matching_row(admin_client, s
 
     admin_client.post(
         USERS_URL + "?q=person",
-        {
-            "action": "deactivate_users",
-            "select_across": "1",
-            "index": "0",
-            "_selected_action": [chosen[0].pk],
-        },
+        action_data("deactivate_users", chosen[:1]) | {"select_across": "1"},
     )
 
     assert User.objects.filter(email__startswith="person", is_active=True).count() == 0

@@ -46,7 +46,7 @@ def _invite(*args):
 
 def test_a_database_failure_while_inserting_the_links_writes_nothing(people_csv, monkeypatch):
     before = _snapshot()
-    real_insert = bulk._insert_rows
+    real_insert = bulk.rows_insert
     reached = []
 
     def insert_then_fail(cursor, model, *args, **kwargs):
@@ -56,7 +56,7 @@ def test_a_database_failure_while_inserting_the_links_writes_nothing(people_csv,
             raise DatabaseError("injected: the disk is full")
         return real_insert(cursor, model, *args, **kwargs)
 
-    monkeypatch.setattr(bulk, "_insert_rows", insert_then_fail)
+    monkeypatch.setattr(bulk, "rows_insert", insert_then_fail)
     stdout = io.StringIO()
     with pytest.raises(DatabaseError, match="injected"):
         call_command("invite", "--csv", str(people_csv), "--reissue", stdout=stdout)
