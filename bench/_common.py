@@ -7,6 +7,7 @@ so only ratios measured side by side mean anything.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import platform
 import socket
@@ -65,13 +66,17 @@ def sqlite_path(url: str) -> Path:
     return Path(url.split(":///", 1)[1])
 
 
+def _postgres_name_and_admin_url(url: str) -> tuple[str, str]:
+    """The database named in ``url``, and a URL of the server's own ``postgres`` database."""
+    parts = urlsplit(url)
+    return parts.path.lstrip("/"), urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+
+
 def ensure_postgres_database(url: str) -> None:
     """Create the PostgreSQL database named in ``url`` if it does not exist."""
     import psycopg
 
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin_url = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+    name, admin_url = _postgres_name_and_admin_url(url)
     with psycopg.connect(admin_url, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
@@ -87,9 +92,7 @@ def drop_database(url: str) -> None:
         return
     import psycopg
 
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin_url = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+    name, admin_url = _postgres_name_and_admin_url(url)
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -118,6 +121,47 @@ def migrate() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
+
+
+def issue_invites(count: int) -> list[str]:
+    """``count`` new users without a password, each with a link as ``invite`` issues it: the URLs.
+
+    Needs Django set up (``setup_django``) and migrated; the URLs start with SITE_URL.
+    """
+    from django.contrib.auth.hashers import make_password
+
+    from accounts.models import User
+    from invites.models import Link
+    from invites.services import links_issue
+    from invites.tokens import link_url
+
+    users = User.objects.bulk_create(
+        [User(email=f"invitee{i}@example.org", password=make_password(None)) for i in range(count)]
+    )
+    issued = links_issue(users=users, issuer=None, via=Link.Via.COMMAND)
+    return [link_url(item.secret) for item in issued]
+
+
+def distinct_addresses(first: str) -> Iterator[str]:
+    """IPv4 addresses from ``first`` up, none ending in .0 or .255: a new person each.
+
+    The rate limits count per address, as they would count real people. From
+    127.0.0.2 up, a client can bind to them (``person``): all of 127.0.0.0/8
+    reaches a server on 127.0.0.1. Elsewhere they serve as REMOTE_ADDR of the
+    test Client.
+    """
+    address = ipaddress.IPv4Address(first)
+    while True:
+        if address.packed[-1] not in (0, 255):
+            yield str(address)
+        address += 1
+
+
+def person(address: str, **options):
+    """A new HTTP client (no cookies) that connects from ``address``; ``options`` go to httpx."""
+    import httpx
+
+    return httpx.Client(transport=httpx.HTTPTransport(local_address=address), **options)
 
 
 def free_port() -> int:

@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common
 
+BIG_USERS, BIG_LINKS = 50_000, 150_000
 EMPTY_USERS, EMPTY_LINKS = 6, 18
 ACTION_USERS = 500
 
@@ -118,11 +119,7 @@ def worker(database_url: str, per_page: int | None) -> None:
         "last_name": person.last_name,
     }
     action_ids = list(people.order_by("pk").values_list("pk", flat=True)[:ACTION_USERS])
-    try:
-        reverse("admin:invites_link_changelist")
-        has_links_admin = True
-    except NoReverseMatch:
-        has_links_admin = False
+    has_links_admin = django_admin.site.is_registered(Link)
     has_action = _has_action(client)
     try:
         qr_url = reverse("admin:accounts_user_link_qr")
@@ -277,14 +274,13 @@ def main() -> None:
         return
     rounds = args.rounds or (5 if args.quick else 11)
     action_rounds = 3 if args.quick else 7
-    users, links = (50_000, 150_000)
 
     big_url, empty_url = (_common.bench_database_url(name) for name in ("admin_big", "admin_empty"))
     _common.header("admin pages: 50,000 users / 150,000 links versus an almost empty database")
     print(f"   big: {big_url}\n   empty: {empty_url}")
     started = time.perf_counter()
     if not (args.reuse and _seeded(big_url)):
-        seed(big_url, users, links)
+        seed(big_url, BIG_USERS, BIG_LINKS)
         seed(empty_url, EMPTY_USERS, EMPTY_LINKS)
     print(f"   seeded in {time.perf_counter() - started:.0f} s")
 
@@ -313,7 +309,11 @@ def main() -> None:
     print(f"   total {time.perf_counter() - started:.0f} s")
 
 
+COUNT_USERS = "SELECT count(*) FROM accounts_user"
+
+
 def _seeded(url: str) -> bool:
+    """Whether ``url`` holds the big database's users already (for --reuse)."""
     try:
         if _common.is_sqlite(url):
             import sqlite3
@@ -321,11 +321,11 @@ def _seeded(url: str) -> bool:
             if not _common.sqlite_path(url).exists():
                 return False
             with sqlite3.connect(_common.sqlite_path(url)) as conn:
-                return conn.execute("SELECT count(*) FROM accounts_user").fetchone()[0] >= 50_000
+                return conn.execute(COUNT_USERS).fetchone()[0] >= BIG_USERS
         import psycopg
 
         with psycopg.connect(url.replace("postgres://", "postgresql://", 1)) as conn:
-            return conn.execute("SELECT count(*) FROM accounts_user").fetchone()[0] >= 50_000
+            return conn.execute(COUNT_USERS).fetchone()[0] >= BIG_USERS
     except Exception:  # a missing database or table: not seeded
         return False
 

@@ -28,7 +28,13 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+FLOOR = sys.argv[1:2] == ["--floor"]
+if not FLOOR:
+    # Not in the floor's own process: it is timed from interpreter start, so it
+    # imports nothing beyond the standard library modules above.
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import _common
+
 SITE_URL = "https://people.example.com"
 GROUPS = ("Staff", "Sales", "Support")
 RATIO_GOAL = 4.0
@@ -45,15 +51,15 @@ def csv_write(path: Path, rows: int) -> None:
 
 
 def environment(database: Path) -> dict[str, str]:
+    """The command's environment: the benchmarks' production-like settings, on ``database``."""
     env = {key: value for key, value in os.environ.items() if key != "CACHE_URL"}
-    env.update(
-        SECRET_KEY="bench-only-secret-key-0123456789-0123456789-0123456789",
-        DEBUG="off",
-        ALLOWED_HOSTS="people.example.com",
-        SITE_URL=SITE_URL,
-        DATABASE_URL=f"sqlite:///{database}",
-    )
-    return env
+    return {
+        **env,
+        **_common.BENCH_ENV,
+        "ALLOWED_HOSTS": "people.example.com",
+        "SITE_URL": SITE_URL,
+        "DATABASE_URL": f"sqlite:///{database}",
+    }
 
 
 def template_make(directory: Path) -> Path:
@@ -61,7 +67,7 @@ def template_make(directory: Path) -> Path:
     template = directory / "template.sqlite3"
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--verbosity", "0"],
-        cwd=ROOT,
+        cwd=_common.ROOT,
         env=environment(template),
         check=True,
     )
@@ -70,12 +76,12 @@ def template_make(directory: Path) -> Path:
     return template
 
 
-def timed(command: list[str], *, env=None) -> tuple[float, float]:
+def measured_run(command: list[str], *, env=None) -> tuple[float, float]:
     """Run ``command``; return its wall time in seconds and its peak memory in MB."""
     with tempfile.TemporaryFile() as errors:
         started = time.perf_counter()
         process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=errors
+            command, cwd=_common.ROOT, env=env, stdout=subprocess.DEVNULL, stderr=errors
         )
         _pid, status, usage = os.wait4(process.pid, 0)
         elapsed = time.perf_counter() - started
@@ -95,14 +101,15 @@ def floor_command(csv_path: Path, database: Path, output: Path) -> list[str]:
     return [sys.executable, __file__, "--floor", str(csv_path), str(database), str(output)]
 
 
-def run_pair(kind: str, directory: Path, template: Path, csv_path: Path, n: int):
-    database = directory / f"{kind}-{n}.sqlite3"
-    output = directory / f"{kind}-{n}.csv"
+def run_one(kind: str, directory: Path, template: Path, csv_path: Path):
+    """One run of ``kind`` on a fresh copy of the template: (seconds, MB), output lines, links."""
+    database = directory / f"{kind}.sqlite3"
+    output = directory / f"{kind}.csv"
     shutil.copyfile(template, database)
     if kind == "django":
-        result = timed(django_command(csv_path, output), env=environment(database))
+        result = measured_run(django_command(csv_path, output), env=environment(database))
     else:
-        result = timed(floor_command(csv_path, database, output))
+        result = measured_run(floor_command(csv_path, database, output))
     lines = output.read_text().count("\n")
     with sqlite3.connect(database) as db:
         links = db.execute("SELECT count(*) FROM invites_link").fetchone()[0]
@@ -120,19 +127,21 @@ def bench(args) -> None:
         if args.profile:
             profile(directory, template, csv_path)
             return
-        times: dict[str, list[float]] = {"django": [], "floor": []}
         print(f"invite --csv, {args.rows:,} rows, {args.repeats} runs each, alternating")
-        for n in range(args.repeats):
-            order = ("django", "floor") if n % 2 == 0 else ("floor", "django")
-            for kind in order:
-                (seconds, _memory), lines, links = run_pair(kind, directory, template, csv_path, n)
-                if lines != args.rows + 1 or links != args.rows:
-                    raise SystemExit(f"{kind}: {lines} output lines and {links} links")
-                times[kind].append(seconds)
-            django_seconds, floor_seconds = times["django"][-1], times["floor"][-1]
-            print(f"  run {n + 1}: django {django_seconds:.3f} s, floor {floor_seconds:.3f} s")
-        ratios = [d / f for d, f in zip(times["django"], times["floor"], strict=True)]
-        ratio = statistics.median(ratios)
+
+        def seconds_of(kind: str) -> float:
+            (seconds, _memory), lines, links = run_one(kind, directory, template, csv_path)
+            if lines != args.rows + 1 or links != args.rows:
+                raise SystemExit(f"{kind}: {lines} output lines and {links} links")
+            return seconds
+
+        times = _common.alternate(
+            args.repeats, {kind: lambda kind=kind: seconds_of(kind) for kind in ("django", "floor")}
+        )
+        pairs = list(zip(times["django"], times["floor"], strict=True))
+        for n, (django_seconds, floor_seconds) in enumerate(pairs, start=1):
+            print(f"  run {n}: django {django_seconds:.3f} s, floor {floor_seconds:.3f} s")
+        ratio = statistics.median([d / f for d, f in pairs])
         print(
             f"median: django {statistics.median(times['django']):.3f} s, "
             f"floor {statistics.median(times['floor']):.3f} s"
@@ -143,10 +152,8 @@ def bench(args) -> None:
         if args.memory_rows:
             big = directory / "many.csv"
             csv_write(big, args.memory_rows)
-            (seconds, memory), *_ = run_pair("django", directory, template, big, "memory")
-            (floor_seconds, floor_memory), *_ = run_pair(
-                "floor", directory, template, big, "memory"
-            )
+            (seconds, memory), *_ = run_one("django", directory, template, big)
+            (floor_seconds, floor_memory), *_ = run_one("floor", directory, template, big)
             verdict = "ok" if memory < MEMORY_GOAL_MB else "over the goal"
             print(
                 f"peak memory, {args.memory_rows:,} rows: django {memory:.0f} MB "
@@ -161,7 +168,7 @@ def profile(directory: Path, template: Path, csv_path: Path) -> None:
     stats = directory / "invite.prof"
     command = django_command(csv_path, directory / "profile.csv")
     command[1:1] = ["-m", "cProfile", "-o", str(stats)]
-    subprocess.run(command, cwd=ROOT, env=environment(database), check=True)
+    subprocess.run(command, cwd=_common.ROOT, env=environment(database), check=True)
     import pstats
 
     pstats.Stats(str(stats)).sort_stats("cumulative").print_stats(40)
@@ -233,7 +240,7 @@ def floor(csv_path: str, database: str, output: str) -> None:
 
 
 def main() -> None:
-    if sys.argv[1:2] == ["--floor"]:
+    if FLOOR:
         floor(*sys.argv[2:5])
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])

@@ -23,7 +23,9 @@ import subprocess
 import sys
 import threading
 import time
+from itertools import islice
 from pathlib import Path
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -92,27 +94,15 @@ def end_to_end(rounds: int) -> dict[str, list[float]]:
     from django.test import Client
 
     from accounts.models import User
-    from invites.models import Link
-    from invites.services import links_issue
-    from invites.tokens import link_url
 
     count = rounds + 3
     password_hash = make_password(PASSWORD)
     members = User.objects.bulk_create(
         [User(email=f"member{i}@example.org", password=password_hash) for i in range(count)]
     )
-    invitees = User.objects.bulk_create(
-        [User(email=f"invitee{i}@example.org", password="!") for i in range(count)]
-    )
-    for user in invitees:
-        user.set_unusable_password()
-    User.objects.bulk_update(invitees, ["password"])
-    paths = [
-        "/" + link_url(item.secret).split("/", 3)[3]
-        for item in links_issue(users=invitees, issuer=None, via=Link.Via.COMMAND)
-    ]
+    paths = [urlsplit(url).path for url in _common.issue_invites(count)]
     members_left, paths_left = iter(members), iter(paths)
-    addresses = (f"10.{n // 250}.{n % 250}.1" for n in range(10**5))
+    addresses = _common.distinct_addresses("10.0.0.1")
     client = Client()
 
     def sign_in() -> float:
@@ -173,14 +163,13 @@ def burst_on_gunicorn(database_url: str, burst: int) -> None:
     base_url = f"http://127.0.0.1:{port}"
     env = _common.server_env(database_url, base_url)
     log_path = _common.OUT / "hashing_gunicorn.log"
+    # One address per POST (the burst's, then the warm-up's): the limits count per address.
+    addresses = list(islice(_common.distinct_addresses("127.0.1.2"), burst + 8))
     with _common.gunicorn(port, env, log_path) as server:
         statuses: list[int] = []
 
         def post(index: int) -> None:
-            transport = httpx.HTTPTransport(
-                local_address=f"127.0.{1 + index // 240}.{index % 240 + 2}"
-            )
-            with httpx.Client(transport=transport, base_url=base_url, timeout=60) as client:
+            with _common.person(addresses[index], base_url=base_url, timeout=60) as client:
                 page = client.get("/accounts/login/")
                 token = page.cookies.get("csrftoken")
                 response = client.post(

@@ -8,7 +8,8 @@
 The server gets this process's environment, so the project's own settings
 variables compare configurations: CONN_MAX_AGE=0 (a connection per request),
 SESSION_ENGINE=django.contrib.sessions.backends.db (sessions in the database
-even with Redis as the cache).
+even with Redis as the cache; opening a link should not touch them, as the
+link travels in a signed cookie).
 
 "Opening a link" is what an invitee's browser does: GET /set-password/<secret>/
 (302, the secret leaves the URL: its digest goes into a signed cookie) and
@@ -29,11 +30,10 @@ database named after it with _open_link).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
-from itertools import product
 from pathlib import Path
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -42,34 +42,9 @@ import _common
 FORM_MARK = b'name="new_password1"'
 
 
-def source_addresses():
-    """127.0.x.N for x in 0..255 and N in 2..250: a new person each time."""
-    for x, n in product(range(256), range(2, 251)):
-        yield f"127.0.{x}.{n}"
-
-
-def issue_links(count: int) -> list[str]:
-    """``count`` invited users with a link each, issued as the ``invite`` command does."""
-    from accounts.models import User
-    from invites.models import Link
-    from invites.services import links_issue
-    from invites.tokens import link_url
-
-    users = User.objects.bulk_create(
-        [User(email=f"invitee{index}@example.org", password="!") for index in range(count)]
-    )
-    for user in users:
-        user.set_unusable_password()
-    User.objects.bulk_update(users, ["password"])
-    issued = links_issue(users=users, issuer=None, via=Link.Via.COMMAND)
-    return [link_url(item.secret) for item in issued]
-
-
 def open_link(url: str, address: str) -> float:
     """Seconds for the link's two requests, as a new person at ``address``."""
-    import httpx
-
-    with httpx.Client(transport=httpx.HTTPTransport(local_address=address)) as client:
+    with _common.person(address) as client:
         start = time.perf_counter()
         first = client.get(url)
         second = client.get(first.url.join(first.headers.get("location", "/missing")))
@@ -83,9 +58,7 @@ def open_link(url: str, address: str) -> float:
 
 
 def sign_in_page_twice(base_url: str, address: str) -> float:
-    import httpx
-
-    with httpx.Client(transport=httpx.HTTPTransport(local_address=address)) as client:
+    with _common.person(address) as client:
         start = time.perf_counter()
         first = client.get(base_url + "/accounts/login/")
         second = client.get(base_url + "/accounts/login/")
@@ -109,8 +82,8 @@ def profile_in_process(urls: list[str]) -> None:
     from django.test.utils import CaptureQueriesContext
 
     client = Client(HTTP_HOST="127.0.0.1")
-    paths = iter("/" + url.split("/", 3)[3] for url in urls)
-    people = (f"10.1.{n // 250}.{n % 250 + 1}" for n in range(10**5))
+    paths = iter(urlsplit(url).path for url in urls)
+    people = _common.distinct_addresses("10.1.0.1")
 
     def open_link_in_process():
         client.cookies.clear()
@@ -135,13 +108,12 @@ def profile_in_process(urls: list[str]) -> None:
             "sign-in": lambda: _common.timed(sign_in_page_twice_in_process),
         },
     )
-    for label, call in (
-        ("opening a link", open_link_in_process),
-        ("sign-in page twice", sign_in_page_twice_in_process),
+    for key, label, call in (
+        ("link", "opening a link", open_link_in_process),
+        ("sign-in", "sign-in page twice", sign_in_page_twice_in_process),
     ):
         with CaptureQueriesContext(connection) as queries:
             call()
-        key = "link" if label == "opening a link" else "sign-in"
         print(
             f"\n   in-process, {label}: median {_common.median_ms(results[key]):.2f} ms, "
             f"{len(queries)} queries"
@@ -178,22 +150,21 @@ def main() -> None:
 
     _common.drop_database(url)
     # This process issues the links: the same settings as the server's.
-    os.environ.update({k: v for k, v in env.items() if k not in {"PYTHONPATH", "DATABASE_URL"}})
-    _common.setup_django(url)
+    _common.setup_django(url, **{k: v for k, v in env.items() if k != "PYTHONPATH"})
     from django.conf import settings
 
     print(f"   cache: {settings.CACHES['default']['BACKEND'].rsplit('.', 1)[1]}")
     print(f"   sessions: {settings.SESSION_ENGINE.rsplit('.', 1)[1]}")
     print(f"   CONN_MAX_AGE: {settings.DATABASES['default']['CONN_MAX_AGE']}")
     _common.migrate()
-    urls = issue_links(samples + warm_up + 60)
+    urls = _common.issue_invites(samples + warm_up + 60)
     from django.db import connections
 
     connections.close_all()
 
     log_path = _common.OUT / "open_link_gunicorn.log"
     with _common.gunicorn(port, env, log_path):
-        addresses = source_addresses()
+        addresses = _common.distinct_addresses("127.0.0.2")
         for index in range(warm_up):
             open_link(urls[index], next(addresses))
             sign_in_page_twice(base_url, next(addresses))

@@ -8,8 +8,9 @@ Without DATABASE_URL the target is a throwaway SQLite file, bench/out/big.sqlite
 made afresh. A database named by DATABASE_URL is migrated first and must hold no
 users, unless --reset empties it (every table) first.
 
-Rows go in through executemany on Django's own cursor, with table and column
-names from the models' _meta: no model instances, no signals, no save(). Every
+Rows go in as the invite command's bulk path puts them (invites.bulk.rows_insert:
+executemany on Django's own cursor, with table and column names from the
+models' _meta): no model instances, no signals, no save(). Every
 user with a password shares ONE precomputed hash (hashing 50,000 passwords with
 Argon2 would take most of an hour); it is the hash of SEED_PASSWORD.
 """
@@ -17,7 +18,6 @@ Argon2 would take most of an hour); it is the hash of SEED_PASSWORD.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import random
 import sys
@@ -37,21 +37,6 @@ FIRST_NAMES += ["leslie", "linus", "margaret", "radia", "rosalind", "shafi", "ti
 LAST_NAMES = ["lovelace", "turing", "liskov", "shannon", "knuth", "dijkstra", "hopper", "lamarr"]
 LAST_NAMES += ["backus", "thompson", "lamport", "hamilton", "wirth", "perlman", "hoare", "smith"]
 DOMAINS = ["example.org", "example.com", "staff.example.org"]
-
-
-def _insert(table_model, rows: list[tuple], fields: list[str]) -> None:
-    """executemany INSERT of ``rows`` into the model's table, columns from _meta."""
-    from django.db import connection
-
-    quote = connection.ops.quote_name
-    opts = table_model._meta
-    columns = ", ".join(quote(opts.get_field(name).column) for name in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    # Names from _meta, quoted by the backend; values go as parameters.
-    sql = f"INSERT INTO {quote(opts.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 5000):
-            cursor.executemany(sql, rows[start : start + 5000])
 
 
 def _status(index: int, superusers: int, staff: int) -> str:
@@ -79,6 +64,7 @@ def seed_database(*, users: int, links: int, rng_seed: int = 42, verbose: bool =
     from django.utils.crypto import get_random_string
 
     from accounts.models import User
+    from invites.bulk import rows_insert
     from invites.models import Link
 
     rng = random.Random(rng_seed)
@@ -127,8 +113,8 @@ def seed_database(*, users: int, links: int, rng_seed: int = 42, verbose: bool =
     ]
 
     started = time.perf_counter()
-    with transaction.atomic():
-        _insert(User, user_rows, user_fields)
+    with transaction.atomic(), connection.cursor() as cursor:
+        rows_insert(cursor, User, user_fields, user_rows)
         ids = list(User.objects.order_by("pk").values_list("pk", flat=True))
         admin_ids = ids[: superusers + staff]
 
@@ -143,7 +129,7 @@ def seed_database(*, users: int, links: int, rng_seed: int = 42, verbose: bool =
             elif draw < 0.9:
                 for group_id in rng.sample(group_ids, 2):
                     memberships.append((user_id, group_id))
-        _insert(User.groups.through, memberships, ["user", "group"])
+        rows_insert(cursor, User.groups.through, ["user", "group"], memberships)
 
         link_rows = _link_rows(
             rng=rng, now=now, ids=ids, statuses=statuses, admin_ids=admin_ids, links=links
@@ -161,10 +147,11 @@ def seed_database(*, users: int, links: int, rng_seed: int = 42, verbose: bool =
             "revoked_by",
             "revoke_reason",
         ]
-        _insert(
+        rows_insert(
+            cursor,
             Link,
-            [tuple(adapt(v) if isinstance(v, datetime) else v for v in row) for row in link_rows],
             link_fields,
+            [tuple(adapt(v) if isinstance(v, datetime) else v for v in row) for row in link_rows],
         )
     with connection.cursor() as cursor:
         # Planner statistics, as a database in use for a while would have.
@@ -198,6 +185,8 @@ def _link_rows(*, rng, now, ids, statuses, admin_ids, links) -> list[tuple]:
     pending or expired for the invited, used (now and then pending or expired)
     for those with a password, revoked for the deactivated.
     """
+    from invites.tokens import secret_digest, secret_make
+
     invite_age = timedelta(days=7)
     reset_age = timedelta(days=1)
     per_user, extra = divmod(links, len(ids))
@@ -239,7 +228,7 @@ def _link_rows(*, rng, now, ids, statuses, admin_ids, links) -> list[tuple]:
                 (
                     user_id,
                     purpose,
-                    hashlib.sha256(os.urandom(24)).hexdigest(),
+                    secret_digest(secret_make()),
                     created,
                     expires,
                     created_by,
@@ -283,10 +272,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.users, args.links = 5_000, 15_000
-    url = os.environ.get("DATABASE_URL") or _common.default_database_url("big")
+    named = os.environ.get("DATABASE_URL")
+    url = named or _common.default_database_url("big")
     _common.header(f"seed: {args.users} users, {args.links} links", url)
     started = time.perf_counter()
-    prepare_database(url, fresh=not os.environ.get("DATABASE_URL"), reset=args.reset)
+    prepare_database(url, fresh=not named, reset=args.reset)
     seed_database(users=args.users, links=args.links)
     print(f"   total (with migrations) {time.perf_counter() - started:.1f} s")
 

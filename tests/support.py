@@ -2,12 +2,21 @@
 
 import ipaddress
 import re
+import socket
+import sys
 import time
 import zlib
 from collections.abc import Iterator
+from http import HTTPStatus
+from pathlib import Path
 
 from django.conf import settings
+from django.urls import reverse
 
+from invites.models import Link
+from invites.services import link_issue
+
+ROOT = Path(__file__).resolve().parents[1]
 INVALID_LINK_TEXT = "This link is not valid any more. Ask your administrator for a new one."
 SUCCESS_TEXT = "Your password is set. You can sign in now."
 GOOD_PASSWORD = "correct-Horse-battery-staple-9"
@@ -20,6 +29,46 @@ def csrf_token(html: str) -> str:
     match = _CSRF_RE.search(html)
     assert match, "the page has no form with a CSRF token"
     return match.group(1)
+
+
+def open_new_link(client, user, **request) -> Link:
+    """Issue a link for ``user`` as a command would, and open it in ``client``.
+
+    The client then holds the link as an invitee's browser does: its digest in
+    the signed cookie that the set-password page reads. ``request`` goes to the
+    GET (REMOTE_ADDR, say).
+    """
+    issued = link_issue(user=user, issuer=None, via=Link.Via.COMMAND)
+    opened = client.get(reverse("invites:open", kwargs={"secret": issued.secret}), **request)
+    assert opened.status_code == HTTPStatus.FOUND
+    return issued.link
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def gunicorn_command(port: int, *, workers: int) -> list[str]:
+    """gunicorn serving the project on 127.0.0.1:``port``, run from ROOT.
+
+    With gunicorn.conf.py when the project has one, as in production, and no
+    control socket: it would be shared with any other gunicorn here.
+    """
+    command = [str(Path(sys.executable).parent / "gunicorn")]
+    if (ROOT / "gunicorn.conf.py").exists():
+        command += ["-c", "gunicorn.conf.py"]
+    return [
+        *command,
+        "project.wsgi:application",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--no-control-socket",
+    ]
 
 
 def loopback_addresses(first: str = "127.0.0.2") -> Iterator[str]:

@@ -1,4 +1,4 @@
-"""What the browser tests look for on a page."""
+"""What the browser tests look for on a page, and the steps they share."""
 
 import os
 import re
@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from accounts.tests.factories import DEFAULT_PASSWORD
 from tests.e2e.png import png_to_gray
 
 REQUIRED = os.environ.get("E2E_REQUIRED") == "1"
@@ -17,12 +18,51 @@ if not REQUIRED:
     pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 from playwright.sync_api import expect  # noqa: E402
 
-__all__ = ["SCREENSHOTS", "expect", "label", "labelless_inputs", "qr_codes"]
+__all__ = [
+    "CONFIRMATION",
+    "NEW_PASSWORD",
+    "SCREENSHOTS",
+    "admin_action",
+    "admin_sign_in",
+    "expect",
+    "label",
+    "labelless_inputs",
+    "qr_codes",
+    "submit_new_password",
+]
 
 
 def label(text: str) -> re.Pattern:
     """A form label, with or without the colon Django's label_tag() adds."""
     return re.compile(rf"^{re.escape(text)}:?$")
+
+
+NEW_PASSWORD = label("New password")
+CONFIRMATION = label("New password confirmation")
+
+
+def submit_new_password(page, password: str, confirmation: str | None = None) -> None:
+    """Fill the set-password form and click its button; the confirmation repeats
+    the password unless given."""
+    page.get_by_label(NEW_PASSWORD).fill(password)
+    page.get_by_label(CONFIRMATION).fill(password if confirmation is None else confirmation)
+    page.get_by_role("button", name="Set password").click()
+
+
+def admin_sign_in(page, site: str, email: str, password: str = DEFAULT_PASSWORD) -> None:
+    """Sign in on the admin's login page (the factories' users have DEFAULT_PASSWORD)."""
+    page.goto(f"{site}/admin/login/")
+    page.get_by_label(label("Email address")).fill(email)
+    page.get_by_label(label("Password")).fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def admin_action(page, action: str, rows: list[str]) -> None:
+    """On the admin list the page shows, tick the rows showing each text and run ``action``."""
+    for text in rows:
+        page.get_by_role("row").filter(has_text=text).get_by_role("checkbox").check()
+    page.locator("select[name=action]").select_option(label=action)
+    page.get_by_role("button", name="Go").click()
 
 
 def labelless_inputs(page) -> list[str]:

@@ -6,14 +6,16 @@ import io
 import pytest
 
 from accounts.models import User
-from accounts.tests.factories import (
-    DEFAULT_PASSWORD,
-    InvitedUserFactory,
-    SuperuserFactory,
-    UserFactory,
-)
+from accounts.tests.factories import InvitedUserFactory, SuperuserFactory, UserFactory
 from invites.models import Link
-from tests.e2e.helpers import expect, label, qr_codes
+from tests.e2e.helpers import (
+    admin_action,
+    admin_sign_in,
+    expect,
+    label,
+    qr_codes,
+    submit_new_password,
+)
 from tests.support import GOOD_PASSWORD, INVALID_LINK_TEXT, SUCCESS_TEXT
 
 pytestmark = pytest.mark.e2e
@@ -26,10 +28,7 @@ def admin_page(site, new_context):
     """A signed-in superuser's page, in a context that may use the clipboard."""
     admin = SuperuserFactory(email="admin@example.com")
     page = new_context(permissions=CLIPBOARD).new_page()
-    page.goto(f"{site}/admin/login/")
-    page.get_by_label(label("Email address")).fill(admin.email)
-    page.get_by_label(label("Password")).fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    admin_sign_in(page, site, admin.email)
     expect(page).to_have_url(f"{site}/admin/")
     return page
 
@@ -48,9 +47,7 @@ def set_password_with(new_context, url: str, password: str = GOOD_PASSWORD):
     """Open a link in a fresh browser and set a password; returns the page."""
     page = new_context().new_page()
     page.goto(url)
-    page.get_by_label(label("New password")).fill(password)
-    page.get_by_label(label("New password confirmation")).fill(password)
-    page.get_by_role("button", name="Set password").click()
+    submit_new_password(page, password)
     return page
 
 
@@ -103,10 +100,7 @@ def test_admin_issues_links_for_three_users_and_each_works_once(
     ]
     InvitedUserFactory(email="not.selected@example.com")
     page.goto(f"{site}/admin/accounts/user/")
-    for user in people:
-        page.get_by_role("row").filter(has_text=user.email).get_by_role("checkbox").check()
-    page.locator("select[name=action]").select_option(label="Generate set-password links")
-    page.get_by_role("button", name="Go").click()
+    admin_action(page, "Generate set-password links", [user.email for user in people])
 
     links = issued_links(page)
     assert sorted(links) == sorted(user.email for user in people)
@@ -145,18 +139,13 @@ def test_admin_revokes_a_link_and_it_stops_working(site, admin_page, new_context
     page = admin_page
     revoked, kept = InvitedUserFactory(email="gone@example.com"), InvitedUserFactory()
     page.goto(f"{site}/admin/accounts/user/")
-    for user in (revoked, kept):
-        page.get_by_role("row").filter(has_text=user.email).get_by_role("checkbox").check()
-    page.locator("select[name=action]").select_option(label="Generate set-password links")
-    page.get_by_role("button", name="Go").click()
+    admin_action(page, "Generate set-password links", [revoked.email, kept.email])
     links = issued_links(page)
 
     page.goto(f"{site}/admin/invites/link/")
     row = page.get_by_role("row").filter(has_text="gone@example.com")
     expect(row).to_contain_text("pending")
-    row.get_by_role("checkbox").check()
-    page.locator("select[name=action]").select_option(label="Revoke selected links")
-    page.get_by_role("button", name="Go").click()
+    admin_action(page, "Revoke selected links", ["gone@example.com"])
 
     expect(page.locator(".messagelist")).to_contain_text("Revoked 1 link.")
     expect(page.get_by_role("row").filter(has_text="gone@example.com")).to_contain_text("revoked")

@@ -10,14 +10,19 @@ from django.core.exceptions import ValidationError
 from accounts.models import User
 from accounts.tests.factories import InvitedUserFactory
 from invites.models import Link
-from tests.e2e.helpers import expect, label, labelless_inputs
+from tests.e2e.helpers import (
+    CONFIRMATION,
+    NEW_PASSWORD,
+    expect,
+    label,
+    labelless_inputs,
+    submit_new_password,
+)
 from tests.support import GOOD_PASSWORD, INVALID_LINK_TEXT, SUCCESS_TEXT
 
 pytestmark = pytest.mark.e2e
 
 WEAK_PASSWORD = "password"
-NEW_PASSWORD = label("New password")
-CONFIRMATION = label("New password confirmation")
 
 
 def validator_messages(password: str, user: User) -> list[str]:
@@ -45,9 +50,7 @@ def test_invitee_sets_a_password_and_signs_in(site, issue_link, page):
 
     expected = validator_messages(WEAK_PASSWORD, user)
     assert len(expected) >= 2  # too short and too common
-    page.get_by_label(NEW_PASSWORD).fill(WEAK_PASSWORD)
-    page.get_by_label(CONFIRMATION).fill(WEAK_PASSWORD)
-    page.get_by_role("button", name="Set password").click()
+    submit_new_password(page, WEAK_PASSWORD)
 
     errors = page.locator(".errors")
     for message in expected:
@@ -55,9 +58,7 @@ def test_invitee_sets_a_password_and_signs_in(site, issue_link, page):
     assert page.url == f"{site}/set-password/"
     assert Link.objects.get(user=user).used_at is None
 
-    page.get_by_label(NEW_PASSWORD).fill(GOOD_PASSWORD)
-    page.get_by_label(CONFIRMATION).fill(GOOD_PASSWORD)
-    page.get_by_role("button", name="Set password").click()
+    submit_new_password(page, GOOD_PASSWORD)
 
     expect(page).to_have_url(f"{site}/accounts/login/")
     expect(page.get_by_role("status")).to_contain_text(SUCCESS_TEXT)
@@ -78,9 +79,7 @@ def test_a_used_link_shows_the_invalid_link_page(site, issue_link, new_context):
     url = issue_link(user)
     first = new_context().new_page()
     first.goto(url)
-    first.get_by_label(NEW_PASSWORD).fill(GOOD_PASSWORD)
-    first.get_by_label(CONFIRMATION).fill(GOOD_PASSWORD)
-    first.get_by_role("button", name="Set password").click()
+    submit_new_password(first, GOOD_PASSWORD)
     expect(first).to_have_url(f"{site}/accounts/login/")
 
     again = new_context().new_page()

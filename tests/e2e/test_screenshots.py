@@ -10,8 +10,8 @@ import os
 
 import pytest
 
-from accounts.tests.factories import DEFAULT_PASSWORD, InvitedUserFactory, SuperuserFactory
-from tests.e2e.helpers import SCREENSHOTS, expect, label
+from accounts.tests.factories import InvitedUserFactory, SuperuserFactory
+from tests.e2e.helpers import SCREENSHOTS, admin_action, admin_sign_in, expect, submit_new_password
 from tests.support import GOOD_PASSWORD, INVALID_LINK_TEXT, SUCCESS_TEXT
 
 pytestmark = pytest.mark.e2e
@@ -36,15 +36,9 @@ def test_screenshots_of_the_key_pages(site, new_context, issue_link, shoot):
     InvitedUserFactory(email="grace@example.com", first_name="Grace", last_name="Hopper")
 
     page = new_context().new_page()
-    page.goto(f"{site}/admin/login/")
-    page.get_by_label(label("Email address")).fill(admin.email)
-    page.get_by_label(label("Password")).fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    admin_sign_in(page, site, admin.email)
     page.goto(f"{site}/admin/accounts/user/")
-    for email in ("ada@example.com", "grace@example.com"):
-        page.get_by_role("row").filter(has_text=email).get_by_role("checkbox").check()
-    page.locator("select[name=action]").select_option(label="Generate set-password links")
-    page.get_by_role("button", name="Go").click()
+    admin_action(page, "Generate set-password links", ["ada@example.com", "grace@example.com"])
     expect(page.locator(".issued-link")).to_have_count(2)
     shoot(page, "links-page")
     ada_url = page.locator('.issued-link[data-email="ada@example.com"] .link-url').input_value()
@@ -53,14 +47,10 @@ def test_screenshots_of_the_key_pages(site, new_context, issue_link, shoot):
     invitee.goto(ada_url)
     expect(invitee.get_by_role("heading", level=1)).to_have_text("Set your password")
     shoot(invitee, "set-password-form")
-    invitee.get_by_label(label("New password")).fill("password")
-    invitee.get_by_label(label("New password confirmation")).fill("password")
-    invitee.get_by_role("button", name="Set password").click()
+    submit_new_password(invitee, "password")
     expect(invitee.get_by_role("alert").first).to_be_visible()
     shoot(invitee, "set-password-weak")
-    invitee.get_by_label(label("New password")).fill(GOOD_PASSWORD)
-    invitee.get_by_label(label("New password confirmation")).fill(GOOD_PASSWORD)
-    invitee.get_by_role("button", name="Set password").click()
+    submit_new_password(invitee, GOOD_PASSWORD)
     expect(invitee.get_by_role("status")).to_contain_text(SUCCESS_TEXT)
     shoot(invitee, "sign-in")
 
@@ -73,11 +63,8 @@ def test_screenshots_of_the_key_pages(site, new_context, issue_link, shoot):
     hasty = new_context().new_page()
     hasty.goto(issue_link(InvitedUserFactory()))
     for _ in range(6):
-        hasty.get_by_label(label("New password")).fill(GOOD_PASSWORD)
-        hasty.get_by_label(label("New password confirmation")).fill("something-else")
-        response_info = hasty.expect_response(lambda r: r.request.method == "POST")
-        with response_info as posted:
-            hasty.get_by_role("button", name="Set password").click()
+        with hasty.expect_response(lambda r: r.request.method == "POST") as posted:
+            submit_new_password(hasty, GOOD_PASSWORD, "something-else")
         if posted.value.status == 429:
             break
     assert posted.value.status == 429

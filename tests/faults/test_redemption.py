@@ -12,19 +12,15 @@ from accounts.models import User
 from accounts.tests.factories import DEFAULT_PASSWORD, InvitedUserFactory, UserFactory
 from invites import services
 from invites.models import Link
-from invites.services import link_issue
-from tests.support import GOOD_PASSWORD
+from tests.support import GOOD_PASSWORD, open_new_link
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _opened(user) -> tuple[Client, Link]:
-    """A browser session that opened a fresh link for ``user``."""
-    issued = link_issue(user=user, issuer=None, via=Link.Via.COMMAND)
+    """A browser that opened a fresh link for ``user``: it holds the link's cookie."""
     client = Client(raise_request_exception=False)
-    opened = client.get(reverse("invites:open", kwargs={"secret": issued.secret}))
-    assert opened.status_code == HTTPStatus.FOUND
-    return client, issued.link
+    return client, open_new_link(client, user)
 
 
 def _submit(client, password=GOOD_PASSWORD):

@@ -1,17 +1,15 @@
 """Start-up with a broken DATABASE_URL or CACHE_URL: one clear message, no stack of frames."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import ROOT, free_port, gunicorn_command
+
 PYTHON = sys.executable
-GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 
 
 def _environment(**overrides: str) -> dict[str, str]:
@@ -33,12 +31,6 @@ def _environment(**overrides: str) -> dict[str, str]:
     )
     env.update(overrides)
     return env
-
-
-def _unused_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 BROKEN = [
@@ -71,7 +63,7 @@ def test_manage_py_names_the_broken_variable_in_one_message(variable, value):
 
 
 def test_migrate_against_an_unreachable_database_says_so_in_one_message():
-    url = f"postgres://people@127.0.0.1:{_unused_port()}/people"
+    url = f"postgres://people@127.0.0.1:{free_port()}/people"
     result = subprocess.run(
         [PYTHON, "manage.py", "migrate", "--noinput"],
         cwd=ROOT,
@@ -89,12 +81,8 @@ def test_migrate_against_an_unreachable_database_says_so_in_one_message():
 @pytest.mark.slow
 @pytest.mark.parametrize(("variable", "value"), [BROKEN[0], BROKEN[4]])
 def test_gunicorn_stops_with_the_message_instead_of_restarting_workers(variable, value):
-    command = [GUNICORN, "project.wsgi:application", "--workers", "2"]
-    command += ["--bind", f"127.0.0.1:{_unused_port()}", "--no-control-socket"]
-    if (ROOT / "gunicorn.conf.py").exists():
-        command[1:1] = ["-c", "gunicorn.conf.py"]
     process = subprocess.Popen(
-        command,
+        gunicorn_command(free_port(), workers=2),
         cwd=ROOT,
         env=_environment(**{variable: value}),
         stdout=subprocess.PIPE,

@@ -13,9 +13,8 @@ from hypothesis import strategies as st
 
 from accounts.tests.factories import InvitedUserFactory
 from invites.models import Link
-from invites.services import link_issue
 from tests.fuzz import FUZZ, assert_no_traceback, next_address
-from tests.support import GOOD_PASSWORD
+from tests.support import GOOD_PASSWORD, open_new_link
 
 pytestmark = pytest.mark.django_db
 
@@ -50,16 +49,6 @@ def _is_a_good_matching_pair(data: QueryDict, user) -> bool:
     return True
 
 
-def _opened_link(client: Client, address: str) -> Link:
-    user = InvitedUserFactory()
-    issued = link_issue(user=user, issuer=None, via=Link.Via.COMMAND)
-    opened = client.get(
-        reverse("invites:open", kwargs={"secret": issued.secret}), REMOTE_ADDR=address
-    )
-    assert opened.status_code == HTTPStatus.FOUND
-    return issued.link
-
-
 def _check(response, link: Link, good: bool) -> None:
     assert response.status_code < HTTPStatus.INTERNAL_SERVER_ERROR
     assert_no_traceback(response.content.decode(errors="replace"))
@@ -82,7 +71,7 @@ def _check(response, link: Link, good: bool) -> None:
 def test_only_a_good_matching_pair_consumes_the_link(body):
     client = Client()
     address = next_address()
-    link = _opened_link(client, address)
+    link = open_new_link(client, InvitedUserFactory(), REMOTE_ADDR=address)
     data = QueryDict(mutable=True)
     for key, value in body.items():
         data.setlist(key, value if isinstance(value, list) else [value])
@@ -101,7 +90,7 @@ def test_only_a_good_matching_pair_consumes_the_link(body):
 def test_raw_urlencoded_bodies_never_fail(raw):
     client = Client()
     address = next_address()
-    link = _opened_link(client, address)
+    link = open_new_link(client, InvitedUserFactory(), REMOTE_ADDR=address)
     good = _is_a_good_matching_pair(QueryDict(raw), link.user)
 
     response = client.post(

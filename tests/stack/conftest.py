@@ -5,9 +5,7 @@ second leg); elsewhere they are skipped with the reason.
 """
 
 import os
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -19,9 +17,8 @@ import pytest
 import redis
 from django.conf import settings
 
-from tests.support import production_stack_missing
+from tests.support import ROOT, free_port, gunicorn_command, production_stack_missing
 
-ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 3
 _FIGURES: list[str] = []
 
@@ -54,12 +51,6 @@ def person(base_url: str, address: str, **options) -> httpx.Client:
         timeout=options.pop("timeout", 20),
         **options,
     )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _database_url() -> str:
@@ -119,9 +110,11 @@ def gunicorn(django_db_setup):
     dropped. Tests that use it need ``transactional_db``: the server only sees
     committed rows.
     """
-    if production_stack_missing():
-        pytest.skip(production_stack_missing())
-    port = _free_port()
+    # Session-scoped, this is set up before the autouse skip above gets its turn.
+    reason = production_stack_missing()
+    if reason:
+        pytest.skip(reason)
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     log_dir = Path(tempfile.mkdtemp(prefix="gunicorn-"))
     access_log = log_dir / "access.log"
@@ -140,15 +133,8 @@ def gunicorn(django_db_setup):
         "LOG_LEVEL": "WARNING",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    command = [str(Path(sys.executable).parent / "gunicorn")]
-    if (ROOT / "gunicorn.conf.py").exists():
-        command += ["-c", "gunicorn.conf.py"]
-    command += [
-        "project.wsgi:application",
-        "--workers",
-        str(WORKERS),
-        "--bind",
-        f"127.0.0.1:{port}",
+    command = [
+        *gunicorn_command(port, workers=WORKERS),
         # Which worker (pid) served what: the tests read this log.
         "--access-logfile",
         str(access_log),
@@ -156,8 +142,6 @@ def gunicorn(django_db_setup):
         "%(p)s %(m)s %(U)s %(s)s",
         "--error-logfile",
         str(log_dir / "error.log"),
-        # No control socket: it would be shared with any other gunicorn here.
-        "--no-control-socket",
     ]
     server = Gunicorn(
         url=url,

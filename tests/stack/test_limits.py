@@ -54,9 +54,9 @@ def _post_over_several_links(gunicorn):
     gunicorn.clear_access_log()
     users = InvitedUserFactory.create_batch(LINKS)
     issued = links_issue(users=users, issuer=None, via=Link.Via.COMMAND)
-    # One person (one address) with several links, each in its own browser
-    # session. "Connection: close" makes every request a new connection, which
-    # any worker may accept.
+    # One person (one address) with several links, each in a browser of its
+    # own (a browser's cookie holds one link at a time). "Connection: close"
+    # makes every request a new connection, which any worker may accept.
     sessions = []
     for item in issued:
         client = person(gunicorn.url, "127.0.0.2", headers={"Connection": "close"})
