@@ -12,8 +12,8 @@ from django.utils.translation import ngettext
 from accounts import services
 from accounts.forms import UserAddForm, UserChangeForm
 from accounts.models import User
+from accounts.powers import PowersExceeded, may_act_on
 from invites.admin import SetPasswordLinksAdminMixin
-from invites.selectors import users_beyond_issuer
 from project.admin_lists import CountedUpTo, is_email, list_datetime
 
 STATUS_LABELS = {
@@ -161,21 +161,58 @@ class UserAdmin(CountedUpTo, SetPasswordLinksAdminMixin, DjangoUserAdmin):
             form = type(form.__name__, (form,), {"editor": request.user})
         return form
 
+    def _may_act_on(self, request, user: User) -> bool:
+        """``accounts.powers.may_act_on``, asked once per user and request."""
+        answers = request.__dict__.setdefault("_may_act_on", {})
+        if user.pk not in answers:
+            answers[user.pk] = may_act_on(actor=request.user, user=user)
+        return answers[user.pk]
+
+    def has_change_permission(self, request, obj=None):
+        """Nobody changes a user whose powers exceed theirs: the page is read-only.
+
+        Django then shows the change page without a save button to staff who
+        may view users, and refuses its POST with 403.
+        """
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or self._may_act_on(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or self._may_act_on(request, obj)
+
     def user_change_password(self, request, id, form_url=""):
         """Django's set-password form, closed to staff for more powerful users.
 
-        Setting a superuser's password is taking the account over; the rule is
-        the one for issuing links (see ``users_beyond_issuer``).
+        Setting a superuser's password is taking the account over (see
+        ``accounts.powers``).
         """
         user = self.get_object(request, unquote(id))
-        if user is not None and users_beyond_issuer(issuer=request.user, users=[user]):
+        if user is not None and not self._may_act_on(request, user):
             raise PermissionDenied
         return super().user_change_password(request, id, form_url)
+
+    def _refuse_beyond_powers(self, request, refused: PowersExceeded) -> None:
+        self.message_user(
+            request,
+            ngettext(
+                "Nothing was changed: %(emails)s has powers that exceed yours. Ask a superuser.",
+                "Nothing was changed: %(emails)s have powers that exceed yours. Ask a superuser.",
+                len(refused.users),
+            )
+            % {"emails": ", ".join(user.email for user in refused.users)},
+            messages.ERROR,
+        )
 
     @admin.action(description=_("Deactivate selected users"), permissions=["change"])
     def deactivate_users(self, request, queryset):
         try:
             count = services.users_deactivate(users=queryset, actor=request.user)
+        except PowersExceeded as refused:
+            self._refuse_beyond_powers(request, refused)
+            return
         except ValueError:
             self.message_user(
                 request,
@@ -200,7 +237,11 @@ class UserAdmin(CountedUpTo, SetPasswordLinksAdminMixin, DjangoUserAdmin):
 
     @admin.action(description=_("Reactivate selected users"), permissions=["change"])
     def reactivate_users(self, request, queryset):
-        count = services.users_reactivate(users=queryset)
+        try:
+            count = services.users_reactivate(users=queryset, actor=request.user)
+        except PowersExceeded as refused:
+            self._refuse_beyond_powers(request, refused)
+            return
         self.message_user(
             request,
             ngettext(

@@ -159,12 +159,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         if is_new:
             return
         from invites.models import Link
-        from invites.services import links_revoke_for_users
+        from invites.services import links_revoke_for_deactivated, links_revoke_for_users
 
-        reason = None
         if deactivated:
-            reason = Link.RevokeReason.USER_DEACTIVATED
-        elif email_changed:
+            links_revoke_for_deactivated(user_ids=[self.pk])
+            return
+        reason = None
+        if email_changed:
             reason = Link.RevokeReason.EMAIL_CHANGED
         elif password_changed:
             reason = Link.RevokeReason.PASSWORD_CHANGED

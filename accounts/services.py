@@ -5,29 +5,42 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from accounts.models import User
+from accounts.powers import ensure_may_act_on
 
 
 @transaction.atomic
 def users_deactivate(*, users: Iterable[User], actor: User) -> int:
-    """Deactivate users (never ``actor``) and revoke their open links.
+    """Deactivate users (never ``actor``) and revoke the links they hold or issued.
 
     Returns how many users were deactivated. Raises ``ValueError`` when
-    ``actor`` is among them: an administrator cannot lock themself out.
+    ``actor`` is among them: an administrator cannot lock themself out; and
+    ``PowersExceeded`` naming every user whose powers exceed ``actor``'s. Either
+    way nothing is changed.
     """
-    from invites.models import Link
-    from invites.services import links_revoke_for_users
+    from invites.services import links_revoke_for_deactivated
 
-    ids = [user.pk for user in users]
-    if actor.pk in ids:
+    users = list(users)
+    if actor.pk in {user.pk for user in users}:
         raise ValueError("actor cannot deactivate themself")
-    user_ids = list(User.objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True))
+    ensure_may_act_on(actor=actor, users=users)
+    user_ids = list(
+        User.objects.filter(pk__in=[user.pk for user in users], is_active=True).values_list(
+            "pk", flat=True
+        )
+    )
     count = User.objects.filter(pk__in=user_ids).update(is_active=False)
-    links_revoke_for_users(user_ids=user_ids, reason=Link.RevokeReason.USER_DEACTIVATED)
+    links_revoke_for_deactivated(user_ids=user_ids)
     return count
 
 
-def users_reactivate(*, users: Iterable[User]) -> int:
-    """Reactivate users; returns how many were deactivated before."""
+def users_reactivate(*, users: Iterable[User], actor: User) -> int:
+    """Reactivate users; returns how many were deactivated before.
+
+    Raises ``PowersExceeded`` naming every user whose powers exceed
+    ``actor``'s, and then reactivates nobody.
+    """
+    users = list(users)
+    ensure_may_act_on(actor=actor, users=users)
     return User.objects.filter(pk__in=[user.pk for user in users], is_active=False).update(
         is_active=True
     )

@@ -42,6 +42,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from accounts.powers import PowersExceeded
 from invites import services
 from invites.csv_output import utc_iso
 from invites.errors import IssueRefused
@@ -422,7 +423,9 @@ class SetPasswordLinksAdminMixin:
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and not add:
-            context["link_history"] = links_of_user(user=obj, limit=HISTORY_LENGTH)
+            history = links_of_user(user=obj, limit=HISTORY_LENGTH)
+            context["link_history"] = history
+            context["presented_again"] = [link for link in history if link.presented_again_count]
             context["history_length"] = HISTORY_LENGTH
             if request.user.has_perm("invites.view_link"):
                 context["all_links_url"] = (
@@ -479,6 +482,21 @@ class LinkStateFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PresentedAgainFilter(admin.SimpleListFilter):
+    """The tripwire: used or revoked links that someone presented again."""
+
+    title = gettext_lazy("presented again")
+    parameter_name = "presented_again"
+
+    def lookups(self, request, model_admin):
+        return [("yes", gettext_lazy("Yes: someone else may hold a copy"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(presented_again_count__gt=0)
+        return queryset
+
+
 @admin.register(Link)
 class LinkAdmin(CountedUpTo, admin.ModelAdmin):
     """Every link, read-only: what was issued, to whom, by whom, and what became of it.
@@ -497,7 +515,7 @@ class LinkAdmin(CountedUpTo, admin.ModelAdmin):
         "expires",
         "used",
     )
-    list_filter = (LinkStateFilter, "purpose", "created_via")
+    list_filter = (LinkStateFilter, "purpose", "created_via", PresentedAgainFilter)
     list_per_page = 20
     search_fields = ["user__email"]
     search_help_text = gettext_lazy("Search by the user's email address.")
@@ -513,6 +531,9 @@ class LinkAdmin(CountedUpTo, admin.ModelAdmin):
         "revoked_at",
         "revoked_by",
         "revoke_reason",
+        "presented_again_count",
+        "presented_again_at",
+        "presented_again_from",
     )
     readonly_fields = fields
     actions = ["revoke_links"]
@@ -600,7 +621,22 @@ class LinkAdmin(CountedUpTo, admin.ModelAdmin):
     @admin.action(description=gettext_lazy("Revoke selected links"), permissions=["revoke"])
     def revoke_links(self, request, queryset):
         links = list(queryset)
-        count = services.links_revoke(links=links, by=request.user)
+        try:
+            count = services.links_revoke(links=links, by=request.user)
+        except PowersExceeded as refused:
+            self.message_user(
+                request,
+                ngettext(
+                    "No link was revoked: %(emails)s has powers that exceed yours. "
+                    "Ask a superuser.",
+                    "No link was revoked: %(emails)s have powers that exceed yours. "
+                    "Ask a superuser.",
+                    len(refused.users),
+                )
+                % {"emails": ", ".join(user.email for user in refused.users)},
+                messages.ERROR,
+            )
+            return
         message = ngettext("Revoked %(count)d link.", "Revoked %(count)d links.", count) % {
             "count": count
         }

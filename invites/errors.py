@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.powers import PowersExceeded
+
 
 class LinkInvalid(Exception):
     """A link that cannot be used, with the reason for the log and the admin.
@@ -17,6 +19,7 @@ class LinkInvalid(Exception):
         USED = "used", _("already used")
         REVOKED = "revoked", _("revoked")
         USER_INACTIVE = "user_inactive", _("user deactivated")
+        ISSUER_POWERLESS = "issuer_powerless", _("its issuer may no longer issue it")
 
     def __init__(self, reason: "LinkInvalid.Reason", link_id: int | None = None):
         super().__init__(reason.label)
@@ -24,9 +27,5 @@ class LinkInvalid(Exception):
         self.link_id = link_id
 
 
-class IssueRefused(Exception):
+class IssueRefused(PowersExceeded):
     """The issuer may not issue links for some of the users asked for."""
-
-    def __init__(self, users):
-        super().__init__(", ".join(user.email for user in users))
-        self.users = list(users)

@@ -71,6 +71,7 @@ class Link(models.Model):
         PASSWORD_CHANGED = "password_changed", _("password changed")
         EMAIL_CHANGED = "email_changed", _("email address changed")
         USER_DEACTIVATED = "user_deactivated", _("user deactivated")
+        ISSUER_DEACTIVATED = "issuer_deactivated", _("its issuer was deactivated")
         ADMIN = "admin", _("revoked by an administrator")
 
     user = models.ForeignKey(
@@ -104,6 +105,20 @@ class Link(models.Model):
     )
     revoke_reason = models.CharField(
         _("revoke reason"), max_length=20, choices=RevokeReason.choices, blank=True
+    )
+    # Tripwire: a used or revoked link presented again (see
+    # ``services.link_presented_again``).
+    presented_again_count = models.PositiveIntegerField(
+        _("presented again"),
+        default=0,
+        help_text=_(
+            "How many times this link was presented after it was used or revoked "
+            "(at most once a minute is counted). Someone else may hold a copy."
+        ),
+    )
+    presented_again_at = models.DateTimeField(_("last presented again"), null=True, blank=True)
+    presented_again_from = models.GenericIPAddressField(
+        _("last presented again from"), null=True, blank=True
     )
 
     objects = LinkQuerySet.as_manager()
@@ -146,6 +161,12 @@ class Link(models.Model):
                 fields=["-created_at", "-id"],
                 condition=REVOKED,
                 name="invites_link_revoked_newest",
+            ),
+            # The tripwire filter: few links, newest first.
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=Q(presented_again_count__gt=0),
+                name="invites_link_tripped_newest",
             ),
         ]
 

@@ -1,15 +1,26 @@
 """Reads on links: presented secrets to rows, and who may issue for whom."""
 
-from collections import defaultdict
-from collections.abc import Iterable
-
-from django.contrib.auth.models import Group
-
 from accounts.models import User
+from accounts.powers import users_beyond
 from invites import clock
 from invites.errors import LinkInvalid
 from invites.models import Link
 from invites.tokens import looks_like_secret, secret_digest
+
+ISSUE_PERMISSION = "invites.issue_link"
+
+
+def users_refused_to_issuer(*, issuer: User, users: list[User]) -> list[User]:
+    """The users ``issuer`` may not issue links for: all of them, or those beyond their powers.
+
+    An administrator issues links while they are active staff who hold the
+    right to issue, and only for users whose powers do not exceed their own
+    (``accounts.powers``). A command has no issuer and runs with the
+    operator's full trust: callers pass no issuer then.
+    """
+    if not (issuer.is_active and issuer.is_staff and issuer.has_perm(ISSUE_PERMISSION)):
+        return list(users)
+    return users_beyond(actor=issuer, users=users)
 
 
 def _check(link: Link | None) -> Link:
@@ -24,6 +35,15 @@ def _check(link: Link | None) -> Link:
         raise LinkInvalid(LinkInvalid.Reason.EXPIRED, link.pk)
     if not link.user.is_active:
         raise LinkInvalid(LinkInvalid.Reason.USER_INACTIVE, link.pk)
+    # A link carries its issuer's powers no longer than they last: one issued
+    # by an administrator since deactivated, deleted, demoted or stripped of
+    # the right to issue (or of powers over this user) sets nothing. Only a
+    # command's links have no issuer.
+    if link.created_via != Link.Via.COMMAND and (
+        link.created_by is None
+        or users_refused_to_issuer(issuer=link.created_by, users=[link.user])
+    ):
+        raise LinkInvalid(LinkInvalid.Reason.ISSUER_POWERLESS, link.pk)
     return link
 
 
@@ -48,7 +68,7 @@ def link_get_open(
     # get(), not first(): both columns are unique, and an ORDER BY would cost
     # the invitee's page time for nothing.
     try:
-        link = Link.objects.select_related("user").get(**lookup)
+        link = Link.objects.select_related("user", "created_by").get(**lookup)
     except Link.DoesNotExist:
         link = None
     return _check(link)
@@ -61,38 +81,3 @@ def links_of_user(*, user: User, limit: int) -> list[Link]:
         .select_related("created_by", "revoked_by")
         .order_by("-created_at", "-pk")[:limit]
     )
-
-
-def users_beyond_issuer(*, issuer: User, users: Iterable[User]) -> list[User]:
-    """The users whose powers exceed ``issuer``'s: issuing for them is refused.
-
-    A superuser may issue for anyone. Anyone else may issue only for users who
-    are not superusers and hold no permission the issuer lacks: a reset link
-    for a more powerful account would be a way to take it over. Costs at most
-    four queries however many users are asked about.
-    """
-    users = list(users)
-    if issuer.is_active and issuer.is_superuser:
-        return []
-    issuer_permissions = issuer.get_all_permissions() if issuer.is_active else set()
-    ids = [user.pk for user in users]
-    held: dict[int, set[str]] = defaultdict(set)
-    direct = User.user_permissions.through.objects.filter(user_id__in=ids).values_list(
-        "user_id", "permission__content_type__app_label", "permission__codename"
-    )
-    for user_id, app_label, codename in direct:
-        held[user_id].add(f"{app_label}.{codename}")
-    memberships = User.groups.through.objects.filter(user_id__in=ids).values_list(
-        "user_id", "group_id"
-    )
-    groups_of: dict[int, list[int]] = defaultdict(list)
-    for user_id, group_id in memberships:
-        groups_of[group_id].append(user_id)
-    if groups_of:
-        granted = Group.permissions.through.objects.filter(group_id__in=groups_of).values_list(
-            "group_id", "permission__content_type__app_label", "permission__codename"
-        )
-        for group_id, app_label, codename in granted:
-            for user_id in groups_of[group_id]:
-                held[user_id].add(f"{app_label}.{codename}")
-    return [user for user in users if user.is_superuser or not held[user.pk] <= issuer_permissions]

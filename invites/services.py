@@ -12,12 +12,14 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.db import connection, transaction
+from django.db.models import F, Q
 
 from accounts.models import User
+from accounts.powers import ensure_may_act_on
 from invites import clock
 from invites.errors import IssueRefused, LinkInvalid
 from invites.models import Link
-from invites.selectors import link_get_open, users_beyond_issuer
+from invites.selectors import link_get_open, users_refused_to_issuer
 from invites.tokens import secret_digest, secret_make
 
 logger = logging.getLogger(__name__)
@@ -57,8 +59,9 @@ def links_issue(
     """Issue one link per user, revoking each user's older links.
 
     ``issuer`` is the administrator, or ``None`` for a command (which runs with
-    the operator's full trust). Raises ``IssueRefused`` naming every user whose
-    powers exceed the issuer's, and then issues nothing. ``purpose`` defaults to
+    the operator's full trust). Raises ``IssueRefused`` naming every user the
+    issuer may not issue for (see ``users_refused_to_issuer``), and then issues
+    nothing. ``purpose`` defaults to
     what each user needs (see ``purpose_for``). A constant number of queries,
     whatever the number of users.
     """
@@ -66,7 +69,7 @@ def links_issue(
     if not users:
         return []
     if issuer is not None:
-        refused = users_beyond_issuer(issuer=issuer, users=users)
+        refused = users_refused_to_issuer(issuer=issuer, users=users)
         if refused:
             raise IssueRefused(refused)
     now = clock.now()
@@ -134,12 +137,38 @@ def links_revoke_for_users(
     )
 
 
+def links_revoke_for_deactivated(*, user_ids: Iterable[int], now: datetime | None = None) -> int:
+    """Close what deactivated users leave open: their own links, and those they issued.
+
+    A link issued by an administrator lasts no longer than their powers; it
+    would fail at redemption anyway (see ``selectors``), and revoking it now
+    shows the administrator's own reason in the admin. Returns how many.
+    """
+    user_ids = list(user_ids)
+    now = now or clock.now()
+    own = links_revoke_for_users(
+        user_ids=user_ids, reason=Link.RevokeReason.USER_DEACTIVATED, now=now
+    )
+    issued = (
+        Link.objects.filter(created_by_id__in=user_ids)
+        .unrevoked_unused()
+        .update(revoked_at=now, revoke_reason=Link.RevokeReason.ISSUER_DEACTIVATED)
+    )
+    return own + issued
+
+
 @transaction.atomic
 def links_revoke(*, links: Iterable[Link], by: User) -> int:
-    """Revoke links on an administrator's request; returns how many were open."""
+    """Revoke links on an administrator's request; returns how many were open.
+
+    Raises ``PowersExceeded`` naming the users whose powers exceed ``by``'s,
+    and then revokes nothing: taking a link back from a more powerful
+    account is acting on it.
+    """
     ids = [link.pk for link in links]
     open_links = Link.objects.filter(pk__in=ids).unrevoked_unused()
-    users = User.objects.filter(pk__in=open_links.values("user_id"))
+    users = list(User.objects.filter(pk__in=open_links.values("user_id")))
+    ensure_may_act_on(actor=by, users=users)
     _log_on_users(actor_id=by.pk, users=users, flag=CHANGE, message="Revoked a set-password link.")
     return open_links.update(
         revoked_at=clock.now(), revoked_by=by, revoke_reason=Link.RevokeReason.ADMIN
@@ -166,6 +195,14 @@ def link_redeem(*, link: Link, password: str) -> User:
         # other, and a deactivated user's link sets nothing.
         if not User.objects.select_for_update().filter(pk=user.pk, is_active=True).exists():
             raise LinkInvalid(LinkInvalid.Reason.USER_INACTIVE, link.pk)
+        # The issuer's powers as they are now, not as they were when the form
+        # was shown (see ``selectors``).
+        if link.created_by_id is not None:
+            issuer = User.objects.filter(pk=link.created_by_id).first()
+            if issuer is None or users_refused_to_issuer(issuer=issuer, users=[user]):
+                raise LinkInvalid(LinkInvalid.Reason.ISSUER_POWERLESS, link.pk)
+        elif link.created_via != Link.Via.COMMAND:
+            raise LinkInvalid(LinkInvalid.Reason.ISSUER_POWERLESS, link.pk)
         # The condition names only the link's own columns. PostgreSQL re-checks
         # such a condition on the row a concurrent winner just committed; it
         # would not re-check a join or a subquery, and every racer would win.
@@ -183,6 +220,43 @@ def link_redeem(*, link: Link, password: str) -> User:
         )
     logger.info("Link %s redeemed: user %s set a password.", link.pk, user.pk)
     return user
+
+
+# A link presented again after it closed is recorded at most this often, so
+# that a flood of replays costs the database one write a minute per link.
+PRESENTED_AGAIN_EVERY = timedelta(minutes=1)
+
+
+def link_presented_again(*, link_id: int, address: str | None) -> bool:
+    """Record that a used or revoked link was presented again; True if recorded.
+
+    A closed link coming back means someone else may hold a copy of it: the
+    link keeps how many times (counted at most once a minute), when last and
+    from which address, and the log gets a warning. The person presenting it
+    sees the same invalid page as for any other link.
+    """
+    now = clock.now()
+    recorded = (
+        Link.objects.filter(pk=link_id)
+        .filter(Q(used_at__isnull=False) | Q(revoked_at__isnull=False))
+        .filter(
+            Q(presented_again_at__isnull=True)
+            | Q(presented_again_at__lte=now - PRESENTED_AGAIN_EVERY)
+        )
+        .update(
+            presented_again_count=F("presented_again_count") + 1,
+            presented_again_at=now,
+            presented_again_from=address,
+        )
+    )
+    if recorded:
+        logger.warning(
+            "Link %s was presented again after it was used or revoked, from %s: "
+            "someone else may hold a copy of it.",
+            link_id,
+            address,
+        )
+    return bool(recorded)
 
 
 def _log_on_users(*, actor_id: int, users: Iterable[User], flag: int, message: str) -> None:

@@ -29,8 +29,9 @@ from invites.decorators import noindex
 from invites.errors import LinkInvalid
 from invites.forms import LinkSetPasswordForm
 from invites.selectors import link_get_open
-from invites.services import link_redeem
+from invites.services import link_presented_again, link_redeem
 from invites.tokens import looks_like_digest, looks_like_secret, secret_digest
+from project.net import client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +87,8 @@ def _remembered_link(group: str, request) -> str:
 def _invalid(request, error: LinkInvalid):
     """One page for every reason a link fails; the reason goes to the log only."""
     logger.info("Refused a set-password link (%s): link %s.", error.reason, error.link_id)
+    if error.reason in (LinkInvalid.Reason.USED, LinkInvalid.Reason.REVOKED):
+        link_presented_again(link_id=error.link_id, address=client_ip(request))
     response = render(request, "invites/link_invalid.html", status=HTTPStatus.NOT_FOUND)
     return _forget_link(response)
 

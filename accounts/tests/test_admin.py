@@ -11,8 +11,10 @@ from accounts.tests.admin_pages import action_data, messages_of
 from accounts.tests.factories import (
     GroupFactory,
     InvitedUserFactory,
+    StaffFactory,
     SuperuserFactory,
     UserFactory,
+    grant,
     user_managing_staff,
 )
 from invites import services
@@ -329,3 +331,132 @@ def test_user_list_shows_status_and_searches_names(admin_client):
     body = response.content.decode()
     assert "Ada Lovelace" in body
     assert "Invited" in body
+
+
+# --- Nobody acts on a more powerful account (accounts.powers) ---------------------------
+
+
+def staff_with(*perms: str) -> User:
+    """Staff holding ``perms`` (plus viewing and changing users)."""
+    return grant(StaffFactory(), "accounts.view_user", "accounts.change_user", *perms)
+
+
+def test_staff_cannot_deactivate_a_superuser_and_the_whole_batch_is_refused(client):
+    boss, colleague = SuperuserFactory(email="boss@example.com"), UserFactory()
+    client.force_login(staff_with())
+
+    response = client.post(
+        USERS_URL, action_data("deactivate_users", [boss, colleague]), follow=True
+    )
+
+    boss.refresh_from_db()
+    colleague.refresh_from_db()
+    assert boss.is_active
+    assert colleague.is_active, "nothing is changed when one selected user is out of reach"
+    (message,) = messages_of(response)
+    assert (
+        message
+        == "Nothing was changed: boss@example.com has powers that exceed yours. Ask a superuser."
+    )
+
+
+def test_staff_cannot_reactivate_a_superuser_another_superuser_disabled(client):
+    boss = SuperuserFactory(email="boss@example.com", is_active=False)
+    client.force_login(staff_with())
+
+    response = client.post(USERS_URL, action_data("reactivate_users", [boss]), follow=True)
+
+    boss.refresh_from_db()
+    assert not boss.is_active
+    assert "boss@example.com has powers that exceed yours" in messages_of(response)[0]
+
+
+def test_staff_cannot_deactivate_a_user_holding_a_permission_they_lack(client):
+    stronger = grant(StaffFactory(), "accounts.delete_user")
+    client.force_login(staff_with())
+
+    client.post(USERS_URL, action_data("deactivate_users", [stronger]))
+
+    stronger.refresh_from_db()
+    assert stronger.is_active
+
+
+def test_staff_may_still_deactivate_and_reactivate_users_without_more_powers(client):
+    user = UserFactory()
+    client.force_login(staff_with())
+
+    client.post(USERS_URL, action_data("deactivate_users", [user]))
+    user.refresh_from_db()
+    assert not user.is_active
+    client.post(USERS_URL, action_data("reactivate_users", [user]))
+    user.refresh_from_db()
+    assert user.is_active
+
+
+def test_a_superusers_change_page_is_read_only_for_staff(client):
+    boss = SuperuserFactory()
+    client.force_login(staff_with())
+
+    response = client.get(change_url(boss))
+
+    assert response.status_code == HTTPStatus.OK
+    assert not response.context["has_change_permission"]
+    assert 'name="_save"' not in response.content.decode()
+    assert 'name="email"' not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"email": "mine@example.com"},
+        {"is_active": False},
+        {"first_name": "Renamed"},
+    ],
+)
+def test_staff_cannot_change_a_superusers_email_status_or_names(client, changes):
+    boss = SuperuserFactory(email="boss@example.com", first_name="Grace")
+    client.force_login(staff_with())
+
+    response = client.post(change_url(boss), change_form_data(boss, **changes))
+
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    boss.refresh_from_db()
+    assert (boss.email, boss.is_active, boss.first_name) == ("boss@example.com", True, "Grace")
+
+
+def test_staff_cannot_change_the_email_of_a_user_holding_a_permission_they_lack(client):
+    stronger = grant(StaffFactory(email="strong@example.com"), "auth.change_group")
+    client.force_login(staff_with())
+
+    response = client.post(
+        change_url(stronger), change_form_data(stronger, email="taken@example.com")
+    )
+
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    stronger.refresh_from_db()
+    assert stronger.email == "strong@example.com"
+
+
+def test_staff_may_still_change_users_without_more_powers(client):
+    user = UserFactory()
+    client.force_login(staff_with())
+
+    response = client.post(change_url(user), change_form_data(user, email="new@example.com"))
+
+    assert response.status_code == HTTPStatus.FOUND
+    user.refresh_from_db()
+    assert user.email == "new@example.com"
+
+
+def test_staff_who_may_delete_users_cannot_delete_a_superuser(client):
+    boss = SuperuserFactory()
+    client.force_login(staff_with("accounts.delete_user"))
+
+    by_page = client.post(reverse("admin:accounts_user_delete", args=[boss.pk]), {"post": "yes"})
+    by_action = client.post(
+        USERS_URL, {**action_data("delete_selected", [boss]), "post": "yes"}, follow=True
+    )
+
+    assert by_page.status_code == HTTPStatus.FORBIDDEN
+    assert by_action.status_code == HTTPStatus.FORBIDDEN
+    assert User.objects.filter(pk=boss.pk).exists()

@@ -1005,3 +1005,61 @@ def test_staff_who_may_not_delete_users_still_cannot(client):
 
     assert response.status_code == HTTPStatus.FORBIDDEN
     assert User.objects.filter(pk=user.pk).exists()
+
+
+# --- Acting on more powerful users, and tripwires ------------------------------------------------
+
+
+def test_staff_who_may_issue_cannot_revoke_a_superusers_link(client):
+    boss = SuperuserFactory(email="boss@example.com")
+    boss_link = services.link_issue(user=boss, issuer=None, via=Link.Via.COMMAND).link
+    other = services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND).link
+    client.force_login(grant(StaffFactory(), "invites.view_link", "invites.issue_link"))
+
+    response = client.post(LINKS_URL, action_data("revoke_links", [boss_link, other]), follow=True)
+
+    assert Link.objects.open().count() == 2
+    assert messages_of(response) == [
+        "No link was revoked: boss@example.com has powers that exceed yours. Ask a superuser."
+    ]
+
+
+def _presented_again(user: User) -> Link:
+    """A link of ``user`` that was used, then presented again by someone."""
+    link = services.link_issue(user=user, issuer=None, via=Link.Via.COMMAND).link
+    services.link_redeem(link=link, password=NEW_PASSWORD)
+    services.link_presented_again(link_id=link.pk, address="203.0.113.9")
+    return link
+
+
+def test_links_list_filters_the_links_presented_again(admin_client):
+    tripped = _presented_again(UserFactory())
+    services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND)
+
+    response = admin_client.get(LINKS_URL, {"presented_again": "yes"})
+
+    assert list(response.context["cl"].result_list) == [tripped]
+    assert "Yes: someone else may hold a copy" in response.content.decode()
+
+
+def test_links_change_page_shows_when_and_from_where_a_link_was_presented_again(admin_client):
+    tripped = _presented_again(UserFactory())
+
+    body = admin_client.get(reverse("admin:invites_link_change", args=[tripped.pk])).content
+    assert b"203.0.113.9" in body
+    assert b"Presented again" in body
+
+
+def test_users_page_warns_that_a_closed_link_was_presented_again(admin_client):
+    user = UserFactory()
+    _presented_again(user)
+    quiet = UserFactory()
+    services.link_issue(user=quiet, issuer=None, via=Link.Via.COMMAND)
+
+    warned = admin_client.get(reverse("admin:accounts_user_change", args=[user.pk]))
+    not_warned = admin_client.get(reverse("admin:accounts_user_change", args=[quiet.pk]))
+
+    text = warned.content.decode()
+    assert "was presented again: someone else may hold a copy of it" in text
+    assert "from 203.0.113.9" in text
+    assert "presented again" not in not_warned.content.decode()

@@ -12,7 +12,8 @@ from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from accounts.services import users_deactivate
+from accounts.powers import PowersExceeded
+from accounts.services import users_deactivate, users_reactivate
 from accounts.tests.factories import (
     DEFAULT_PASSWORD,
     GroupFactory,
@@ -352,3 +353,193 @@ def test_simultaneous_redemptions_set_exactly_one_password():
     assert len(outcomes) == attempts
     assert len(winners) == 1
     assert User.objects.get(pk=user.pk).check_password(f"Racing-passphrase-{winners[0]:03d}")
+
+
+# --- A link lasts no longer than its issuer's powers ---------------------------------------
+
+
+def issuing_staff(**fields) -> User:
+    return grant(StaffFactory(**fields), "invites.issue_link")
+
+
+def issued_by(issuer: User, user: User | None = None) -> Link:
+    user = user or InvitedUserFactory()
+    return services.link_issue(user=user, issuer=issuer, via=Link.Via.ADMIN).link
+
+
+@pytest.mark.parametrize(
+    "demote",
+    [
+        pytest.param(
+            lambda issuer: User.objects.filter(pk=issuer.pk).update(is_staff=False), id="staff"
+        ),
+        pytest.param(lambda issuer: issuer.user_permissions.clear(), id="right-to-issue"),
+        # Deactivated without the revocation that User.save() does: the check
+        # at redemption holds on its own.
+        pytest.param(
+            lambda issuer: User.objects.filter(pk=issuer.pk).update(is_active=False), id="active"
+        ),
+    ],
+)
+def test_link_of_an_issuer_who_lost_their_powers_sets_no_password(demote):
+    issuer = issuing_staff()
+    link = issued_by(issuer)
+    demote(issuer)
+
+    with pytest.raises(LinkInvalid) as refused:
+        link_get_open(link_id=link.pk)
+    assert refused.value.reason == LinkInvalid.Reason.ISSUER_POWERLESS
+    with pytest.raises(LinkInvalid):
+        services.link_redeem(link=link, password=NEW_PASSWORD)
+    link.user.refresh_from_db()
+    assert not link.user.has_usable_password()
+
+
+def test_link_for_a_superuser_dies_when_its_issuer_stops_being_a_superuser():
+    issuer = SuperuserFactory()
+    link = issued_by(issuer, SuperuserFactory())
+    User.objects.filter(pk=issuer.pk).update(is_superuser=False)
+
+    with pytest.raises(LinkInvalid, match="its issuer may no longer issue it"):
+        link_get_open(link_id=link.pk)
+
+
+def test_link_of_an_inactive_superuser_sets_no_password():
+    issuer = SuperuserFactory()
+    link = issued_by(issuer)
+    User.objects.filter(pk=issuer.pk).update(is_active=False)
+
+    with pytest.raises(LinkInvalid, match="its issuer may no longer issue it"):
+        link_get_open(link_id=link.pk)
+
+
+def test_link_whose_user_gained_powers_beyond_its_issuer_sets_no_password():
+    issuer = issuing_staff()
+    link = issued_by(issuer)
+    grant(link.user, "accounts.delete_user")
+
+    with pytest.raises(LinkInvalid, match="its issuer may no longer issue it"):
+        link_get_open(link_id=link.pk)
+
+
+def test_link_of_a_deleted_issuer_sets_no_password():
+    issuer = issuing_staff()
+    link = issued_by(issuer)
+    issuer.delete()
+
+    with pytest.raises(LinkInvalid, match="its issuer may no longer issue it"):
+        link_get_open(link_id=link.pk)
+
+
+def test_redeem_checks_the_issuers_powers_as_they_are_at_that_moment():
+    issuer = issuing_staff()
+    link = link_get_open(link_id=issued_by(issuer).pk)  # as the form's page read it
+    User.objects.filter(pk=issuer.pk).update(is_staff=False)
+
+    with pytest.raises(LinkInvalid, match="its issuer may no longer issue it"):
+        services.link_redeem(link=link, password=NEW_PASSWORD)
+    link.refresh_from_db()
+    assert link.used_at is None
+
+
+def test_link_of_an_issuer_who_kept_their_powers_still_works():
+    link = issued_by(issuing_staff())
+    assert services.link_redeem(link=link, password=NEW_PASSWORD).check_password(NEW_PASSWORD)
+
+
+def test_commands_links_have_no_issuer_and_still_work():
+    link = issue(InvitedUserFactory()).link
+    assert services.link_redeem(link=link, password=NEW_PASSWORD).check_password(NEW_PASSWORD)
+
+
+def test_deactivating_an_administrator_revokes_the_links_they_issued():
+    issuer, bystander = issuing_staff(), issuing_staff()
+    theirs = issued_by(issuer)
+    others = issued_by(bystander)
+    issuer.is_active = False
+    issuer.save()
+
+    theirs.refresh_from_db()
+    others.refresh_from_db()
+    assert theirs.revoke_reason == Link.RevokeReason.ISSUER_DEACTIVATED
+    assert theirs.get_revoke_reason_display() == "its issuer was deactivated"
+    assert others.is_open
+
+
+def test_bulk_deactivation_revokes_the_links_the_deactivated_issued():
+    issuer = issuing_staff()
+    theirs = issued_by(issuer)
+    users_deactivate(users=[issuer], actor=SuperuserFactory())
+
+    theirs.refresh_from_db()
+    assert theirs.revoke_reason == Link.RevokeReason.ISSUER_DEACTIVATED
+
+
+def test_staff_who_may_not_issue_get_no_link_issued():
+    with pytest.raises(IssueRefused):
+        issued_by(grant(StaffFactory(), "accounts.change_user"))
+    with pytest.raises(IssueRefused):
+        issued_by(grant(UserFactory(), "invites.issue_link"))  # not staff
+    assert not Link.objects.exists()
+
+
+# --- Acting on more powerful users ------------------------------------------------------------
+
+
+def test_staff_cannot_revoke_a_superusers_link_and_then_revoke_nothing():
+    staff = grant(StaffFactory(), "invites.issue_link", "invites.view_link")
+    boss_link = issue(SuperuserFactory()).link
+    other = issue(InvitedUserFactory()).link
+
+    with pytest.raises(PowersExceeded) as refused:
+        services.links_revoke(links=[boss_link, other], by=staff)
+
+    assert refused.value.users == [boss_link.user]
+    assert Link.objects.open().count() == 2
+
+
+def test_deactivation_and_reactivation_refuse_users_beyond_the_actor():
+    staff = grant(StaffFactory(), "accounts.change_user")
+    boss, plain = SuperuserFactory(), UserFactory()
+
+    with pytest.raises(PowersExceeded):
+        users_deactivate(users=[plain, boss], actor=staff)
+    assert User.objects.filter(is_active=False).count() == 0
+    User.objects.filter(pk=boss.pk).update(is_active=False)
+    with pytest.raises(PowersExceeded):
+        users_reactivate(users=[boss], actor=staff)
+    boss.refresh_from_db()
+    assert not boss.is_active
+
+
+# --- Tripwires: a closed link presented again ---------------------------------------------------
+
+
+def test_a_used_link_presented_again_is_recorded_once_a_minute(frozen_clock, caplog):
+    link = issue(InvitedUserFactory()).link
+    services.link_redeem(link=link, password=NEW_PASSWORD)
+
+    with caplog.at_level("WARNING", logger="invites.services"):
+        assert services.link_presented_again(link_id=link.pk, address="198.51.100.7")
+        assert not services.link_presented_again(link_id=link.pk, address="198.51.100.8")
+        frozen_clock.advance(seconds=59)
+        assert not services.link_presented_again(link_id=link.pk, address="198.51.100.9")
+    frozen_clock.advance(seconds=1)
+    assert services.link_presented_again(link_id=link.pk, address="203.0.113.4")
+
+    link.refresh_from_db()
+    assert link.presented_again_count == 2
+    assert link.presented_again_at == frozen_clock.current
+    assert link.presented_again_from == "203.0.113.4"
+    warnings = [record for record in caplog.records if record.levelname == "WARNING"]
+    assert len(warnings) == 2
+    record = warnings[0]
+    assert f"Link {link.pk} was presented again" in record.getMessage()
+    assert "198.51.100.7" in record.getMessage()
+
+
+def test_an_open_link_is_no_tripwire():
+    link = issue(InvitedUserFactory()).link
+    assert not services.link_presented_again(link_id=link.pk, address="198.51.100.7")
+    link.refresh_from_db()
+    assert link.presented_again_count == 0

@@ -9,7 +9,13 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from accounts.tests.factories import DEFAULT_PASSWORD, InvitedUserFactory, UserFactory
+from accounts.tests.factories import (
+    DEFAULT_PASSWORD,
+    InvitedUserFactory,
+    StaffFactory,
+    UserFactory,
+    grant,
+)
 from invites import services
 from invites.models import Link
 from invites.tests.factories import LinkFactory
@@ -422,3 +428,61 @@ def test_the_form_names_the_link_it_was_shown_for(client):
     client.get(open_path(issued.secret))
     body = client.get(SET_PASSWORD).content.decode()
     assert f'name="link" value="{issued.link.pk}"' in body
+
+
+# --- Tripwires and issuers' powers, as the invitee's browser meets them ----------------------
+
+
+def test_a_used_link_opened_again_shows_the_one_invalid_page_and_is_recorded(client, caplog):
+    issued = issue()
+    services.link_redeem(link=issued.link, password=GOOD)
+    unknown = Client()
+    unknown.get(open_path("u" * 32))
+    unknown_page = unknown.get(SET_PASSWORD)
+
+    client.get(open_path(issued.secret), REMOTE_ADDR="203.0.113.50")
+    with caplog.at_level(logging.WARNING, logger="invites.services"):
+        page = client.get(SET_PASSWORD, REMOTE_ADDR="203.0.113.50")
+
+    assert page.status_code == unknown_page.status_code == HTTPStatus.NOT_FOUND
+    assert page.content == unknown_page.content
+    issued.link.refresh_from_db()
+    assert issued.link.presented_again_count == 1
+    assert issued.link.presented_again_from == "203.0.113.50"
+    assert any("was presented again" in record.getMessage() for record in caplog.records)
+
+
+def test_a_superseded_link_opened_again_is_recorded(client):
+    first = issue()
+    issue(first.link.user)  # supersedes the first
+
+    client.get(open_path(first.secret))
+    client.get(SET_PASSWORD)
+
+    first.link.refresh_from_db()
+    assert first.link.revoke_reason == Link.RevokeReason.SUPERSEDED
+    assert first.link.presented_again_count == 1
+
+
+def test_an_expired_link_opened_again_is_no_tripwire(client, settings):
+    issued = issue()
+    Link.objects.filter(pk=issued.link.pk).update(expires_at=issued.link.created_at)
+
+    client.get(open_path(issued.secret))
+    assert client.get(SET_PASSWORD).status_code == HTTPStatus.NOT_FOUND
+
+    issued.link.refresh_from_db()
+    assert issued.link.presented_again_count == 0
+
+
+def test_a_link_whose_issuer_was_demoted_shows_the_invalid_page(client):
+    issuer = grant(StaffFactory(), "invites.issue_link")
+    issued = services.link_issue(user=InvitedUserFactory(), issuer=issuer, via=Link.Via.ADMIN)
+    client.get(open_path(issued.secret))
+    assert client.get(SET_PASSWORD).status_code == HTTPStatus.OK
+
+    User.objects.filter(pk=issuer.pk).update(is_staff=False)
+
+    page = client.get(SET_PASSWORD)
+    assert page.status_code == HTTPStatus.NOT_FOUND
+    assert INVALID_TEXT in page.content.decode()

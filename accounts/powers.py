@@ -1,0 +1,70 @@
+"""Who may act on whom: the one rule every write on a user, or on a user's links, obeys.
+
+Nobody acts on a user whose powers exceed their own. A superuser may act on
+anyone. Anyone else may act only on users who are not superusers and hold no
+permission the actor lacks: changing, (de)activating, issuing a reset link for
+or revoking the links of a more powerful account would be a way to take it
+over, or to lock its owner out. An inactive actor has no powers at all.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.contrib.auth.models import Group
+
+from accounts.models import User
+
+
+class PowersExceeded(Exception):
+    """The actor may not act on some of the users asked for; nothing was done."""
+
+    def __init__(self, users: Iterable[User]):
+        self.users = list(users)
+        super().__init__(", ".join(user.email for user in self.users))
+
+
+def users_beyond(*, actor: User, users: Iterable[User]) -> list[User]:
+    """The users whose powers exceed ``actor``'s, in the order given.
+
+    Costs no query for an active superuser, and at most four queries however
+    many users are asked about otherwise.
+    """
+    users = list(users)
+    if actor.is_active and actor.is_superuser:
+        return []
+    if not users:
+        return []
+    actor_permissions = actor.get_all_permissions() if actor.is_active else set()
+    ids = [user.pk for user in users]
+    held: dict[int, set[str]] = defaultdict(set)
+    direct = User.user_permissions.through.objects.filter(user_id__in=ids).values_list(
+        "user_id", "permission__content_type__app_label", "permission__codename"
+    )
+    for user_id, app_label, codename in direct:
+        held[user_id].add(f"{app_label}.{codename}")
+    memberships = User.groups.through.objects.filter(user_id__in=ids).values_list(
+        "user_id", "group_id"
+    )
+    groups_of: dict[int, list[int]] = defaultdict(list)
+    for user_id, group_id in memberships:
+        groups_of[group_id].append(user_id)
+    if groups_of:
+        granted = Group.permissions.through.objects.filter(group_id__in=groups_of).values_list(
+            "group_id", "permission__content_type__app_label", "permission__codename"
+        )
+        for group_id, app_label, codename in granted:
+            for user_id in groups_of[group_id]:
+                held[user_id].add(f"{app_label}.{codename}")
+    return [user for user in users if user.is_superuser or not held[user.pk] <= actor_permissions]
+
+
+def may_act_on(*, actor: User, user: User) -> bool:
+    """Whether ``actor`` may change ``user``, their status or their links."""
+    return not users_beyond(actor=actor, users=[user])
+
+
+def ensure_may_act_on(*, actor: User, users: Iterable[User]) -> None:
+    """Raise ``PowersExceeded`` naming every user ``actor`` may not act on."""
+    refused = users_beyond(actor=actor, users=users)
+    if refused:
+        raise PowersExceeded(refused)
