@@ -1,15 +1,20 @@
 """Helpers shared by the browser, stack, fuzz and fault tests."""
 
 import ipaddress
+import os
 import re
 import socket
+import subprocess
 import sys
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from http import HTTPStatus
 from pathlib import Path
+from urllib.parse import quote
 
+import httpx
 from django.conf import settings
 from django.urls import reverse
 
@@ -69,6 +74,76 @@ def gunicorn_command(port: int, *, workers: int) -> list[str]:
         f"127.0.0.1:{port}",
         "--no-control-socket",
     ]
+
+
+def database_url() -> str:
+    """A URL for the test database pytest-django created (its name is set by then)."""
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{db['NAME']}"
+    credentials = quote(db["USER"] or "", safe="")
+    if db.get("PASSWORD"):
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    host = db["HOST"] or "127.0.0.1"
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    return f"postgres://{credentials}@{host}{port}/{quote(db['NAME'], safe='')}"
+
+
+@contextmanager
+def gunicorn_running(
+    env: dict[str, str], *, workers: int, log: Path, args: Sequence[str] = ()
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """gunicorn with DEBUG off on the test database, answering at the URL it yields.
+
+    ``env`` adds to (or replaces) a production-like environment, ``args`` to
+    the command line. gunicorn's messages and the project's log go to ``log``.
+    Tests that use it need ``transactional_db``: the server sees committed rows.
+    """
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "project.settings",
+        "DEBUG": "off",
+        "SECURE_SSL_REDIRECT": "off",
+        # Plain HTTP on loopback: cookies marked Secure would never come back.
+        "SESSION_COOKIE_SECURE": "off",
+        "CSRF_COOKIE_SECURE": "off",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SITE_URL": url,
+        "DATABASE_URL": database_url(),
+        **env,
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    with log.open("a") as log_file:
+        process = subprocess.Popen(
+            [*gunicorn_command(port, workers=workers), *args],
+            cwd=ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited ({process.returncode}):\n{log.read_text()}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not answer in 30 s:\n{log.read_text()}")
+            try:
+                if httpx.get(url + "/", timeout=2).status_code == HTTPStatus.OK:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        yield url, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def loopback_addresses(first: str = "127.0.0.2") -> Iterator[str]:
