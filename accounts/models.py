@@ -9,6 +9,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.signals import credentials_changed, users_deactivated
+
 
 class UserQuerySet(models.QuerySet):
     def invited(self):
@@ -137,15 +139,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         return "active" if self.has_usable_password() else "invited"
 
     def save(self, *args, **kwargs):
-        # Open set-password links die when what they were issued against
-        # changes: the password, the email they were handed to, or the account
-        # being active. Every path that changes these (the admin's forms,
-        # changepassword, the user's own password change, a redemption) ends in
-        # this save(), so this is the one place that sees them all; a signal
-        # would see the same and hide the dependency.
+        # What other apps must hear of (open set-password links die when what
+        # they were issued against changes): the password, the email they were
+        # handed to, or the account being active. Every path that changes
+        # these (the admin's forms, changepassword, the user's own password
+        # change, a redemption) ends in this save(), so this is the one place
+        # that sees them all, and it announces them (accounts.signals).
         # set_password() marks a new password in _password; an admin who
         # disables password sign-in leaves an unusable hash instead. A hash
-        # upgrade at sign-in changes neither, and revokes nothing.
+        # upgrade at sign-in changes neither, and announces nothing.
         password_changed = self._password is not None or (
             self.password != self._saved_password and not self.has_usable_password()
         )
@@ -158,16 +160,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         self._saved_password = self.password
         if is_new:
             return
-        from invites.models import Link
-        from invites.services import links_revoke_for_deactivated, links_revoke_for_users
-
         if deactivated:
-            links_revoke_for_deactivated(user_ids=[self.pk])
+            users_deactivated.send(sender=self.__class__, user_ids=[self.pk])
             return
-        reason = None
-        if email_changed:
-            reason = Link.RevokeReason.EMAIL_CHANGED
-        elif password_changed:
-            reason = Link.RevokeReason.PASSWORD_CHANGED
-        if reason:
-            links_revoke_for_users(user_ids=[self.pk], reason=reason)
+        changed = {"email"} if email_changed else set()
+        if password_changed:
+            changed.add("password")
+        if changed:
+            credentials_changed.send(sender=self.__class__, user=self, changed=changed)

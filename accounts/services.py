@@ -6,19 +6,18 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.powers import ensure_may_act_on
+from accounts.signals import users_deactivated
 
 
 @transaction.atomic
 def users_deactivate(*, users: Iterable[User], actor: User) -> int:
-    """Deactivate users (never ``actor``) and revoke the links they hold or issued.
+    """Deactivate users (never ``actor``), announcing it (``users_deactivated``).
 
     Returns how many users were deactivated. Raises ``ValueError`` when
     ``actor`` is among them: an administrator cannot lock themself out; and
     ``PowersExceeded`` naming every user whose powers exceed ``actor``'s. Either
     way nothing is changed.
     """
-    from invites.services import links_revoke_for_deactivated
-
     users = list(users)
     if actor.pk in {user.pk for user in users}:
         raise ValueError("actor cannot deactivate themself")
@@ -29,7 +28,7 @@ def users_deactivate(*, users: Iterable[User], actor: User) -> int:
         )
     )
     count = User.objects.filter(pk__in=user_ids).update(is_active=False)
-    links_revoke_for_deactivated(user_ids=user_ids)
+    users_deactivated.send(sender=User, user_ids=user_ids)
     return count
 
 

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class InvitesConfig(AppConfig):
     name = "invites"
     verbose_name = _("Access")
+
+    def ready(self):
+        from invites import receivers
+
+        receivers.connect()
