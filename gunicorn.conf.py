@@ -11,8 +11,8 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # workers x 19 MiB whatever the burst (see docs/benchmarks.md).
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 timeout = 30
-# Access log on standard output, through a logger that redacts link secrets
-# from the request line, the path and the Referer.
+# Access log on standard output, through a logger that redacts link secrets,
+# however encoded, from every line of the access and error logs.
 accesslog = "-"
 logger_class = "project.gunicorn_logging.RedactingLogger"
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'

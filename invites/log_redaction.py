@@ -1,20 +1,80 @@
-"""Keep link secrets out of logs: their URL paths end up in request logs."""
+"""Keep link secrets out of logs, whatever shape a request gave them.
+
+A secret reaches a log in a request's path, query string or Referer, and a
+client may have written it in many ways: percent-encoded (one character, the
+slash, the whole path; once or several times over), in capitals, with
+something glued to it. So each word of a line (a run without whitespace or
+double quotes) is percent-decoded until it stops changing, and judged in that
+form:
+
+- after ``set-password/`` in any case, whatever follows up to the next
+  separator is hidden, so a truncated or malformed secret is hidden too;
+- anywhere, a run of at least ``SECRET_LENGTH`` characters of the secrets'
+  alphabet is hidden: a secret, alone or with something glued to it.
+
+A word with nothing to hide is left exactly as it was. One with something is
+written decoded, with ``[redacted]`` in the secret's place, and every
+character that could forge or break a log line (whitespace, control
+characters, quotes, backslashes, non-ASCII) percent-encoded again.
+"""
 
 import logging
 import re
+from urllib.parse import quote, unquote
 
-# /set-password/<secret>/ : anything after the prefix up to the next slash,
-# quote, space or query, so a malformed secret is hidden as well.
-SECRET_IN_PATH = re.compile(r"(/set-password/)(?!\s|$)[^/\s\"'?#]+")
-REDACTED = r"\1[redacted]"
+from invites.tokens import SECRET_LENGTH
+
+REDACTED = "[redacted]"
+# No client means a deeper encoding than this: a word that still decodes
+# further is hidden whole rather than decoded without end.
+MAX_DECODINGS = 5
+
+_WORD = re.compile(r'[^\s"]+')
+_AFTER_PREFIX = re.compile(r"(set-password[/\\]+)[^/\\?#&;\s\"']+", re.IGNORECASE)
+# URL-safe base64 (invites.tokens.secret_make).
+_TOKEN = re.compile(rf"[A-Za-z0-9_-]{{{SECRET_LENGTH},}}")
+_UNSAFE = re.compile(r'[^\x21-\x7e]|["\\]')
+
+
+def _hide(text: str) -> str:
+    return _TOKEN.sub(REDACTED, _AFTER_PREFIX.sub(rf"\1{REDACTED}", text))
+
+
+def _fully_decoded(word: str) -> str | None:
+    """``word`` percent-decoded until it stops changing; None if it is still changing."""
+    for _ in range(MAX_DECODINGS):
+        decoded = unquote(word)
+        if decoded == word:
+            return word
+        word = decoded
+    return None
+
+
+def _redact_word(word: str) -> str:
+    decoded = _fully_decoded(word)
+    if decoded is None:
+        return REDACTED
+    hidden = _hide(decoded)
+    if hidden == decoded:
+        return word
+    return _UNSAFE.sub(lambda match: quote(match.group(), safe=""), hidden)
 
 
 def redact(text: str) -> str:
-    return SECRET_IN_PATH.sub(REDACTED, text)
+    """``text`` with every link secret in it, in whatever encoding, replaced."""
+    if "%" not in text:
+        return _hide(text)
+    return _WORD.sub(lambda match: _redact_word(match.group()), text)
 
 
 class RedactLinkSecretsFilter(logging.Filter):
-    """Rewrite a record's message with every link secret replaced."""
+    """Rewrite a record's message, traceback and stack with every link secret replaced.
+
+    On a handler it covers every record the handler writes; on a logger, every
+    record made by that logger.
+    """
+
+    _formatter = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -22,4 +82,11 @@ class RedactLinkSecretsFilter(logging.Filter):
         if redacted != message:
             record.msg = redacted
             record.args = None
+        # An exception's message can quote the path (a Resolver404's does).
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True

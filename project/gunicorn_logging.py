@@ -1,19 +1,21 @@
-"""Gunicorn's logger with link secrets removed from access-log lines."""
+"""Gunicorn's logger with link secrets removed from its access and error logs."""
 
 from gunicorn.glogging import Logger
 
-from invites.log_redaction import redact
+from invites.log_redaction import RedactLinkSecretsFilter
 
 
 class RedactingLogger(Logger):
-    """Redact set-password secrets in every access-log field.
+    """Redact set-password secrets from every line gunicorn writes.
 
-    The secret is in the request line and path of a link's first request, and
-    in the Referer of whatever that page requests next.
+    The secret is in the request line and path of a link's first request, in
+    the Referer of whatever that page requests next, and in the request line
+    the error log quotes when it refuses one. The filter sits on gunicorn's two
+    loggers, so it applies whatever handlers a configuration gives them.
     """
 
-    def atoms(self, resp, req, environ, request_time):
-        atoms = super().atoms(resp, req, environ, request_time)
-        return {
-            key: redact(value) if isinstance(value, str) else value for key, value in atoms.items()
-        }
+    def setup(self, cfg):
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            if not any(isinstance(f, RedactLinkSecretsFilter) for f in log.filters):
+                log.addFilter(RedactLinkSecretsFilter())
