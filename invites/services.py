@@ -16,7 +16,7 @@ from django.db.models import F, Q
 
 from accounts.models import User
 from accounts.powers import ensure_may_act_on
-from invites import clock
+from accounts import clock
 from invites.errors import IssueRefused, LinkInvalid
 from invites.models import Link
 from invites.selectors import link_get_open, users_refused_to_issuer

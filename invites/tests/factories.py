@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 import factory
 
 from accounts.tests.factories import InvitedUserFactory
-from invites import clock
+from accounts import clock
 from invites.models import Link
 from invites.tokens import secret_digest, secret_make
 

@@ -27,7 +27,8 @@ from accounts.tests.factories import (
     user_managing_staff,
 )
 from accounts.tests.queries import get_with_queries
-from invites import clock, services
+from accounts import clock
+from invites import services
 from invites.models import Link
 from invites.tests.factories import secret_of
 from invites.tokens import SECRET_LENGTH, link_url, secret_digest

@@ -47,3 +47,20 @@ def test_with_state_matches_the_state_property(state):
 def test_str_never_contains_the_digest():
     link = LinkFactory()
     assert link.digest not in str(link)
+
+
+def test_one_clock_moves_model_defaults_factories_and_services(fixed_clock):
+    from accounts.tests.factories import UserFactory
+    from invites import services
+
+    user = UserFactory()
+    by_default = Link.objects.create(
+        user=user, purpose=Link.Purpose.INVITE, digest="d" * 64, expires_at=fixed_clock.current
+    )
+    by_factory = LinkFactory()
+    issued = services.link_issue(user=user, issuer=None, via=Link.Via.COMMAND)
+
+    assert user.date_joined == fixed_clock.current
+    assert by_default.created_at == fixed_clock.current
+    assert by_factory.created_at == fixed_clock.current
+    assert issued.link.created_at == fixed_clock.current

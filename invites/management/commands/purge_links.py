@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from invites import clock
+from accounts import clock
 from invites.durations import duration_option
 from invites.models import Link
 
