@@ -24,8 +24,8 @@ from django.db.models import Exists, OuterRef
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
 from accounts import clock
+from accounts.models import User
 from invites.csv_input import InviteRow
 from invites.models import Link
 from invites.services import links_revoke_for_users

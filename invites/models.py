@@ -16,10 +16,26 @@ USED = Q(used_at__isnull=False)
 REVOKED = Q(used_at__isnull=True, revoked_at__isnull=False)
 
 
+def state_conditions(now) -> dict[str, Q]:
+    """The rule of a link's state, as a condition on its columns for each state.
+
+    Used first, then revoked, then expired: a link revoked after it was used
+    stays used, and one that expired after it was revoked stays revoked.
+    ``Link.state`` reads the same rule on one row (a test checks that the two
+    agree on every combination); everything else asks one of these two.
+    """
+    return {
+        Link.State.USED: USED,
+        Link.State.REVOKED: REVOKED,
+        Link.State.EXPIRED: UNCLOSED & Q(expires_at__lte=now),
+        Link.State.PENDING: UNCLOSED & Q(expires_at__gt=now),
+    }
+
+
 class LinkQuerySet(models.QuerySet):
     def open(self, now=None):
         """Links that can still set a password: not used, revoked or expired."""
-        return self.filter(UNCLOSED, expires_at__gt=now or clock.now())
+        return self.with_state(Link.State.PENDING, now)
 
     def unrevoked_unused(self):
         """Links not used nor revoked, expired or not: what a new link supersedes."""
@@ -32,16 +48,11 @@ class LinkQuerySet(models.QuerySet):
         )
 
     def with_state(self, state: str, now=None):
-        now = now or clock.now()
-        if state == Link.State.PENDING:
-            return self.open(now)
-        if state == Link.State.USED:
-            return self.filter(USED)
-        if state == Link.State.REVOKED:
-            return self.filter(REVOKED)
-        if state == Link.State.EXPIRED:
-            return self.filter(UNCLOSED, expires_at__lte=now)
-        raise ValueError(f"unknown state {state!r}")
+        """Links in ``state`` (a ``Link.State``) at ``now``, by default the present."""
+        conditions = state_conditions(now or clock.now())
+        if state not in conditions:
+            raise ValueError(f"unknown state {state!r}")
+        return self.filter(conditions[state])
 
 
 class Link(models.Model):
@@ -175,6 +186,7 @@ class Link(models.Model):
 
     @property
     def state(self) -> str:
+        """This link's state now: ``state_conditions`` read on this row."""
         if self.used_at is not None:
             return self.State.USED
         if self.revoked_at is not None:

@@ -5,12 +5,18 @@ from django.db.models import Exists, OuterRef, QuerySet
 from accounts.admin_lists import is_email
 from accounts.models import User
 from accounts.powers import users_beyond
-from accounts import clock
 from invites.errors import LinkInvalid
 from invites.models import Link
 from invites.tokens import looks_like_secret, secret_digest
 
 ISSUE_PERMISSION = "invites.issue_link"
+
+# Why a link that is not pending cannot set a password.
+CLOSED_REASONS = {
+    Link.State.USED: LinkInvalid.Reason.USED,
+    Link.State.REVOKED: LinkInvalid.Reason.REVOKED,
+    Link.State.EXPIRED: LinkInvalid.Reason.EXPIRED,
+}
 
 # Up to this many users matching a search of the links, their links are listed
 # by user id; beyond it, by walking the newest links (see ``links_search``).
@@ -34,12 +40,9 @@ def _check(link: Link | None) -> Link:
     """Return ``link`` if it can set a password now, else raise ``LinkInvalid``."""
     if link is None:
         raise LinkInvalid(LinkInvalid.Reason.UNKNOWN)
-    if link.used_at is not None:
-        raise LinkInvalid(LinkInvalid.Reason.USED, link.pk)
-    if link.revoked_at is not None:
-        raise LinkInvalid(LinkInvalid.Reason.REVOKED, link.pk)
-    if link.expires_at <= clock.now():
-        raise LinkInvalid(LinkInvalid.Reason.EXPIRED, link.pk)
+    state = link.state
+    if state != Link.State.PENDING:
+        raise LinkInvalid(CLOSED_REASONS[state], link.pk)
     if not link.user.is_active:
         raise LinkInvalid(LinkInvalid.Reason.USER_INACTIVE, link.pk)
     # A link carries its issuer's powers no longer than they last: one issued

@@ -14,9 +14,9 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.db import connection, transaction
 from django.db.models import F, Q
 
+from accounts import clock
 from accounts.models import User
 from accounts.powers import ensure_may_act_on
-from accounts import clock
 from invites.errors import IssueRefused, LinkInvalid
 from invites.models import Link
 from invites.selectors import link_get_open, users_refused_to_issuer

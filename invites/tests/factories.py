@@ -3,8 +3,8 @@ from urllib.parse import urlsplit
 
 import factory
 
-from accounts.tests.factories import InvitedUserFactory
 from accounts import clock
+from accounts.tests.factories import InvitedUserFactory
 from invites.models import Link
 from invites.tokens import secret_digest, secret_make
 

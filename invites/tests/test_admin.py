@@ -15,6 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts import clock
 from accounts.models import User
 from accounts.tests.admin_pages import action_data, messages_of
 from accounts.tests.factories import (
@@ -27,7 +28,6 @@ from accounts.tests.factories import (
     user_managing_staff,
 )
 from accounts.tests.queries import get_with_queries
-from accounts import clock
 from invites import services
 from invites.models import Link
 from invites.tests.factories import secret_of

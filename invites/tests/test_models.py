@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 
 from invites.models import Link
@@ -64,3 +66,17 @@ def test_one_clock_moves_model_defaults_factories_and_services(fixed_clock):
     assert by_default.created_at == fixed_clock.current
     assert by_factory.created_at == fixed_clock.current
     assert issued.link.created_at == fixed_clock.current
+
+
+@pytest.mark.parametrize("used", [False, True])
+@pytest.mark.parametrize("revoked", [False, True])
+@pytest.mark.parametrize("expired", [False, True])
+def test_a_links_state_reads_the_same_on_a_row_and_in_a_query(used, revoked, expired, frozen_clock):
+    now = frozen_clock.current
+    link = LinkFactory(
+        used_at=now if used else None,
+        revoked_at=now if revoked else None,
+        expires_at=now if expired else now + timedelta(seconds=1),
+    )
+    in_queries = [state for state in Link.State.values if Link.objects.with_state(state).exists()]
+    assert in_queries == [link.state]
