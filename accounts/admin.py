@@ -10,11 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts import services
+from accounts.admin_lists import CountedUpTo, is_email, list_datetime
 from accounts.forms import UserAddForm, UserChangeForm
 from accounts.models import User
 from accounts.powers import PowersExceeded, may_act_on
-from invites.admin import SetPasswordLinksAdminMixin
-from project.admin_lists import CountedUpTo, is_email, list_datetime
 
 STATUS_LABELS = {
     "invited": _("Invited"),
@@ -64,7 +63,12 @@ class GroupFilter(admin.SimpleListFilter):
 
 
 @admin.register(User)
-class UserAdmin(CountedUpTo, SetPasswordLinksAdminMixin, DjangoUserAdmin):
+class UserAdmin(CountedUpTo, DjangoUserAdmin):
+    """Users by email, never with a password on the add form.
+
+    Apps above this one extend it by registering a subclass in its place.
+    """
+
     form = UserChangeForm
     add_form = UserAddForm
     # Django's user add template speaks of a username and a password; this
@@ -112,7 +116,7 @@ class UserAdmin(CountedUpTo, SetPasswordLinksAdminMixin, DjangoUserAdmin):
     ordering = ("email",)
     list_per_page = 20
     readonly_fields = ("last_login", "date_joined")
-    actions = ["generate_set_password_links", "deactivate_users", "reactivate_users"]
+    actions = ["deactivate_users", "reactivate_users"]
 
     # Only superusers may hand out powers: with the plain "change user"
     # permission, other staff could otherwise make themselves superusers.

@@ -1,21 +1,16 @@
 """The user admin costs the same number of queries whatever the number of users.
 
 Each test measures a page on a few users, adds more users than fit on one page
-(each with groups and links, so that a per-row query would show), and measures
+(each in groups, so that a per-row query would show), and measures
 it again: the counts must be equal, and below a bound that a query per row
 would break. Times are measured by bench/admin_pages.py, never asserted here.
 """
 
-from http import HTTPStatus
-
 import pytest
 from django.contrib import admin
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
-from accounts.tests.admin_pages import action_data
 from accounts.tests.factories import (
     GroupFactory,
     InvitedUserFactory,
@@ -30,14 +25,12 @@ from accounts.tests.queries import (
     filter_query_strings,
     get_with_queries,
 )
-from invites.tests.factories import LinkFactory
 
 pytestmark = pytest.mark.django_db
 
 # A list page needs about half a dozen (session, user, count, full count, the
 # page, the groups filter); a query per row would add at least a page's worth.
 LIST_QUERY_BOUND = 12
-CHANGE_QUERY_BOUND = 15
 
 
 def _per_page() -> int:
@@ -45,15 +38,13 @@ def _per_page() -> int:
 
 
 def _people(count: int, groups) -> list[User]:
-    """``count`` users of every status, each in groups and holding links."""
+    """``count`` users of every status, each in groups."""
     users = []
     kinds = [UserFactory, InvitedUserFactory, UserFactory]
     for index in range(count):
         kind = kinds[index % len(kinds)]
         user = kind(is_active=index % 3 != 2)
         user.groups.add(*groups[: 1 + index % len(groups)])
-        LinkFactory(user=user)
-        LinkFactory(user=user, used=True)
         users.append(user)
     StaffFactory().groups.add(groups[0])
     SuperuserFactory()
@@ -124,61 +115,3 @@ def test_user_list_costs_the_same_queries_whatever_the_page_size(
     long = get_with_queries(admin_client, url)
     assert len(long[0].context["cl"].result_list) > len(short[0].context["cl"].result_list)
     assert_same_query_cost(url, short, long, LIST_QUERY_BOUND)
-
-
-def test_change_page_costs_the_same_queries_for_a_busy_user_in_a_big_organisation(
-    admin_client, groups, grow
-):
-    quiet, busy = _people(2, groups)
-    quiet.groups.set(groups[:1])
-    small = get_with_queries(
-        admin_client, reverse("admin:accounts_user_change", args=[quiet.pk]), warm_up=True
-    )
-    grow()
-    busy.groups.set(groups)
-    for _ in range(10):
-        LinkFactory(user=busy, revoked=True, created_by=quiet, revoked_by=quiet)
-    url = reverse("admin:accounts_user_change", args=[busy.pk])
-    large = get_with_queries(admin_client, url)
-    assert_same_query_cost(url, small, large, CHANGE_QUERY_BOUND)
-
-
-def _statements(queries: CaptureQueriesContext) -> list[str]:
-    """The SQL run, with each bulk insert counted once however Django batched it.
-
-    On SQLite Django splits a bulk insert into statements of at most 999
-    parameters (about 90 links each); that is the backend's limit, not a
-    query per row, and PostgreSQL runs the same insert as one statement.
-    """
-    statements: list[str] = []
-    for query in queries.captured_queries:
-        sql = query["sql"]
-        head = sql.split(" VALUES ", 1)[0]
-        if sql.startswith("INSERT") and statements and statements[-1] == head:
-            continue
-        statements.append(head if sql.startswith("INSERT") else sql)
-    return statements
-
-
-def test_generate_set_password_links_costs_the_same_queries_for_three_users_as_for_many(
-    admin_client, groups
-):
-    url = reverse("admin:accounts_user_changelist")
-
-    def issue_for(users):
-        data = action_data("generate_set_password_links", users)
-        with CaptureQueriesContext(connection) as queries:
-            response = admin_client.post(url, data)
-        assert response.status_code == HTTPStatus.OK
-        assert len(response.context["links"]) == len(users)
-        return _statements(queries)
-
-    active = [user for user in _people(_per_page() + 60, groups) if user.is_active]
-    few, many = active[:3], active[3:]
-    assert len(many) > _per_page()
-    issue_for(few)  # warm-up: the first issuing caches content types
-    small = issue_for(few)
-    large = issue_for(many)
-    sql = "\n".join
-    assert len(large) == len(small), f"small:\n{sql(small)}\nlarge:\n{sql(large)}"
-    assert len(large) <= LIST_QUERY_BOUND + 10, sql(large)

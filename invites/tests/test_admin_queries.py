@@ -1,18 +1,28 @@
-"""The links list costs the same number of queries whatever the number of links.
+"""The admin's link pages cost the same number of queries whatever the number of links.
 
-Each test measures the list on a handful of links (one in each state), adds
-more links than fit on one page (from many users, issued and revoked by several
+Each test measures a page on a handful of links (one in each state), adds more
+links than fit on one page (from many users, issued and revoked by several
 administrators, so that a per-row query would show), and measures it again:
 the counts must be equal, and below a bound that a query per row would break.
+The pages: the links list, a user's change page with their link history, and
+the action that issues links for the users selected.
 """
+
+from http import HTTPStatus
 
 import pytest
 from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import User
+from accounts.tests.admin_pages import action_data
 from accounts.tests.factories import (
+    GroupFactory,
     InvitedUserFactory,
     StaffFactory,
+    SuperuserFactory,
     UserFactory,
 )
 from accounts.tests.queries import (
@@ -30,6 +40,7 @@ pytestmark = pytest.mark.django_db
 # Session, user, count, full count, the page (users and creators joined in):
 # about half a dozen. A query per row would add a page's worth.
 LIST_QUERY_BOUND = 12
+CHANGE_QUERY_BOUND = 15
 
 
 @pytest.fixture
@@ -124,3 +135,99 @@ def test_links_list_costs_the_same_queries_whatever_the_page_size(
     long = get_with_queries(admin_client, changelist)
     assert len(long[0].context["cl"].result_list) > len(short[0].context["cl"].result_list)
     assert_same_query_cost(changelist, short, long, LIST_QUERY_BOUND)
+
+
+# --- The user admin's link features ------------------------------------------------
+
+
+def _people(count: int, groups) -> list[User]:
+    """``count`` users of every status, each in groups and holding links."""
+    users = []
+    kinds = [UserFactory, InvitedUserFactory, UserFactory]
+    for index in range(count):
+        kind = kinds[index % len(kinds)]
+        user = kind(is_active=index % 3 != 2)
+        user.groups.add(*groups[: 1 + index % len(groups)])
+        LinkFactory(user=user)
+        LinkFactory(user=user, used=True)
+        users.append(user)
+    StaffFactory().groups.add(groups[0])
+    SuperuserFactory()
+    return users
+
+
+def _users_per_page() -> int:
+    return admin.site.get_model_admin(User).list_per_page
+
+
+@pytest.fixture
+def groups():
+    return [GroupFactory(name=name) for name in ("engineering", "sales", "support")]
+
+
+@pytest.fixture
+def grow_users(groups):
+    """Adds more users than fit on one page of the user list."""
+
+    def grow_data():
+        _people(_users_per_page() + 20, groups)
+
+    return grow_data
+
+
+def test_change_page_costs_the_same_queries_for_a_busy_user_in_a_big_organisation(
+    admin_client, groups, grow_users
+):
+    quiet, busy = _people(2, groups)
+    quiet.groups.set(groups[:1])
+    small = get_with_queries(
+        admin_client, reverse("admin:accounts_user_change", args=[quiet.pk]), warm_up=True
+    )
+    grow_users()
+    busy.groups.set(groups)
+    for _ in range(10):
+        LinkFactory(user=busy, revoked=True, created_by=quiet, revoked_by=quiet)
+    url = reverse("admin:accounts_user_change", args=[busy.pk])
+    large = get_with_queries(admin_client, url)
+    assert_same_query_cost(url, small, large, CHANGE_QUERY_BOUND)
+
+
+def _statements(queries: CaptureQueriesContext) -> list[str]:
+    """The SQL run, with each bulk insert counted once however Django batched it.
+
+    On SQLite Django splits a bulk insert into statements of at most 999
+    parameters (about 90 links each); that is the backend's limit, not a
+    query per row, and PostgreSQL runs the same insert as one statement.
+    """
+    statements: list[str] = []
+    for query in queries.captured_queries:
+        sql = query["sql"]
+        head = sql.split(" VALUES ", 1)[0]
+        if sql.startswith("INSERT") and statements and statements[-1] == head:
+            continue
+        statements.append(head if sql.startswith("INSERT") else sql)
+    return statements
+
+
+def test_generate_set_password_links_costs_the_same_queries_for_three_users_as_for_many(
+    admin_client, groups
+):
+    url = reverse("admin:accounts_user_changelist")
+
+    def issue_for(users):
+        data = action_data("generate_set_password_links", users)
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client.post(url, data)
+        assert response.status_code == HTTPStatus.OK
+        assert len(response.context["links"]) == len(users)
+        return _statements(queries)
+
+    active = [user for user in _people(_users_per_page() + 60, groups) if user.is_active]
+    few, many = active[:3], active[3:]
+    assert len(many) > _users_per_page()
+    issue_for(few)  # warm-up: the first issuing caches content types
+    small = issue_for(few)
+    large = issue_for(many)
+    sql = "\n".join
+    assert len(large) == len(small), f"small:\n{sql(small)}\nlarge:\n{sql(large)}"
+    assert len(large) <= LIST_QUERY_BOUND + 10, sql(large)

@@ -10,19 +10,15 @@ from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
+from accounts import admin_lists
 from accounts.models import User
 from accounts.tests.admin_pages import action_data
 from accounts.tests.factories import GroupFactory, InvitedUserFactory, UserFactory
 from accounts.tests.queries import get_with_queries
-from invites import admin as invites_admin
-from invites import services
-from invites.models import Link
-from project import admin_lists
 
 pytestmark = pytest.mark.django_db
 
 USERS_URL = reverse("admin:accounts_user_changelist")
-LINKS_URL = reverse("admin:invites_link_changelist")
 
 
 @pytest.fixture
@@ -120,31 +116,6 @@ def test_group_filter_lists_exactly_the_members(admin_client):
 
     assert members(engineering) == ["ada@example.com"]
     assert members(sales) == ["ada@example.com", "bob@example.com"]
-
-
-@pytest.mark.parametrize("few", [0, 1, 500])
-def test_links_search_finds_the_same_links_by_either_plan(admin_client, monkeypatch, few):
-    """With at most ``few`` matching users the search lists their ids; past it, it joins."""
-    monkeypatch.setattr(invites_admin, "SEARCH_FEW_USERS", few)
-    expected = []
-    for email in ["ada.one@example.com", "ada.two@example.org", "bob@example.com"]:
-        user = UserFactory(email=email)
-        issued = services.links_issue(users=[user], issuer=None, via=Link.Via.COMMAND)
-        if email.startswith("ada"):
-            expected.append(issued[0].link)
-
-    response = admin_client.get(LINKS_URL, {"q": "ADA."})
-
-    assert list(response.context["cl"].result_list) == expected[::-1]  # newest first
-
-
-def test_links_search_for_nobody_lists_nothing(admin_client):
-    services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND)
-
-    response = admin_client.get(LINKS_URL, {"q": "nobody-has-this"})
-
-    assert list(response.context["cl"].result_list) == []
-    assert "0 set-password links" in response.content.decode()
 
 
 def row_links(response) -> list[str]:

@@ -1,4 +1,4 @@
-"""Set-password links in the admin: issuing them for users, and the links list.
+"""Issuing set-password links from the user admin, and the page that shows them.
 
 A link's secret exists only in the one response that issues it. That page is
 never cached (``Cache-Control: no-store``), and the clipboard text and the CSV
@@ -7,19 +7,16 @@ A QR code that is not drawn on that page is drawn on request from the link the
 page posts back (``link_qr_view``), and that response is not kept either.
 """
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-import segno
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
 from django.http import (
     Http404,
     HttpRequest,
@@ -34,7 +31,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.html import conditional_escape, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -42,17 +39,14 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from accounts.powers import PowersExceeded
 from invites import services
+from invites.admin.qr import qr_svg
 from invites.csv_output import utc_iso
 from invites.errors import IssueRefused
 from invites.models import Link
-from invites.selectors import links_of_user
+from invites.selectors import ISSUE_PERMISSION, links_of_user
 from invites.services import IssuedLink
 from invites.tokens import link_url, link_urls, looks_like_secret
-from project.admin_lists import CountedUpTo, is_email, list_datetime
-
-ISSUE_PERMISSION = "invites.issue_link"
 
 # The user's change page shows this many of their newest links; the links
 # list, filtered to the user, shows them all.
@@ -63,38 +57,6 @@ HISTORY_LENGTH = 20
 # drawing them all would cost seconds (about 1.6 ms a code) for codes rarely
 # all needed: each row gets a button that asks ``link_qr_view`` for its code.
 QR_INLINE_LIMIT = 10
-
-# Up to this many users matching a search of the links list, their links are
-# listed by user id; beyond it, by walking the newest links (see
-# ``LinkAdmin.get_search_results``).
-SEARCH_FEW_USERS = 500
-
-
-def qr_svg(url: str) -> str:
-    """The QR code of ``url`` as an SVG element, safe to put in a page as it is.
-
-    The mask is fixed: the QR standard lets an encoder use any of the eight,
-    and every decoder reads them all. Choosing the best one (segno's default)
-    scores eight candidate codes and takes most of segno's time, about 9 ms of
-    a 10 ms code. segno draws the modules as paths (the URL is not copied into
-    the markup as text); a white background keeps the code scannable in the
-    admin's dark theme.
-    """
-    code = segno.make(url, error="m", micro=False, mask=0, boost_error=False)
-    buffer = io.BytesIO()
-    code.save(
-        buffer,
-        kind="svg",
-        scale=4,
-        dark="#000",
-        light="#fff",
-        svgclass="qr-code",
-        lineclass=None,
-        xmldecl=False,
-        nl=False,
-    )
-    return mark_safe(buffer.getvalue().decode())  # segno's own markup, with no text of ours in it
-
 
 # One row of the links page, filled in by format_html_join, which escapes every
 # value as the template did. A loop in the template spent about 40 ms on the
@@ -464,187 +426,3 @@ class SetPasswordLinksAdminMixin:
             {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts},
             self._url("changelist"),
         )
-
-
-# --- The links list ---------------------------------------------------------------
-
-
-class LinkStateFilter(admin.SimpleListFilter):
-    title = gettext_lazy("state")
-    parameter_name = "state"
-
-    def lookups(self, request, model_admin):
-        return Link.State.choices
-
-    def queryset(self, request, queryset):
-        if self.value() in Link.State.values:
-            return queryset.with_state(self.value())
-        return queryset
-
-
-class PresentedAgainFilter(admin.SimpleListFilter):
-    """The tripwire: used or revoked links that someone presented again."""
-
-    title = gettext_lazy("presented again")
-    parameter_name = "presented_again"
-
-    def lookups(self, request, model_admin):
-        return [("yes", gettext_lazy("Yes: someone else may hold a copy"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(presented_again_count__gt=0)
-        return queryset
-
-
-@admin.register(Link)
-class LinkAdmin(CountedUpTo, admin.ModelAdmin):
-    """Every link, read-only: what was issued, to whom, by whom, and what became of it.
-
-    Only the secret's digest is stored, and it is shown nowhere, not even as a
-    filter: no one can read a link back from here. Links are made by issuing,
-    never added here, and deleted by the ``purge_links`` command.
-    """
-
-    list_display = (
-        "user_email",
-        "purpose_label",
-        "state_label",
-        "created_by_label",
-        "created",
-        "expires",
-        "used",
-    )
-    list_filter = (LinkStateFilter, "purpose", "created_via", PresentedAgainFilter)
-    list_per_page = 20
-    search_fields = ["user__email"]
-    search_help_text = gettext_lazy("Search by the user's email address.")
-    fields = (
-        "user",
-        "purpose",
-        "state_label",
-        "created_at",
-        "created_via",
-        "created_by",
-        "expires_at",
-        "used_at",
-        "revoked_at",
-        "revoked_by",
-        "revoke_reason",
-        "presented_again_count",
-        "presented_again_at",
-        "presented_again_from",
-    )
-    readonly_fields = fields
-    actions = ["revoke_links"]
-
-    @admin.display(description=gettext_lazy("user"), ordering="user__email")
-    def user_email(self, link: Link) -> str:
-        return link.user.email
-
-    # Labels as plain strings: a lazy one is translated again at each of the
-    # several times the list's machinery reads it, in every row.
-    @admin.display(description=gettext_lazy("purpose"), ordering="purpose")
-    def purpose_label(self, link: Link) -> str:
-        return str(Link.Purpose(link.purpose).label)
-
-    @admin.display(description=gettext_lazy("state"))
-    def state_label(self, link: Link) -> str:
-        return str(Link.State(link.state).label)
-
-    @admin.display(description=gettext_lazy("created by"), ordering="created_by__email")
-    def created_by_label(self, link: Link) -> str:
-        # A command's links have no creator: say where they came from instead.
-        if link.created_by is not None:
-            return link.created_by.email
-        return str(Link.Via(link.created_via).label)
-
-    @admin.display(description=gettext_lazy("created"), ordering="created_at")
-    def created(self, link: Link) -> str:
-        return list_datetime(link.created_at)
-
-    @admin.display(description=gettext_lazy("expires"), ordering="expires_at")
-    def expires(self, link: Link) -> str:
-        return list_datetime(link.expires_at)
-
-    @admin.display(description=gettext_lazy("used"), ordering="used_at")
-    def used(self, link: Link) -> str | None:
-        return list_datetime(link.used_at)
-
-    def get_queryset(self, request):
-        # What the list's columns and the change page's fields show.
-        return super().get_queryset(request).select_related("user", "created_by", "revoked_by")
-
-    def get_search_results(self, request, queryset, search_term):
-        """Links of the users whose email contains the term, by the quicker of two plans.
-
-        A whole email address is one probe of the user's LOWER(email) index.
-        For a fragment, the matching users are looked up first (one query,
-        stopping past ``SEARCH_FEW_USERS``). A few users' links come through
-        the index on ``user_id``. For many, the newest links are walked and
-        each one's user checked, which finds a page and the bounded count
-        soon because matches are common. At 150,000 links on SQLite, either
-        plan was the slow one for the other kind of term (230 ms walking for
-        a rare term, 60 ms listing ids for a common one), and a join let
-        SQLite scan every user's email first (12 ms).
-        """
-        term = search_term.strip()
-        if not term:
-            return queryset, False
-        if is_email(term):
-            return queryset.filter(user__in=User.objects.by_email(term)), False
-        matching = User.objects.filter(email__icontains=term).order_by()
-        few = list(matching.values_list("pk", flat=True)[: SEARCH_FEW_USERS + 1])
-        if len(few) <= SEARCH_FEW_USERS:
-            return queryset.filter(user_id__in=few), False
-        return queryset.filter(Exists(matching.filter(pk=OuterRef("user_id")))), False
-
-    def lookup_allowed(self, lookup, value, request=None):
-        # Filtering by digest through the URL would confirm a guessed digest.
-        return not lookup.startswith("digest") and super().lookup_allowed(lookup, value, request)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_revoke_permission(self, request) -> bool:
-        """Who may issue links may take them back; so may holders of "change link"."""
-        return request.user.has_perm(ISSUE_PERMISSION) or request.user.has_perm(
-            "invites.change_link"
-        )
-
-    @admin.action(description=gettext_lazy("Revoke selected links"), permissions=["revoke"])
-    def revoke_links(self, request, queryset):
-        links = list(queryset)
-        try:
-            count = services.links_revoke(links=links, by=request.user)
-        except PowersExceeded as refused:
-            self.message_user(
-                request,
-                ngettext(
-                    "No link was revoked: %(emails)s has powers that exceed yours. "
-                    "Ask a superuser.",
-                    "No link was revoked: %(emails)s have powers that exceed yours. "
-                    "Ask a superuser.",
-                    len(refused.users),
-                )
-                % {"emails": ", ".join(user.email for user in refused.users)},
-                messages.ERROR,
-            )
-            return
-        message = ngettext("Revoked %(count)d link.", "Revoked %(count)d links.", count) % {
-            "count": count
-        }
-        left = len(links) - count
-        if left:
-            message += " " + ngettext(
-                "%(count)d selected link was already used or revoked, and stays as it was.",
-                "%(count)d selected links were already used or revoked, and stay as they were.",
-                left,
-            ) % {"count": left}
-        self.message_user(request, message, messages.SUCCESS if count else messages.WARNING)

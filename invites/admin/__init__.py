@@ -1,0 +1,12 @@
+"""Set-password links in the admin.
+
+- ``issuing``: issuing links from the user admin (an action, a button on the
+  change page, the link after adding a user) and the page that shows them once;
+- ``qr``: drawing a link's QR code;
+- ``links``: the read-only links list;
+- ``users``: the user admin of ``accounts``, registered again with the above.
+"""
+
+from invites.admin import links, users
+
+__all__ = ["links", "users"]

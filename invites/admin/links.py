@@ -1,0 +1,171 @@
+"""The links list: every link, read-only, with filters, a search and a revoke action."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy, ngettext
+
+from accounts.admin_lists import CountedUpTo, list_datetime
+from accounts.powers import PowersExceeded
+from invites import services
+from invites.models import Link
+from invites.selectors import ISSUE_PERMISSION, links_search
+
+
+class LinkStateFilter(admin.SimpleListFilter):
+    title = gettext_lazy("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return Link.State.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Link.State.values:
+            return queryset.with_state(self.value())
+        return queryset
+
+
+class PresentedAgainFilter(admin.SimpleListFilter):
+    """The tripwire: used or revoked links that someone presented again."""
+
+    title = gettext_lazy("presented again")
+    parameter_name = "presented_again"
+
+    def lookups(self, request, model_admin):
+        return [("yes", gettext_lazy("Yes: someone else may hold a copy"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(presented_again_count__gt=0)
+        return queryset
+
+
+@admin.register(Link)
+class LinkAdmin(CountedUpTo, admin.ModelAdmin):
+    """Every link, read-only: what was issued, to whom, by whom, and what became of it.
+
+    Only the secret's digest is stored, and it is shown nowhere, not even as a
+    filter: no one can read a link back from here. Links are made by issuing,
+    never added here, and deleted by the ``purge_links`` command.
+    """
+
+    list_display = (
+        "user_email",
+        "purpose_label",
+        "state_label",
+        "created_by_label",
+        "created",
+        "expires",
+        "used",
+    )
+    list_filter = (LinkStateFilter, "purpose", "created_via", PresentedAgainFilter)
+    list_per_page = 20
+    search_fields = ["user__email"]
+    search_help_text = gettext_lazy("Search by the user's email address.")
+    fields = (
+        "user",
+        "purpose",
+        "state_label",
+        "created_at",
+        "created_via",
+        "created_by",
+        "expires_at",
+        "used_at",
+        "revoked_at",
+        "revoked_by",
+        "revoke_reason",
+        "presented_again_count",
+        "presented_again_at",
+        "presented_again_from",
+    )
+    readonly_fields = fields
+    actions = ["revoke_links"]
+
+    @admin.display(description=gettext_lazy("user"), ordering="user__email")
+    def user_email(self, link: Link) -> str:
+        return link.user.email
+
+    # Labels as plain strings: a lazy one is translated again at each of the
+    # several times the list's machinery reads it, in every row.
+    @admin.display(description=gettext_lazy("purpose"), ordering="purpose")
+    def purpose_label(self, link: Link) -> str:
+        return str(Link.Purpose(link.purpose).label)
+
+    @admin.display(description=gettext_lazy("state"))
+    def state_label(self, link: Link) -> str:
+        return str(Link.State(link.state).label)
+
+    @admin.display(description=gettext_lazy("created by"), ordering="created_by__email")
+    def created_by_label(self, link: Link) -> str:
+        # A command's links have no creator: say where they came from instead.
+        if link.created_by is not None:
+            return link.created_by.email
+        return str(Link.Via(link.created_via).label)
+
+    @admin.display(description=gettext_lazy("created"), ordering="created_at")
+    def created(self, link: Link) -> str:
+        return list_datetime(link.created_at)
+
+    @admin.display(description=gettext_lazy("expires"), ordering="expires_at")
+    def expires(self, link: Link) -> str:
+        return list_datetime(link.expires_at)
+
+    @admin.display(description=gettext_lazy("used"), ordering="used_at")
+    def used(self, link: Link) -> str | None:
+        return list_datetime(link.used_at)
+
+    def get_queryset(self, request):
+        # What the list's columns and the change page's fields show.
+        return super().get_queryset(request).select_related("user", "created_by", "revoked_by")
+
+    def get_search_results(self, request, queryset, search_term):
+        """Links of the users whose email contains the term (``links_search``)."""
+        return links_search(links=queryset, term=search_term), False
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # Filtering by digest through the URL would confirm a guessed digest.
+        return not lookup.startswith("digest") and super().lookup_allowed(lookup, value, request)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_revoke_permission(self, request) -> bool:
+        """Who may issue links may take them back; so may holders of "change link"."""
+        return request.user.has_perm(ISSUE_PERMISSION) or request.user.has_perm(
+            "invites.change_link"
+        )
+
+    @admin.action(description=gettext_lazy("Revoke selected links"), permissions=["revoke"])
+    def revoke_links(self, request, queryset):
+        links = list(queryset)
+        try:
+            count = services.links_revoke(links=links, by=request.user)
+        except PowersExceeded as refused:
+            self.message_user(
+                request,
+                ngettext(
+                    "No link was revoked: %(emails)s has powers that exceed yours. "
+                    "Ask a superuser.",
+                    "No link was revoked: %(emails)s have powers that exceed yours. "
+                    "Ask a superuser.",
+                    len(refused.users),
+                )
+                % {"emails": ", ".join(user.email for user in refused.users)},
+                messages.ERROR,
+            )
+            return
+        message = ngettext("Revoked %(count)d link.", "Revoked %(count)d links.", count) % {
+            "count": count
+        }
+        left = len(links) - count
+        if left:
+            message += " " + ngettext(
+                "%(count)d selected link was already used or revoked, and stays as it was.",
+                "%(count)d selected links were already used or revoked, and stay as they were.",
+                left,
+            ) % {"count": left}
+        self.message_user(request, message, messages.SUCCESS if count else messages.WARNING)
