@@ -82,6 +82,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Redis out of reach in a view, its rate limits or its template (where the
+    # session is read): 503, never 500. handler500 answers the same elsewhere.
+    "project.middleware.CacheUnavailableMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -148,15 +151,21 @@ CACHES = {
     )
 }
 
-# With Redis, sessions live there too: a sign-in then writes no database row.
-# Redis must not evict them (maxmemory-policy noeviction or volatile-*).
+_REDIS_CACHE = CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+if _REDIS_CACHE:
+    # Redis answers in well under a millisecond: one that takes a second is
+    # down, and waiting longer only holds the worker (redis-py waits 5 s).
+    # CACHE_URL's query overrides, e.g. redis://…/0?socket_timeout=3.
+    CACHES["default"].setdefault("OPTIONS", {})
+    CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", 1)
+    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 1)
+
+# With Redis, sessions live in the database and are cached in Redis
+# (project.sessions: Django's cached_db, which reads the database alone while
+# Redis is away), so restarting or losing Redis signs nobody out.
 SESSION_ENGINE = env.str(
     "SESSION_ENGINE",
-    default=(
-        "django.contrib.sessions.backends.cache"
-        if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
-        else "django.contrib.sessions.backends.db"
-    ),
+    default="project.sessions" if _REDIS_CACHE else "django.contrib.sessions.backends.db",
 )
 
 AUTH_USER_MODEL = "accounts.User"

@@ -112,3 +112,28 @@ def test_unreachable_database_gives_a_clear_message():
     assert result.returncode != 0
     assert "Check DATABASE_URL" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_with_redis_sessions_live_in_the_database_and_are_cached():
+    result = print_settings("s.SESSION_ENGINE", env=PRODUCTION)
+    assert result.stdout.strip() == "project.sessions", result.stderr
+
+    kept = print_settings("s.SESSION_ENGINE", env={**PRODUCTION, "SESSION_ENGINE": "x.y"})
+    assert kept.stdout.strip() == "x.y", kept.stderr
+
+    local = print_settings("s.SESSION_ENGINE", env={**PRODUCTION, "CACHE_URL": "locmemcache://"})
+    assert local.stdout.strip() == "django.contrib.sessions.backends.db", local.stderr
+
+
+def test_redis_that_does_not_answer_within_a_second_counts_as_down():
+    options = "s.CACHES['default']['OPTIONS']"
+    result = print_settings(options, env=PRODUCTION)
+    assert result.stdout.strip() == "{'socket_connect_timeout': 1, 'socket_timeout': 1}", (
+        result.stderr
+    )
+
+    url = "redis://127.0.0.1:6379/0?socket_timeout=3"
+    chosen = print_settings(options, env={**PRODUCTION, "CACHE_URL": url})
+    assert chosen.stdout.strip() == "{'socket_timeout': 3, 'socket_connect_timeout': 1}", (
+        chosen.stderr
+    )

@@ -1,0 +1,41 @@
+"""Redis out of reach: a page that asks to try again in a moment, never a 500."""
+
+import logging
+
+from django.utils.log import log_response
+
+from project.errors import CACHE_UNAVAILABLE, service_unavailable
+
+logger = logging.getLogger(__name__)
+
+
+class CacheUnavailableMiddleware:
+    """Answer 503 when a view, its rate limits or its template cannot reach the cache.
+
+    A rate limit that cannot count raises, so the request it guards is refused
+    here, never let through uncounted. Each refusal is logged once, at ERROR,
+    in one line; Django then leaves the response alone (``log_response``
+    marks it logged). redis-py opens a new connection for the next command,
+    so requests succeed again as soon as Redis is back.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, CACHE_UNAVAILABLE):
+            return None
+        response = service_unavailable(request)
+        log_response(
+            "%s: %s (the cache cannot be reached: %s)",
+            response.reason_phrase,
+            request.path,
+            exception,
+            response=response,
+            request=request,
+            logger=logger,
+        )
+        return response
