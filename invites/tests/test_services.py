@@ -543,3 +543,61 @@ def test_an_open_link_is_no_tripwire():
     assert not services.link_presented_again(link_id=link.pk, address="198.51.100.7")
     link.refresh_from_db()
     assert link.presented_again_count == 0
+
+
+# --- Holes mutation testing found (docs/testing.md, "Mutation testing") ------------------------
+
+
+def test_redeem_refuses_a_deactivated_user_while_other_accounts_stay_active():
+    SuperuserFactory()  # the administrator's account, active as ever
+    issued = issue(InvitedUserFactory())
+    User.objects.filter(pk=issued.user.pk).update(is_active=False)
+
+    with pytest.raises(LinkInvalid) as refused:
+        services.link_redeem(link=issued.link, password=NEW_PASSWORD)
+
+    assert refused.value.reason == LinkInvalid.Reason.USER_INACTIVE
+    assert not User.objects.get(pk=issued.user.pk).has_usable_password()
+    issued.link.refresh_from_db()
+    assert issued.link.used_at is None
+
+
+def test_a_redemption_whose_update_consumes_nothing_sets_no_password(monkeypatch):
+    """As when a rival redemption wins, and the link still reads as open to the loser."""
+    from invites.models import LinkQuerySet
+
+    issued = issue(InvitedUserFactory())
+    monkeypatch.setattr(LinkQuerySet, "open", lambda self, now=None: self.none())
+
+    with pytest.raises(LinkInvalid) as refused:
+        services.link_redeem(link=issued.link, password=NEW_PASSWORD)
+
+    assert refused.value.reason == LinkInvalid.Reason.USED
+    assert not User.objects.get().has_usable_password()
+    assert not LogEntry.objects.exists()
+
+
+def test_a_link_expires_at_the_very_moment_of_its_expiry(frozen_clock):
+    link = issue(InvitedUserFactory()).link
+    frozen_clock.current = link.expires_at - timedelta(microseconds=1)
+    assert link_get_open(link_id=link.pk) == link
+
+    frozen_clock.current = link.expires_at
+    with pytest.raises(LinkInvalid) as refused:
+        link_get_open(link_id=link.pk)
+    assert refused.value.reason == LinkInvalid.Reason.EXPIRED
+    with pytest.raises(LinkInvalid):
+        services.link_redeem(link=link, password=NEW_PASSWORD)
+    assert not User.objects.get().has_usable_password()
+
+
+def test_redeem_refuses_a_link_whose_superuser_issuer_was_deactivated_since_it_was_read():
+    issuer = SuperuserFactory()
+    link = link_get_open(link_id=issued_by(issuer).pk)  # as the form's page read it
+    User.objects.filter(pk=issuer.pk).update(is_active=False)
+
+    with pytest.raises(LinkInvalid, match="its issuer may no longer issue it"):
+        services.link_redeem(link=link, password=NEW_PASSWORD)
+    link.refresh_from_db()
+    assert link.used_at is None
+    assert not User.objects.get(pk=link.user_id).has_usable_password()

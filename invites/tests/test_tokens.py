@@ -1,0 +1,105 @@
+"""Secrets, their digests and their URLs: the shapes the public page lets through."""
+
+import hashlib
+
+import pytest
+
+from invites.tokens import (
+    DIGEST_LENGTH,
+    SECRET_LENGTH,
+    link_url,
+    link_urls,
+    looks_like_digest,
+    looks_like_secret,
+    secret_digest,
+    secret_make,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_new_secret_is_32_url_safe_characters_and_never_repeats():
+    secrets = {secret_make() for _ in range(100)}
+    assert len(secrets) == 100
+    assert all(len(secret) == SECRET_LENGTH and looks_like_secret(secret) for secret in secrets)
+
+
+def test_the_digest_is_the_sha256_hex_of_the_secret():
+    assert secret_digest("abc") == (
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    )
+    assert looks_like_digest(secret_digest(secret_make()))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "a" * 32,
+        "Z9" * 16,
+        "-" * 16 + "_" * 16,
+        secret_make(),
+    ],
+)
+def test_32_url_safe_ascii_characters_look_like_a_secret(value):
+    assert looks_like_secret(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param("a" * 31, id="31 characters"),
+        pytest.param("a" * 33, id="33 characters"),
+        pytest.param("", id="empty"),
+        pytest.param("é" * 32, id="accented letters"),
+        pytest.param("a" * 31 + "٣", id="an Arabic-Indic digit"),
+        pytest.param("ａ" * 32, id="full-width letters"),
+        pytest.param("a" * 31 + "!", id="punctuation"),
+        pytest.param("a" * 31 + "/", id="a slash"),
+        pytest.param("a" * 31 + " ", id="a space"),
+        pytest.param("a" * 31 + ".", id="a dot"),
+    ],
+)
+def test_anything_else_does_not_look_like_a_secret(value):
+    assert not looks_like_secret(value)
+
+
+def test_a_real_digest_looks_like_a_digest():
+    digest = hashlib.sha256(b"anything").hexdigest()
+    assert len(digest) == DIGEST_LENGTH
+    assert looks_like_digest(digest)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param("g" * 64, id="64 letters beyond f"),
+        pytest.param("z" * 64, id="64 other letters"),
+        pytest.param("-" * 64, id="64 dashes"),
+        pytest.param("A" * 64, id="upper-case hex"),
+        pytest.param("٣" * 64, id="non-ASCII digits"),
+        pytest.param("a" * 63, id="63 hex digits"),
+        pytest.param("a" * 65, id="65 hex digits"),
+        pytest.param("", id="empty"),
+    ],
+)
+def test_only_64_lower_case_hex_digits_look_like_a_digest(value):
+    assert not looks_like_digest(value)
+
+
+def test_many_urls_are_each_what_link_url_makes(settings):
+    settings.SITE_URL = "https://people.example.com"
+    secrets = [secret_make() for _ in range(3)]
+    assert link_urls(secrets) == [link_url(secret) for secret in secrets]
+    assert link_urls(secrets)[0] == f"https://people.example.com/set-password/{secrets[0]}/"
+
+
+def test_many_urls_are_right_even_when_the_site_url_holds_the_stand_in(settings):
+    settings.SITE_URL = "https://people.example.com/" + "0" * SECRET_LENGTH
+    secrets = [secret_make() for _ in range(2)]
+    assert link_urls(secrets) == [
+        f"{settings.SITE_URL}/set-password/{secret}/" for secret in secrets
+    ]
+
+
+def test_many_urls_of_no_secrets_are_none():
+    assert link_urls([]) == []
