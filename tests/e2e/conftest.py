@@ -3,6 +3,9 @@
 The browser is the one named by ``CHROMIUM``, else ``/usr/bin/chromium``, else
 Playwright's own if it was installed. Without one the tests are skipped with the
 reason, unless ``E2E_REQUIRED=1`` (CI), which makes a missing browser a failure.
+
+Every page runs under the site's real Content-Security-Policy (never bypassed),
+and a test fails if any page it opened reported a violation.
 """
 
 import os
@@ -22,6 +25,16 @@ from invites.tokens import link_url
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 VIEWPORT = {"width": 1000, "height": 700}
+# A violation shows in the console as Chromium's "Refused to ... because it
+# violates the following Content Security Policy directive", and fires this
+# event, which this listener (run by Playwright, outside the policy) reports too.
+CSP_MARK = "Content Security Policy"
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`Content Security Policy violation: ${event.effectiveDirective} `
+    + `blocked ${event.blockedURI} on ${document.location.href}`);
+});
+"""
 LAUNCH_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -75,19 +88,36 @@ def browser():
 
 
 @pytest.fixture
-def new_context(browser):
-    """Make fresh browser contexts (separate cookies: separate people)."""
+def csp_violations() -> list[str]:
+    """The Content-Security-Policy violations the test's pages reported, in order."""
+    return []
+
+
+@pytest.fixture
+def new_context(browser, csp_violations):
+    """Make fresh browser contexts (separate cookies: separate people).
+
+    Fails the test if a page of any of them reported a policy violation that
+    the test left in ``csp_violations``.
+    """
     contexts = []
+
+    def record(message):
+        if message.type == "error" and CSP_MARK in message.text:
+            csp_violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
 
     def make(**options):
         context = browser.new_context(viewport=VIEWPORT, **options)
         context.set_default_timeout(10_000)
+        context.add_init_script(CSP_LISTENER)
+        context.on("console", record)
         contexts.append(context)
         return context
 
     yield make
     for context in contexts:
         context.close()
+    assert not csp_violations, "\n".join(["Content-Security-Policy violations:", *csp_violations])
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 import os
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -24,6 +25,7 @@ __all__ = [
     "SCREENSHOTS",
     "admin_action",
     "admin_sign_in",
+    "clipboard_text",
     "expect",
     "label",
     "labelless_inputs",
@@ -63,6 +65,26 @@ def admin_action(page, action: str, rows: list[str]) -> None:
         page.get_by_role("row").filter(has_text=text).get_by_role("checkbox").check()
     page.locator("select[name=action]").select_option(label=action)
     page.get_by_role("button", name="Go").click()
+
+
+def clipboard_text(page) -> str:
+    """What the clipboard holds, as a page of ``page``'s site reads it.
+
+    The site's own pages may not read the clipboard (its Permissions-Policy
+    has clipboard-read=()), so the reader is a blank page the test serves
+    itself at the same origin, in the same browser context.
+    """
+    parts = urlsplit(page.url)
+    reader_url = f"{parts.scheme}://{parts.netloc}/__clipboard-reader__"
+    context = page.context
+    context.route(reader_url, lambda route: route.fulfill(content_type="text/html", body=""))
+    reader = context.new_page()
+    try:
+        reader.goto(reader_url)
+        return reader.evaluate("navigator.clipboard.readText()")
+    finally:
+        reader.close()
+        context.unroute(reader_url)
 
 
 def labelless_inputs(page) -> list[str]:

@@ -11,6 +11,7 @@ from invites.models import Link
 from tests.e2e.helpers import (
     admin_action,
     admin_sign_in,
+    clipboard_text,
     expect,
     label,
     qr_codes,
@@ -79,7 +80,7 @@ def test_admin_adds_a_user_and_copies_their_link(site, admin_page, new_context):
     copy = row.get_by_role("button", name="Copy")
     copy.click()
     expect(row.get_by_role("button", name="Copied")).to_be_visible()
-    assert page.evaluate("navigator.clipboard.readText()") == url
+    assert clipboard_text(page) == url
 
     user = User.objects.get(email="new.person@example.com")
     assert (user.first_name, user.last_name, user.is_staff) == ("New", "Person", True)
@@ -108,7 +109,7 @@ def test_admin_issues_links_for_three_users_and_each_works_once(
     assert Link.objects.get(user=people[2]).purpose == Link.Purpose.RESET
 
     page.get_by_role("button", name="Copy all").click()
-    copied = page.evaluate("navigator.clipboard.readText()")
+    copied = clipboard_text(page)
     assert sorted(copied.splitlines()) == sorted(f"{email} {url}" for email, url in links.items())
 
     with page.expect_download() as download_info:
