@@ -1,43 +1,21 @@
 """Admin change lists that stay quick with tens of thousands of rows.
 
-Two costs grow with the data on Django's change list, and this module caps
-both without changing what a list that fits in ten pages shows:
-
-- The filtered count. Django counts every row a filter or search matches
-  before it shows the first page; for "all active users" of 50,000 that reads
-  40,000 rows. ``CountedUpTo`` counts only as far as the pagination shows:
-  the page shown and the nine after it, 200 rows at 20 a page. A list with
-  more says so: "200+ users", "Select all 200+ users" (which still selects
-  every match). Paging on extends the count; a search or filter narrows it.
-- The time a row takes. Django renders a form widget template for each row's
-  action checkbox, a quarter of a row's time; the same HTML is written here
-  directly. Each row's link to its change page costs a ``reverse()`` and, on
-  a filtered list, a ``resolve()`` to carry the filters along; here the link
-  is made once per page and the filters appended to it. Dates in cells use
-  ``list_datetime``, not Django's localized formats, which cost more than the
-  rest of a cell.
+Django counts every row a filter or search matches before it shows the first
+page: for "all active users" of 50,000 that reads 40,000 rows. ``CountedUpTo``
+counts only as far as the pagination shows, the page shown and the nine after
+it (200 rows at 20 a page), with no ORDER BY, so the database stops at the
+201st match. A list with more says so: "200+ users", "Select all 200+ users"
+(which still selects every match). Paging on extends the count; a search or
+filter narrows it. A list that fits in ten pages shows what Django shows.
 """
 
-from urllib.parse import quote as url_quote
-
-from django.contrib import admin
-from django.contrib.admin import helpers
-from django.contrib.admin.utils import quote
-from django.contrib.admin.views.main import PAGE_VAR, ChangeList
+from django.contrib.admin.views.main import PAGE_VAR
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.core.validators import EmailValidator
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.html import format_html
-from django.utils.http import RFC3986_SUBDELIMS
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 
-# The characters reverse() leaves unencoded in a path.
-KEY_SAFE = RFC3986_SUBDELIMS + "/~:@"
 PAGES_COUNTED = 10
 
 
@@ -57,8 +35,8 @@ def is_email(term: str) -> bool:
 def list_datetime(value) -> str | None:
     """A date and time for a list's cell, in the site's time zone: "2026-11-22 14:05".
 
-    The same in every locale, sortable as text, short enough to keep a list's
-    columns on one screen, and a thirtieth of the time of Django's formats.
+    The same in every locale, sortable as text, and short enough to keep a
+    list's columns on one screen.
     """
     if value is None:
         return None
@@ -89,50 +67,11 @@ class CountedUpToPaginator(Paginator):
         return AtLeast(self.limit) if counted > self.limit else counted
 
 
-class LongChangeList(ChangeList):
-    """Django's ChangeList, with each row's change link made without a URL lookup.
-
-    Django reverses the change URL for each row, then, when the list is
-    filtered, resolves it again to add the filters to it
-    (``add_preserved_filters``). Here the URL is reversed once, with a
-    placeholder for the key, and the filters are appended as that function
-    would have appended them to a change URL; the rows' links come out the same.
-    """
-
-    KEY_PLACEHOLDER = "0-key-0"
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        url_name = f"admin:{self.opts.app_label}_{self.opts.model_name}_change"
-        self._change_url = reverse(
-            url_name, args=(self.KEY_PLACEHOLDER,), current_app=self.model_admin.admin_site.name
-        )
-        self._filters_query = f"?{self.preserved_filters}" if self.preserved_filters else ""
-        # Read by admin_list.items_for_result only, to add to each row's link.
-        self.preserved_filters = ""
-
-    def url_for_result(self, result):
-        # As reverse() would quote it: admin's quote, then percent-encoding.
-        key = url_quote(str(quote(getattr(result, self.pk_attname))), safe=KEY_SAFE)
-        return self._change_url.replace(self.KEY_PLACEHOLDER, key, 1) + self._filters_query
-
-
 class CountedUpTo:
-    """ModelAdmin mixin for long lists: a bounded count and cheaper rows."""
+    """ModelAdmin mixin for long lists: a count bounded by what the pagination shows."""
 
     # The bounded count replaces the unfiltered total too.
     show_full_result_count = False
-
-    def get_changelist(self, request, **kwargs):
-        return LongChangeList
-
-    def get_empty_value_display(self):
-        """Django's, translated once per language: Django asks for it once per cell."""
-        by_language = self.__dict__.setdefault("_empty_value_display_by_language", {})
-        language = get_language()
-        if language not in by_language:
-            by_language[language] = super().get_empty_value_display()
-        return by_language[language]
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         page = request.GET.get(PAGE_VAR, "1")
@@ -140,14 +79,4 @@ class CountedUpTo:
         limit = (page - 1 + PAGES_COUNTED) * per_page
         return CountedUpToPaginator(
             queryset, per_page, orphans, allow_empty_first_page, limit=limit
-        )
-
-    @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
-    def action_checkbox(self, obj):
-        """The HTML of Django's ``ModelAdmin.action_checkbox``, without a template."""
-        return format_html(
-            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
-            helpers.ACTION_CHECKBOX_NAME,
-            obj.pk,
-            format_html(_("Select this object for an action - {}"), str(obj)),
         )
