@@ -78,6 +78,22 @@ def test_client_ip_trusts_the_last_address_of_the_named_proxy_header(rf, setting
     assert client_ip(request) == "203.0.113.5"
 
 
+def test_client_ip_unwraps_an_ipv4_mapped_remote_addr(rf):
+    request = rf.get("/", REMOTE_ADDR="::ffff:198.51.100.1")
+    assert client_ip(request) == "198.51.100.1"
+
+
+def test_client_ip_unwraps_an_ipv4_mapped_address_from_the_proxy_header(rf, settings):
+    settings.PROXY_CLIENT_IP_HEADER = "X-Forwarded-For"
+    request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="::FFFF:203.0.113.5")
+    assert client_ip(request) == "203.0.113.5"
+
+
+def test_client_ip_keeps_other_ipv6_addresses(rf):
+    request = rf.get("/", REMOTE_ADDR="2001:db8::1")
+    assert client_ip(request) == "2001:db8::1"
+
+
 def test_client_ip_ignores_a_garbage_proxy_header(rf, settings):
     settings.PROXY_CLIENT_IP_HEADER = "X-Forwarded-For"
     request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="not-an-ip")
