@@ -1,5 +1,7 @@
 """The user: signs in by email, holds no username, gets roles from groups."""
 
+import unicodedata
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import PermissionsMixin
@@ -10,6 +12,18 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import clock
 from accounts.signals import credentials_changed, users_deactivated
+
+
+def sign_in_key(typed: str) -> str:
+    """The account a sign-in names, as sign-in looks it up: one key for every spelling.
+
+    Django's sign-in form strips what was typed and normalises it to NFKC
+    (``UsernameField``), and the lookup ignores case, so "Carol@exa\uff4dple.com "
+    (a full-width m) finds carol@example.com. The rate limits count under this
+    key too: a look-alike spelling cannot open a count of its own. Given the
+    raw POSTed value or the form's cleaned one, it returns the same key.
+    """
+    return unicodedata.normalize("NFKC", typed).strip().lower()
 
 
 class UserQuerySet(models.QuerySet):
@@ -64,8 +78,8 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
         return self._create_user(email, password, **extra_fields)
 
     def get_by_natural_key(self, username: str):
-        # Sign-in ignores the case of the email address.
-        return self.by_email(username).get()
+        # Sign-in ignores the case and the look-alike spellings of the address.
+        return self.by_email(sign_in_key(username)).get()
 
 
 class User(AbstractBaseUser, PermissionsMixin):

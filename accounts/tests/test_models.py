@@ -1,7 +1,10 @@
 import pytest
+from django.contrib.auth.forms import UsernameField
 from django.db import IntegrityError, transaction
+from hypothesis import given
+from hypothesis import strategies as st
 
-from accounts.models import User
+from accounts.models import User, sign_in_key
 from accounts.tests.factories import InvitedUserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +54,20 @@ def test_email_is_unique_ignoring_case():
 def test_lookup_by_email_ignores_case():
     user = UserFactory(email="Grace@example.com")
     assert User.objects.get_by_natural_key("grace@EXAMPLE.com") == user
+
+
+def test_sign_in_finds_a_look_alike_spelling_under_the_accounts_one_key():
+    carol = UserFactory(email="carol@example.com")
+    # A full-width m (U+FF4D) and stray spaces: the sign-in form normalises both away.
+    assert sign_in_key(" Carol@exa\uff4dple.com ") == "carol@example.com"
+    assert User.objects.get_by_natural_key("carol@exa\uff4dple.com") == carol
+
+
+@given(typed=st.text(alphabet=st.characters(codec="utf-8"), max_size=60))
+def test_the_key_of_what_was_typed_is_the_key_sign_in_looks_up(typed):
+    """The limit keys the raw POST; the lookup gets what the form made of it. Same key."""
+    cleaned = UsernameField(max_length=254).to_python(typed)
+    assert sign_in_key(cleaned) == sign_in_key(typed)
 
 
 def test_status_reflects_password_and_activity():
