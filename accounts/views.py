@@ -1,11 +1,13 @@
-"""Sign-in, sign-out and password change: Django's views, rate limited."""
+"""Sign-in, sign-out and password change: Django's views.
+
+Their rate limits are the project's (project.ratelimits): this app, the leaf,
+imports nothing above it.
+"""
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
-
-from project.ratelimits import method_limit_sign_in
 
 
 class SignInForm(AuthenticationForm):
@@ -19,7 +21,6 @@ class SignInForm(AuthenticationForm):
         )
 
 
-@method_limit_sign_in
 class SignInView(auth_views.LoginView):
     form_class = SignInForm
     redirect_authenticated_user = True

@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
 import sys
 import threading
@@ -119,8 +120,14 @@ def end_to_end(rounds: int) -> dict[str, list[float]]:
         address = next(addresses)
         opened = client.get(next(paths_left), REMOTE_ADDR=address)
         assert opened.status_code == 302, f"opening a link answered {opened.status_code}"
-        assert client.get(opened["Location"], REMOTE_ADDR=address).status_code == 200
-        data = {"new_password1": PASSWORD, "new_password2": PASSWORD}
+        form = client.get(opened["Location"], REMOTE_ADDR=address)
+        assert form.status_code == 200
+        # The form names the link it was shown for; a POST without it changes nothing.
+        data = {
+            "link": re.search(rb'name="link" value="([^"]+)"', form.content)[1].decode(),
+            "new_password1": PASSWORD,
+            "new_password2": PASSWORD,
+        }
         start = time.perf_counter()
         response = client.post(opened["Location"], data, REMOTE_ADDR=address)
         seconds = time.perf_counter() - start

@@ -7,6 +7,9 @@ server keeps nothing: the browser keeps the secret's digest (what the database
 stores, useless without the cookie's signature) in a signed cookie sent only
 to the set-password page. Opening a link therefore writes no session row and
 reads no table; the form's page looks the link up, and so does every POST.
+
+The rate limits on these views (project.ratelimits) count their failures: the
+invalid-link page (404) and a POST that sets no password.
 """
 
 import logging
@@ -23,7 +26,6 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
-from django_ratelimit.decorators import ratelimit
 
 from invites.decorators import noindex
 from invites.errors import LinkInvalid
@@ -49,14 +51,16 @@ def _cookie_path() -> str:
 def _remember_link(response, digest: str):
     """Let this browser come back to the link without its secret.
 
-    A cookie for this browser session only (the link itself decides how long
-    it lasts), signed with SECRET_KEY so it cannot be forged, and sent only to
-    the set-password page. It carries the digest, never the secret.
+    Signed with SECRET_KEY so it cannot be forged, sent only to the
+    set-password page, and carrying the digest, never the secret. It lasts as
+    long as the longest link may (the link itself decides how long it works),
+    so that a browser closed in between still finds its link.
     """
     response.set_signed_cookie(
         LINK_COOKIE,
         digest,
         salt=LINK_COOKIE_SALT,
+        max_age=settings.LINK_MAX_AGE_LIMIT,
         path=_cookie_path(),
         secure=settings.SESSION_COOKIE_SECURE,
         httponly=True,
@@ -65,7 +69,7 @@ def _remember_link(response, digest: str):
     return response
 
 
-def _remembered_digest(request) -> str | None:
+def remembered_digest(request) -> str | None:
     """The digest this browser's cookie carries; None when absent or forged."""
     try:
         value = request.get_signed_cookie(LINK_COOKIE, salt=LINK_COOKIE_SALT)
@@ -77,11 +81,6 @@ def _remembered_digest(request) -> str | None:
 def _forget_link(response):
     response.delete_cookie(LINK_COOKIE, path=_cookie_path(), samesite="Lax")
     return response
-
-
-def _remembered_link(group: str, request) -> str:
-    """Rate-limit key: the link this browser is redeeming."""
-    return _remembered_digest(request) or "none"
 
 
 def _invalid(request, error: LinkInvalid):
@@ -96,13 +95,13 @@ def _invalid(request, error: LinkInvalid):
 @sensitive_variables("secret")
 @never_cache
 @noindex
-@ratelimit(group="link-open", key="ip", rate="30/m", method=ratelimit.ALL)
 def open_link(request, secret: str):
     """Move a presented link out of the URL, without consuming it.
 
     GET never consumes: chat apps and mail scanners open links to draw previews.
     A malformed secret is refused here; any other is checked on the form's page,
-    which every guess must reach through this rate-limited view.
+    which every guess must reach, and where an unknown one counts as a failed
+    opening (project.ratelimits).
     """
     if not looks_like_secret(secret):
         return _invalid(request, LinkInvalid(LinkInvalid.Reason.UNKNOWN))
@@ -110,20 +109,13 @@ def open_link(request, secret: str):
 
 
 @method_decorator([sensitive_post_parameters(), never_cache, noindex], name="dispatch")
-@method_decorator(
-    [
-        ratelimit(group="set-password-ip", key="ip", rate="10/m", method="POST"),
-        ratelimit(group="set-password-link", key=_remembered_link, rate="5/m", method="POST"),
-    ],
-    name="post",
-)
 class SetPasswordView(View):
     """Show the set-password form for the link this browser opened, and redeem it."""
 
     template_name = "invites/set_password.html"
 
     def _link(self, request):
-        digest = _remembered_digest(request)
+        digest = remembered_digest(request)
         if digest is None:
             raise LinkInvalid(LinkInvalid.Reason.UNKNOWN)
         return link_get_open(digest=digest)
@@ -140,11 +132,11 @@ class SetPasswordView(View):
             link = self._link(request)
         except LinkInvalid as error:
             return _invalid(request, error)
-        shown_for = request.POST.get(SHOWN_LINK_FIELD)
-        if shown_for is not None and shown_for != str(link.pk):
+        if request.POST.get(SHOWN_LINK_FIELD) != str(link.pk):
             # The browser holds one link at a time: one opened in another tab
             # since this form was shown has taken its place, and the password
-            # typed here was meant for another account.
+            # typed here was meant for another account. A POST that names no
+            # link was not sent by the form: it changes nothing either.
             return self._render(
                 request,
                 link,

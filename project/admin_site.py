@@ -1,11 +1,8 @@
-"""The admin site, with its sign-in form rate limited like the public one."""
+"""The admin site. Its sign-in is rate limited like the public one (project.ratelimits)."""
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
-from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
-
-from project.ratelimits import limit_sign_in
 
 
 class AdminSite(admin.AdminSite):
@@ -17,10 +14,6 @@ class AdminSite(admin.AdminSite):
         from django.conf import settings
 
         return _("%(site)s administration") % {"site": settings.SITE_NAME}
-
-    @method_decorator(limit_sign_in)
-    def login(self, request, extra_context=None):
-        return super().login(request, extra_context)
 
 
 class AdminConfig(DjangoAdminConfig):

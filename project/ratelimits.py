@@ -1,31 +1,252 @@
-"""The rate limits of the public forms, in one place so that they read as a table.
+"""The rate limits of the public forms (LIMITS), and how the project puts them on views.
 
-Limits count in the cache named by ``CACHE_URL``: production uses Redis so that
-every worker process shares one count.
+Limits count failures, not attempts (OWASP, "Blocking Brute Force Attacks"):
+before a guarded view runs, the request is refused with 429 when a limit that
+holds it has no failure left; after the view, the request is counted against
+those limits only if it failed. Sign-ins and set-passwords that work count
+nothing, so a whole office behind one address is never refused, while
+guessing stops at the limit.
+
+Counts live in the cache named by ``CACHE_URL``, in django-ratelimit's fixed
+windows: production uses Redis so that every worker shares one count. A count
+that cannot be read raises (the cache is down) and nothing is waved through.
+
+Checking and counting are two steps: failures that arrive at the same moment
+all pass the check, so a window can see up to the limit plus the requests
+served at once (gunicorn's workers) less one.
+
+The apps know nothing of this module: where the project composes their URLs
+(project/urls.py) it wraps each view LIMITS names, by URL name, and reads from
+the view's answer whether it failed. The limits run inside the wrapped view,
+so a cache that cannot count raises where the view's own errors do.
 """
 
-from django.utils.decorators import method_decorator
-from django_ratelimit.decorators import ratelimit
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver
+from django.views.decorators.debug import sensitive_post_parameters
+from django_ratelimit.core import get_usage
+
+from accounts.devices import known_device, remember_device
+from accounts.models import sign_in_key
+from invites.views import remembered_digest
+from project.views import ratelimited
+
+# django-ratelimit's key for the client's address (project.net.client_ip).
+ADDRESS = "ip"
+ANY_METHOD = frozenset()
 
 
-def _posted_account(group: str, request) -> str:
-    """The account a sign-in POST names, so that case cannot dodge the limit."""
-    return request.POST.get("username", "").strip().lower()[:254]
+@dataclass(frozen=True)
+class Limit:
+    """At most ``rate`` failures ("30/m": 30 a minute) for each value of ``per``.
+
+    ``per`` is ADDRESS, or a function of the request; where it gives None the
+    limit does not hold that request.
+    """
+
+    group: str
+    rate: str
+    per: str | Callable[[HttpRequest], str | None]
 
 
-def _stacked(*decorators):
-    def apply(view):
-        for decorator in reversed(decorators):
-            view = decorator(view)
-        return view
+@dataclass(frozen=True)
+class Guard:
+    """The limits on one view (by URL name) for some methods, and which answers are failures.
 
-    return apply
+    ``methods`` empty: every method. ``succeeded``, if given, runs after an
+    answer that is not a failure.
+    """
+
+    view: str
+    methods: frozenset[str]
+    limits: tuple[Limit, ...]
+    failed: Callable[["Attempt", HttpResponse], bool]
+    succeeded: Callable[["Attempt", HttpResponse], None] | None = None
 
 
-# 10 sign-in attempts a minute per client address and per account.
-limit_sign_in = _stacked(
-    ratelimit(group="sign-in-ip", key="ip", rate="10/m", method="POST"),
-    ratelimit(group="sign-in-account", key=_posted_account, rate="10/m", method="POST"),
+def _account_signing_in(request: HttpRequest) -> str:
+    return sign_in_key(request.POST.get("username", ""))
+
+
+def _account_of_a_stranger(request: HttpRequest) -> str | None:
+    """The account a sign-in names, unless this browser has signed in to it before."""
+    account = _account_signing_in(request)
+    return None if known_device(request, account=account) else account
+
+
+def _device_known_to_the_account(request: HttpRequest) -> str | None:
+    return known_device(request, account=_account_signing_in(request))
+
+
+def _signed_in_account(request: HttpRequest) -> str | None:
+    return str(request.user.pk) if request.user.is_authenticated else None
+
+
+def _signed_in_nobody(attempt: "Attempt", response: HttpResponse) -> bool:
+    # django.contrib.auth.login() puts the user it signs in on the request.
+    return attempt.request.user is attempt.user_before
+
+
+def _remember_the_browser(attempt: "Attempt", response: HttpResponse) -> None:
+    remember_device(attempt.request, response, account=_account_signing_in(attempt.request))
+
+
+def _not_redirected(attempt: "Attempt", response: HttpResponse) -> bool:
+    """A form that worked redirects; one shown again (invalid, refused) did not work."""
+    return response.status_code // 100 != 3
+
+
+def _not_found(attempt: "Attempt", response: HttpResponse) -> bool:
+    """The one page every unknown, malformed, used or closed link gets is a 404."""
+    return response.status_code == 404
+
+
+SIGN_IN_PER_ADDRESS = Limit("sign-in-address", "30/m", ADDRESS)
+SIGN_IN_PER_ACCOUNT = Limit("sign-in-account", "10/m", _account_of_a_stranger)
+SIGN_IN_PER_DEVICE = Limit("sign-in-device", "10/m", _device_known_to_the_account)
+PASSWORD_CHANGE_PER_ADDRESS = Limit("password-change-address", "30/m", ADDRESS)
+PASSWORD_CHANGE_PER_ACCOUNT = Limit("password-change-account", "10/m", _signed_in_account)
+LINK_OPEN_PER_ADDRESS = Limit("link-open-address", "30/m", ADDRESS)
+SET_PASSWORD_PER_ADDRESS = Limit("set-password-address", "30/m", ADDRESS)
+SET_PASSWORD_PER_LINK = Limit("set-password-link", "5/m", remembered_digest)
+
+_SIGN_IN = (SIGN_IN_PER_ADDRESS, SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_DEVICE)
+_POST = frozenset({"POST"})
+
+LIMITS = (
+    Guard("login", _POST, _SIGN_IN, _signed_in_nobody, _remember_the_browser),
+    Guard("admin:login", _POST, _SIGN_IN, _signed_in_nobody, _remember_the_browser),
+    Guard(
+        "password_change",
+        _POST,
+        (PASSWORD_CHANGE_PER_ADDRESS, PASSWORD_CHANGE_PER_ACCOUNT),
+        _not_redirected,
+    ),
+    # Opening a link: its malformed secrets, and the unknown or closed links
+    # the form's page then finds. A link that opens counts nothing.
+    Guard("invites:open", ANY_METHOD, (LINK_OPEN_PER_ADDRESS,), _not_found),
+    Guard("invites:set_password", frozenset({"GET", "HEAD"}), (LINK_OPEN_PER_ADDRESS,), _not_found),
+    # Setting the password: invalid forms and unknown or closed links; per link
+    # only where the browser holds one.
+    Guard(
+        "invites:set_password",
+        _POST,
+        (SET_PASSWORD_PER_ADDRESS, SET_PASSWORD_PER_LINK),
+        _not_redirected,
+    ),
 )
+"""Every rate limit of the site: the view it guards (by URL name), for which
+methods, the limits that hold a request there, and what counts as a failure.
 
-method_limit_sign_in = method_decorator(limit_sign_in, name="dispatch")
+Sign-in (``/accounts/login/``, ``/admin/login/``): 30 failures a minute per
+address, and 10 per account; a browser that has signed in to the account
+before (accounts.devices) is held by 10 of its own instead of the account's.
+Password change: 30 per address, 10 per account. Opening links: 30 failed
+openings per address. Set-password: 30 failures per address, 5 per link.
+"""
+
+_GUARDS: dict[str, list[Guard]] = {}
+for _guard in LIMITS:
+    _GUARDS.setdefault(_guard.view, []).append(_guard)
+
+
+class Attempt:
+    """One request under the limits that hold it."""
+
+    def __init__(self, request: HttpRequest, guard: Guard):
+        self.request = request
+        self.guard = guard
+        # Not evaluated: compared by identity once the view has run.
+        self.user_before = request.user
+        self._keys = []
+        for limit in guard.limits:
+            if limit.per == ADDRESS:
+                self._keys.append((limit, ADDRESS))
+                continue
+            value = limit.per(request)
+            if value is not None:
+                self._keys.append((limit, lambda group, request, value=value: value))
+
+    def is_over(self) -> bool:
+        """Whether a limit that holds this request has no failure left."""
+        for limit, key in self._keys:
+            usage = get_usage(self.request, group=limit.group, key=key, rate=limit.rate)
+            # None: limits are switched off (RATELIMIT_ENABLE). A count the cache
+            # could not give back comes as limit 0: refused.
+            if usage is not None and usage["count"] >= usage["limit"]:
+                return True
+        return False
+
+    def finish(self, response: HttpResponse) -> None:
+        """Count the request against its limits if it failed."""
+        if self.guard.failed(self, response):
+            for limit, key in self._keys:
+                get_usage(self.request, group=limit.group, key=key, rate=limit.rate, increment=True)
+        elif self.guard.succeeded is not None:
+            self.guard.succeeded(self, response)
+
+
+def _limited(view, guards: list[Guard]):
+    """``view``, refused when a limit holding the request is full, counted when it fails."""
+
+    # The limits read the POST before the view marks its passwords sensitive:
+    # an error here must not show them in a report either.
+    @sensitive_post_parameters()
+    @wraps(view)
+    def limited(request, *args, **kwargs):
+        guard = next((g for g in guards if not g.methods or request.method in g.methods), None)
+        if guard is None:
+            return view(request, *args, **kwargs)
+        attempt = Attempt(request, guard)
+        if attempt.is_over():
+            return ratelimited(request)
+        response = view(request, *args, **kwargs)
+        # A server error is not the client's failure.
+        if response.status_code < 500:
+            attempt.finish(response)
+        return response
+
+    return limited
+
+
+def guarded(patterns: list) -> list:
+    """URL patterns with the views LIMITS names wrapped in their limits.
+
+    Raises ImproperlyConfigured when LIMITS names a view that is not there:
+    a limit must never go missing silently.
+    """
+    found: set[str] = set()
+    patterns = _guard_patterns(patterns, [], found)
+    missing = set(_GUARDS) - found
+    if missing:
+        raise ImproperlyConfigured(f"LIMITS names views with no URL: {sorted(missing)}")
+    return patterns
+
+
+def _guard_patterns(patterns, namespaces: list[str], found: set[str]) -> list:
+    wrapped = []
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = [*namespaces, entry.namespace] if entry.namespace else namespaces
+            entry = URLResolver(
+                entry.pattern,
+                _guard_patterns(entry.url_patterns, inner, found),
+                entry.default_kwargs,
+                entry.app_name,
+                entry.namespace,
+            )
+        elif entry.name and (name := ":".join([*namespaces, entry.name])) in _GUARDS:
+            found.add(name)
+            entry = URLPattern(
+                entry.pattern,
+                _limited(entry.callback, _GUARDS[name]),
+                entry.default_args,
+                name=entry.name,
+            )
+        wrapped.append(entry)
+    return wrapped

@@ -64,6 +64,7 @@ CSRF_TRUSTED_ORIGINS = [SITE_URL] if SITE_URL else []
 
 INVITE_MAX_AGE = env.int("INVITE_MAX_AGE", default=7 * 24 * 60 * 60)
 RESET_MAX_AGE = env.int("RESET_MAX_AGE", default=24 * 60 * 60)
+LINK_MAX_AGE_LIMIT = env.int("LINK_MAX_AGE_LIMIT", default=90 * 24 * 60 * 60)
 
 INSTALLED_APPS = [
     "project.admin_site.AdminConfig",
@@ -95,7 +96,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "project.urls"
@@ -227,7 +227,6 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 # --- Rate limits (django-ratelimit) -----------------------------------------
-RATELIMIT_VIEW = "project.views.ratelimited"
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 # The client address is REMOTE_ADDR unless a trusted reverse proxy is named:
 # then it is the last address that proxy appended to its header. Trusting a

@@ -2,13 +2,17 @@ from django.contrib import admin
 from django.urls import include, path
 
 from project import views
+from project.ratelimits import guarded
 
-urlpatterns = [
-    path("", views.home, name="home"),
-    path("accounts/", include("accounts.urls")),
-    path("admin/", admin.site.urls),
-    path("", include("invites.urls")),
-]
+# The rate limits go on the apps' views here, where the project composes them.
+urlpatterns = guarded(
+    [
+        path("", views.home, name="home"),
+        path("accounts/", include("accounts.urls")),
+        path("admin/", admin.site.urls),
+        path("", include("invites.urls")),
+    ]
+)
 
 handler400 = "project.errors.bad_request"
 handler403 = "project.errors.permission_denied"

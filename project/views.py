@@ -14,12 +14,12 @@ def home(request):
     return render(request, "home.html")
 
 
-def ratelimited(request, exception=None):
-    """Answer a request over its rate limit with 429 and when to try again."""
+def ratelimited(request):
+    """Answer a request over its rate limit with 429, when to try again, and the way back."""
     response = render(
         request,
         "429.html",
-        {"retry_after_minutes": RETRY_AFTER_SECONDS // 60},
+        {"retry_after_minutes": RETRY_AFTER_SECONDS // 60, "form_url": request.path},
         status=HTTPStatus.TOO_MANY_REQUESTS,
     )
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)

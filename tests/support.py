@@ -36,6 +36,25 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
+_SHOWN_LINK_RE = re.compile(r'name="link" value="([^"]+)"')
+
+
+def set_password_data(html: str, password: str, confirmation: str | None = None) -> dict:
+    """The set-password form's POST as a browser sends it, from the page that showed it.
+
+    With the form's CSRF token and the link the page was shown for (the form
+    refuses a POST that does not name it).
+    """
+    match = _SHOWN_LINK_RE.search(html)
+    assert match, "the page has no set-password form"
+    return {
+        "csrfmiddlewaretoken": csrf_token(html),
+        "link": match.group(1),
+        "new_password1": password,
+        "new_password2": password if confirmation is None else confirmation,
+    }
+
+
 def open_new_link(client, user, **request) -> Link:
     """Issue a link for ``user`` as a command would, and open it in ``client``.
 

@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth import SESSION_KEY as AUTH_SESSION_KEY
 from django.contrib.auth.models import AnonymousUser
 from django.core import signing
+from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
 
@@ -20,7 +21,7 @@ from invites import services
 from invites.models import Link
 from invites.tests.factories import LinkFactory
 from invites.tokens import link_url
-from invites.views import LINK_COOKIE
+from invites.views import LINK_COOKIE, LINK_COOKIE_SALT
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,20 @@ def open_path(secret):
     return reverse("invites:open", kwargs={"secret": secret})
 
 
+def held_link(client) -> str:
+    """What the form's hidden field says for the link this browser holds ("" for none)."""
+    request = HttpRequest()
+    request.COOKIES = {name: morsel.value for name, morsel in client.cookies.items()}
+    try:
+        digest = request.get_signed_cookie(LINK_COOKIE, salt=LINK_COOKIE_SALT)
+    except (KeyError, signing.BadSignature):
+        return ""
+    return str(Link.objects.filter(digest=digest).values_list("pk", flat=True).first() or "")
+
+
 def submit(client, password=GOOD, confirm=None, **fields):
+    """POST the form as a browser does: with the link the page was shown for."""
+    fields.setdefault("link", held_link(client))
     return client.post(
         SET_PASSWORD, {"new_password1": password, "new_password2": confirm or password, **fields}
     )
@@ -98,7 +112,13 @@ def test_the_browser_keeps_a_signed_page_scoped_cookie_never_the_secret(client):
     assert cookie["path"] == SET_PASSWORD
     assert cookie["httponly"]
     assert cookie["samesite"] == "Lax"
-    assert not cookie["max-age"]  # gone with the browser session
+
+
+def test_the_link_cookie_lasts_as_long_as_the_longest_link_may(client, settings):
+    assert settings.LINK_MAX_AGE_LIMIT == 90 * 24 * 60 * 60
+    settings.LINK_MAX_AGE_LIMIT = 30 * 24 * 60 * 60
+    cookie = client.get(open_path(issue().secret)).cookies[LINK_COOKIE]
+    assert cookie["max-age"] == 30 * 24 * 60 * 60
 
 
 def forged(client, value):
@@ -332,20 +352,45 @@ def test_password_is_a_sensitive_post_parameter(rf):
     assert request.sensitive_post_parameters == "__ALL__"
 
 
-def test_opening_links_is_limited_to_30_a_minute_per_address(client):
+def test_opening_malformed_links_is_limited_to_30_a_minute_per_address(client):
     for _ in range(30):
-        assert client.get(open_path("A" * 32)).status_code == HTTPStatus.FOUND
-    response = client.get(open_path("A" * 32))
+        assert client.get(open_path("not-a-secret")).status_code == HTTPStatus.NOT_FOUND
+    response = client.get(open_path(issue().secret))
     assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
     assert "Wait a minute" in response.content.decode()
     assert response["Retry-After"] == "60"
     assert "noindex" in response["X-Robots-Tag"]
     assert LINK_COOKIE not in response.cookies
     other_address = Client(REMOTE_ADDR="127.0.0.9")
-    assert other_address.get(open_path("A" * 32)).status_code == HTTPStatus.FOUND
+    assert other_address.get(open_path("not-a-secret")).status_code == HTTPStatus.NOT_FOUND
 
 
-def test_set_password_posts_are_limited_to_5_a_minute_per_link():
+def test_opening_good_links_is_never_refused(client):
+    for _ in range(40):
+        assert client.get(open_path(issue(InvitedUserFactory()).secret)).status_code == (
+            HTTPStatus.FOUND
+        )
+        assert client.get(SET_PASSWORD).status_code == HTTPStatus.OK
+
+
+def test_unknown_links_met_by_the_form_page_count_as_failed_openings(client):
+    assert client.get(open_path("u" * 32)).status_code == HTTPStatus.FOUND
+    for _ in range(30):
+        assert client.get(SET_PASSWORD).status_code == HTTPStatus.NOT_FOUND
+    response = client.get(open_path(issue().secret))
+    assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert LINK_COOKIE not in response.cookies
+
+
+def test_guesses_opened_ahead_are_refused_at_the_form_page_past_the_limit():
+    guesses = [Client(REMOTE_ADDR="192.0.2.66") for _ in range(31)]
+    for n, browser in enumerate(guesses):
+        assert browser.get(open_path(f"{n:032d}")).status_code == HTTPStatus.FOUND
+    statuses = [browser.get(SET_PASSWORD).status_code for browser in guesses]
+    assert statuses == [HTTPStatus.NOT_FOUND] * 30 + [HTTPStatus.TOO_MANY_REQUESTS]
+
+
+def test_set_password_posts_are_limited_to_5_failures_a_minute_per_link():
     issued = issue()
     for n in range(5):
         browser = Client(REMOTE_ADDR=f"10.0.0.{n + 1}")
@@ -357,19 +402,39 @@ def test_set_password_posts_are_limited_to_5_a_minute_per_link():
     assert Link.objects.get().is_open
 
 
-def test_set_password_posts_are_limited_to_10_a_minute_per_address(client):
-    for _ in range(10):
-        issued = issue(InvitedUserFactory())
-        client.get(open_path(issued.secret))
+def test_set_password_refuses_the_31st_failure_from_one_address(client):
+    for _ in range(30):
+        client.get(open_path(issue(InvitedUserFactory()).secret))
         assert submit(client, "weak").status_code == HTTPStatus.OK
-    issued = issue(InvitedUserFactory())
-    client.get(open_path(issued.secret))
+    client.get(open_path(issue(InvitedUserFactory()).secret))
     assert submit(client).status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert not Link.objects.filter(used_at__isnull=False).exists()
+
+
+def test_an_office_behind_one_address_sets_passwords_and_signs_in_unrefused():
+    for _ in range(35):
+        person = InvitedUserFactory()
+        browser = Client(REMOTE_ADDR="203.0.113.10")
+        assert browser.get(open_path(issue(person).secret)).status_code == HTTPStatus.FOUND
+        assert browser.get(SET_PASSWORD).status_code == HTTPStatus.OK
+        assert submit(browser).status_code == HTTPStatus.FOUND
+        signed_in = browser.post(reverse("login"), {"username": person.email, "password": GOOD})
+        assert signed_in.status_code == HTTPStatus.FOUND
+
+
+def test_set_password_posts_without_a_link_are_counted_per_address_not_together():
+    for n in range(10):
+        assert submit(Client(REMOTE_ADDR=f"10.3.0.{n}")).status_code == HTTPStatus.NOT_FOUND
+    one_address = Client(REMOTE_ADDR="10.3.0.99")
+    for _ in range(30):
+        assert submit(one_address).status_code == HTTPStatus.NOT_FOUND
+    assert submit(one_address).status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert submit(Client(REMOTE_ADDR="10.3.0.100")).status_code == HTTPStatus.NOT_FOUND
 
 
 def test_spoofed_forwarded_for_does_not_escape_the_limit(client):
     for n in range(30):
-        client.get(open_path("A" * 32), HTTP_X_FORWARDED_FOR=f"203.0.113.{n}")
+        client.get(open_path("not-a-secret"), HTTP_X_FORWARDED_FOR=f"203.0.113.{n}")
     response = client.get(open_path("A" * 32), HTTP_X_FORWARDED_FOR="198.51.100.7")
     assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
 
@@ -402,6 +467,17 @@ def test_a_form_shown_before_another_link_was_opened_sets_no_password(client):
     assert response.status_code == HTTPStatus.FOUND
     assert User.objects.get(email="bob@example.com").check_password(GOOD)
     assert not User.objects.get(email="ada@example.com").has_usable_password()
+
+
+def test_a_post_without_the_link_the_form_was_shown_for_changes_nothing(client):
+    issued = issue()
+    client.get(open_path(issued.secret))
+    response = client.post(SET_PASSWORD, {"new_password1": GOOD, "new_password2": GOOD})
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert "nothing was changed" in response.content.decode()
+    assert Link.objects.get().is_open
+    assert not User.objects.get().has_usable_password()
+    assert submit(client).status_code == HTTPStatus.FOUND
 
 
 def test_the_form_names_the_link_it_was_shown_for(client):

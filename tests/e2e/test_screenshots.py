@@ -59,7 +59,7 @@ def test_screenshots_of_the_key_pages(site, new_context, issue_link, shoot):
     expect(stranger.locator("main")).to_contain_text(INVALID_LINK_TEXT)
     shoot(stranger, "link-invalid")
 
-    # Six mismatched submissions of one link: the per-link limit is 5 a minute.
+    # Six mismatched submissions of one link: the per-link limit is 5 failures a minute.
     hasty = new_context().new_page()
     hasty.goto(issue_link(InvitedUserFactory()))
     for _ in range(6):
@@ -68,5 +68,5 @@ def test_screenshots_of_the_key_pages(site, new_context, issue_link, shoot):
         if posted.value.status == 429:
             break
     assert posted.value.status == 429
-    expect(hasty.get_by_role("heading", level=1)).to_have_text("Too many attempts")
+    expect(hasty.get_by_role("heading", level=1)).to_have_text("Too many failed attempts")
     shoot(hasty, "too-many-attempts")

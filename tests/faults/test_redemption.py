@@ -23,10 +23,10 @@ def _opened(user) -> tuple[Client, Link]:
     return client, open_new_link(client, user)
 
 
-def _submit(client, password=GOOD_PASSWORD):
+def _submit(client, link: Link, password=GOOD_PASSWORD):
     return client.post(
         reverse("invites:set_password"),
-        {"new_password1": password, "new_password2": password},
+        {"link": link.pk, "new_password1": password, "new_password2": password},
     )
 
 
@@ -57,7 +57,7 @@ def test_a_failure_after_the_password_is_saved_changes_nothing(
     password_before = user.password
     client, link = _opened(user)
 
-    response = _submit(client)
+    response = _submit(client, link)
 
     assert failing_after_the_password_is_saved["password written"] != password_before
     assert response.status_code == HTTPStatus.INTERNAL_SERVER_ERROR
@@ -74,7 +74,7 @@ def test_a_failure_after_the_password_is_saved_changes_nothing(
 
     # Once the database is back, the same browser can finish with the same link.
     monkeypatch.undo()
-    retried = _submit(client)
+    retried = _submit(client, link)
     assert retried.status_code == HTTPStatus.FOUND
     assert retried.headers["Location"] == reverse("login")
     user.refresh_from_db()
@@ -89,7 +89,7 @@ def test_a_failure_before_anything_is_written_leaves_the_old_password(monkeypatc
         raise DatabaseError("injected")
 
     monkeypatch.setattr(User, "save", fail)
-    response = _submit(client)
+    response = _submit(client, link)
 
     assert response.status_code == HTTPStatus.INTERNAL_SERVER_ERROR
     assert "Traceback" not in response.content.decode()

@@ -18,7 +18,7 @@ from tests.support import GOOD_PASSWORD, open_new_link
 
 pytestmark = pytest.mark.django_db
 
-FIELDS = ["new_password1", "new_password2", "csrfmiddlewaretoken", "username", "next"]
+FIELDS = ["new_password1", "new_password2", "link", "csrfmiddlewaretoken", "username", "next"]
 # Text the test client can encode (no lone surrogates).
 text = st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
 passwords = st.one_of(
@@ -32,7 +32,7 @@ bodies = st.one_of(
     st.builds(
         lambda password, extra: {**extra, "new_password1": password, "new_password2": password},
         passwords,
-        st.dictionaries(st.sampled_from(FIELDS[2:]) | text, values, max_size=2),
+        st.dictionaries(st.sampled_from(FIELDS[3:]) | text, values, max_size=2),
     ),
 )
 
@@ -49,15 +49,23 @@ def _is_a_good_matching_pair(data: QueryDict, user) -> bool:
     return True
 
 
-def _check(response, link: Link, good: bool) -> None:
+def _consumes(data: QueryDict, link: Link) -> bool:
+    """Whether the POST may consume the link: it names it, with a good matching pair."""
+    return data.get("link") == str(link.pk) and _is_a_good_matching_pair(data, link.user)
+
+
+def _check(response, link: Link, data: QueryDict, good: bool) -> None:
     assert response.status_code < HTTPStatus.INTERNAL_SERVER_ERROR
     assert_no_traceback(response.content.decode(errors="replace"))
     link.refresh_from_db()
+    shown_for_this_link = data.get("link") == str(link.pk)
     if good:
         assert response.status_code == HTTPStatus.FOUND
         assert link.used_at is not None
     else:
-        assert response.status_code == HTTPStatus.OK
+        # A POST that does not name the link its form was shown for changes nothing.
+        expected = HTTPStatus.OK if shown_for_this_link else HTTPStatus.CONFLICT
+        assert response.status_code == expected
         assert link.used_at is None
         assert link.revoked_at is None
         assert not link.user.__class__.objects.get(pk=link.user_id).has_usable_password()
@@ -72,14 +80,16 @@ def test_only_a_good_matching_pair_consumes_the_link(body):
     client = Client()
     address = next_address()
     link = open_new_link(client, InvitedUserFactory(), REMOTE_ADDR=address)
+    # The form names its link, as the page does, unless the body says otherwise.
+    body = {"link": str(link.pk), **body}
     data = QueryDict(mutable=True)
     for key, value in body.items():
         data.setlist(key, value if isinstance(value, list) else [value])
-    good = _is_a_good_matching_pair(data, link.user)
+    good = _consumes(data, link)
 
     response = client.post(reverse("invites:set_password"), body, REMOTE_ADDR=address)
 
-    _check(response, link, good)
+    _check(response, link, data, good)
 
 
 @FUZZ
@@ -91,7 +101,8 @@ def test_raw_urlencoded_bodies_never_fail(raw):
     client = Client()
     address = next_address()
     link = open_new_link(client, InvitedUserFactory(), REMOTE_ADDR=address)
-    good = _is_a_good_matching_pair(QueryDict(raw), link.user)
+    raw = f"link={link.pk}&".encode() + raw
+    good = _consumes(QueryDict(raw), link)
 
     response = client.post(
         reverse("invites:set_password"),
@@ -100,4 +111,4 @@ def test_raw_urlencoded_bodies_never_fail(raw):
         REMOTE_ADDR=address,
     )
 
-    _check(response, link, good)
+    _check(response, link, QueryDict(raw), good)

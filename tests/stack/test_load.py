@@ -13,7 +13,7 @@ from invites.models import Link
 from invites.services import links_issue
 from invites.tokens import link_url
 from tests.stack.conftest import WORKERS, person
-from tests.support import GOOD_PASSWORD, SUCCESS_TEXT, csrf_token, loopback_addresses
+from tests.support import GOOD_PASSWORD, SUCCESS_TEXT, loopback_addresses, set_password_data
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -39,11 +39,7 @@ def _journey(base_url: str, address: str, url: str, password: str) -> list[tuple
         form = timed("form", "GET", opened.headers["location"])
         if form.status_code != HTTPStatus.OK:
             return timings
-        data = {
-            "csrfmiddlewaretoken": csrf_token(form.text),
-            "new_password1": password,
-            "new_password2": password,
-        }
+        data = set_password_data(form.text, password)
         posted = timed("set password", "POST", "/set-password/", data=data)
         if posted.status_code != HTTPStatus.FOUND:
             return timings

@@ -14,7 +14,7 @@ from invites.models import Link
 from invites.services import link_issue, links_issue
 from invites.tokens import link_url
 from tests.stack.conftest import person
-from tests.support import GOOD_PASSWORD, INVALID_LINK_TEXT, csrf_token, loopback_addresses
+from tests.support import GOOD_PASSWORD, INVALID_LINK_TEXT, loopback_addresses, set_password_data
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -23,16 +23,16 @@ PEOPLE = 16
 
 
 def _open_form(client, url: str) -> str:
-    """Open the link as a person would; return the form's CSRF token."""
+    """Open the link as a person would; return the form's page."""
     opened = client.get(url)
     assert opened.status_code == HTTPStatus.FOUND
     assert opened.headers["location"] == "/set-password/"
     form = client.get("/set-password/")
     assert form.status_code == HTTPStatus.OK
-    return csrf_token(form.text)
+    return form.text
 
 
-def _submit_together(clients, tokens, passwords):
+def _submit_together(clients, forms, passwords):
     """Every client posts its password at the same moment; returns (response, sent, done)."""
     barrier = threading.Barrier(len(clients))
 
@@ -40,12 +40,7 @@ def _submit_together(clients, tokens, passwords):
         barrier.wait(timeout=30)
         sent = time.monotonic()
         response = clients[index].post(
-            "/set-password/",
-            data={
-                "csrfmiddlewaretoken": tokens[index],
-                "new_password1": passwords[index],
-                "new_password2": passwords[index],
-            },
+            "/set-password/", data=set_password_data(forms[index], passwords[index])
         )
         return response, sent, time.monotonic()
 
@@ -57,9 +52,9 @@ def _race(base_url: str, addresses, user: User):
     url = link_url(link_issue(user=user, issuer=None, via=Link.Via.COMMAND).secret)
     clients = [person(base_url, next(addresses)) for _ in range(PEOPLE)]
     try:
-        tokens = [_open_form(client, url) for client in clients]
+        forms = [_open_form(client, url) for client in clients]
         passwords = [f"{GOOD_PASSWORD}-{index}" for index in range(PEOPLE)]
-        results = _submit_together(clients, tokens, passwords)
+        results = _submit_together(clients, forms, passwords)
     finally:
         for client in clients:
             client.close()
@@ -86,8 +81,9 @@ def test_simultaneous_submissions_of_one_link_set_exactly_one_password(
     live_server, settings, stack_figures
 ):
     # This test is about the database, not the network: with the limits on, the
-    # per-link limit (5 a minute) would answer 11 of the 16 with 429 before they
-    # reach the transaction. The test below runs the same race with the limits.
+    # per-link limit (5 failures a minute) could answer some of the 16 with 429
+    # before they reach the transaction. The test below runs the same race with
+    # the limits.
     settings.RATELIMIT_ENABLE = False
     base_url = live_server.url.replace("localhost", "127.0.0.1")
     settings.SITE_URL = base_url
@@ -119,12 +115,18 @@ def test_the_same_race_with_the_limits_on(live_server, settings, stack_figures):
     responses, passwords, _ = _race(base_url, loopback_addresses("127.0.2.2"), user)
 
     outcomes = [_outcome(response) for response in responses]
-    # 5 a minute per link: five reach the view, one of them wins.
-    assert sorted(outcomes) == ["429"] * 11 + ["invalid link"] * 4 + ["password set"]
+    # 5 failures a minute per link, counted after each failure: one wins; the
+    # rest fail on the used link, each counted, until 5 have, and any later
+    # one is refused. Which of them came late is up to the threads.
+    assert outcomes.count("password set") == 1
+    invalid, refused = outcomes.count("invalid link"), outcomes.count("429")
+    assert invalid + refused == PEOPLE - 1
+    assert refused == 0 or invalid >= 5
     user.refresh_from_db()
     assert [user.check_password(p) for p in passwords].count(True) == 1
     stack_figures.append(
-        "double redemption with the limits on: 1 password set, 4 invalid-link pages, 11 x 429"
+        f"double redemption with the limits on: 1 password set, {invalid} invalid-link pages, "
+        f"{refused} x 429"
     )
 
 
