@@ -21,7 +21,13 @@ from django.contrib.sessions.models import Session
 from accounts.tests.factories import DEFAULT_PASSWORD, InvitedUserFactory, UserFactory
 from invites.models import Link
 from invites.services import link_issue
-from tests.support import GOOD_PASSWORD, csrf_token, free_port, gunicorn_running
+from tests.support import (
+    GOOD_PASSWORD,
+    csrf_token,
+    free_port,
+    gunicorn_running,
+    set_password_data,
+)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -127,15 +133,8 @@ def _sign_in(browser: httpx.Client, email: str) -> httpx.Response:
     )
 
 
-def _set_password(browser: httpx.Client, token: str) -> httpx.Response:
-    return browser.post(
-        "/set-password/",
-        data={
-            "new_password1": GOOD_PASSWORD,
-            "new_password2": GOOD_PASSWORD,
-            "csrfmiddlewaretoken": token,
-        },
-    )
+def _set_password(browser: httpx.Client, form: str) -> httpx.Response:
+    return browser.post("/set-password/", data=set_password_data(form, GOOD_PASSWORD))
 
 
 def _signed_in_as(browser: httpx.Client, email: str) -> bool:
@@ -193,11 +192,11 @@ def test_with_redis_down_links_answer_503_and_no_password_is_set(site, browser, 
     issued = link_issue(user=user, issuer=None, via=Link.Via.COMMAND)
     opened = browser.get(f"/set-password/{issued.secret}/")
     assert opened.status_code == HTTPStatus.FOUND
-    token = csrf_token(browser.get("/set-password/").text)
+    form = browser.get("/set-password/").text
     redis_up.stop()
 
     _assert_unavailable_page(browser.get(f"/set-password/{issued.secret}/"))
-    _assert_unavailable_page(_set_password(browser, token))
+    _assert_unavailable_page(_set_password(browser, form))
 
     # The set-password POST is limited: without its count it is refused, not waved through.
     user.refresh_from_db()
@@ -207,7 +206,7 @@ def test_with_redis_down_links_answer_503_and_no_password_is_set(site, browser, 
 
     redis_up.start()
     assert browser.get(f"/set-password/{issued.secret}/").status_code == HTTPStatus.FOUND
-    done = _set_password(browser, token)
+    done = _set_password(browser, form)
     assert done.status_code == HTTPStatus.FOUND, done.text[:500]
     assert done.headers["Location"] == "/accounts/login/"
     user.refresh_from_db()
