@@ -5,7 +5,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from accounts.models import User, sign_in_key
-from accounts.tests.factories import InvitedUserFactory, UserFactory
+from accounts.services import users_deactivate
+from accounts.signals import credentials_changed, users_deactivated
+from accounts.tests.factories import InvitedUserFactory, SuperuserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +89,53 @@ def test_full_name_joins_names():
     user = UserFactory(first_name="Ada", last_name="Lovelace")
     assert user.get_full_name() == "Ada Lovelace"
     assert str(user) == user.email
+
+
+# --- What accounts announces (accounts.signals) --------------------------------------------
+
+
+@pytest.fixture
+def announced():
+    """Every credentials_changed and users_deactivated sent while the test runs."""
+    heard = []
+
+    def credentials(sender, *, user, changed, **kwargs):
+        heard.append(("credentials_changed", user.pk, frozenset(changed)))
+
+    def deactivated(sender, *, user_ids, **kwargs):
+        heard.append(("users_deactivated", tuple(user_ids)))
+
+    credentials_changed.connect(credentials)
+    users_deactivated.connect(deactivated)
+    yield heard
+    credentials_changed.disconnect(credentials)
+    users_deactivated.disconnect(deactivated)
+
+
+def test_a_new_password_is_announced(announced):
+    user = UserFactory()
+    user.set_password("Another-long-passphrase-3")
+    user.save()
+    assert announced == [("credentials_changed", user.pk, frozenset({"password"}))]
+
+
+def test_a_new_email_is_announced(announced):
+    user = UserFactory()
+    user.email = "elsewhere@example.com"
+    user.save()
+    assert announced == [("credentials_changed", user.pk, frozenset({"email"}))]
+
+
+def test_deactivation_is_announced_by_save_and_in_bulk(announced):
+    one, other = UserFactory(), UserFactory()
+    one.is_active = False
+    one.save()
+    users_deactivate(users=[other], actor=SuperuserFactory())
+    assert announced == [("users_deactivated", (one.pk,)), ("users_deactivated", (other.pk,))]
+
+
+def test_other_changes_and_new_users_announce_nothing(announced):
+    user = UserFactory()
+    user.first_name = "Renamed"
+    user.save()
+    assert announced == []
