@@ -226,7 +226,8 @@ def floor(csv_path: str, database: str, output: str) -> None:
         issued.append((row["email"], secret, hashlib.sha256(secret.encode()).hexdigest()))
     db.executemany(
         "INSERT INTO invites_link (user_id, purpose, digest, created_at, expires_at, "
-        "created_via, revoke_reason) VALUES (?, 'invite', ?, ?, ?, 'command', '')",
+        "created_via, revoke_reason, presented_again_count) "
+        "VALUES (?, 'invite', ?, ?, ?, 'command', '', 0)",
         [(ids[email], digest, now, expires_at) for email, _secret, digest in issued],
     )
     db.execute("COMMIT")
