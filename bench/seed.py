@@ -8,9 +8,10 @@ Without DATABASE_URL the target is a throwaway SQLite file, bench/out/big.sqlite
 made afresh. A database named by DATABASE_URL is migrated first and must hold no
 users, unless --reset empties it (every table) first.
 
-Rows go in as the invite command's bulk path puts them (invites.bulk.rows_insert:
-executemany on Django's own cursor, with table and column names from the
-models' _meta): no model instances, no signals, no save(). Every
+Rows go in as the invite command puts its users (invites.bulk.rows_insert: one
+statement per table, with table and column names from the models' _meta): no
+model instances, no signals, no save(). The links are fixtures, like the tests'
+LinkFactory: no service makes a link used or revoked years ago. Every
 user with a password shares ONE precomputed hash (hashing 50,000 passwords with
 Argon2 would take most of an hour); it is the hash of SEED_PASSWORD.
 """
@@ -113,8 +114,8 @@ def seed_database(*, users: int, links: int, rng_seed: int = 42, verbose: bool =
     ]
 
     started = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor:
-        rows_insert(cursor, User, user_fields, user_rows)
+    with transaction.atomic():
+        rows_insert(User, user_fields, user_rows)
         ids = list(User.objects.order_by("pk").values_list("pk", flat=True))
         admin_ids = ids[: superusers + staff]
 
@@ -129,7 +130,7 @@ def seed_database(*, users: int, links: int, rng_seed: int = 42, verbose: bool =
             elif draw < 0.9:
                 for group_id in rng.sample(group_ids, 2):
                     memberships.append((user_id, group_id))
-        rows_insert(cursor, User.groups.through, ["user", "group"], memberships)
+        rows_insert(User.groups.through, ["user", "group"], memberships)
 
         link_rows = _link_rows(
             rng=rng, now=now, ids=ids, statuses=statuses, admin_ids=admin_ids, links=links
@@ -148,7 +149,6 @@ def seed_database(*, users: int, links: int, rng_seed: int = 42, verbose: bool =
             "revoke_reason",
         ]
         rows_insert(
-            cursor,
             Link,
             link_fields,
             [tuple(adapt(v) if isinstance(v, datetime) else v for v in row) for row in link_rows],

@@ -7,7 +7,7 @@ from one message and run the command again.
 
 import csv
 import io
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -220,12 +220,7 @@ def _header_check(columns: list[str]) -> None:
         raise InputInvalid([_line_problem(1, problem) for problem in problems])
 
 
-def rows_check(
-    rows: Iterable[InviteRow],
-    *,
-    known_groups: Collection[str],
-    progress: Callable[[int], None] | None = None,
-) -> list[Problem]:
+def rows_check(rows: Iterable[InviteRow], *, known_groups: Collection[str]) -> list[Problem]:
     """Every bad row, with all that is wrong with it.
 
     An email must be present, valid by Django's validator and given once,
@@ -234,9 +229,7 @@ def rows_check(
     problems = []
     first_seen: dict[str, InviteRow] = {}
     name_fields = ((_("first name"), "first_name"), (_("last name"), "last_name"))
-    for count, row in enumerate(rows, start=1):
-        if progress is not None and count % 1000 == 0:
-            progress(count)
+    for row in rows:
         wrong = []
         if not row.email:
             wrong.append(_("the email address is empty."))

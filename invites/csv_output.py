@@ -14,11 +14,9 @@ from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
-from django.core.exceptions import ImproperlyConfigured
-from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
-from invites.tokens import link_url, secret_make
+from invites.tokens import link_urls
 
 HEADER = ("email", "link", "expires_at")
 # What spreadsheets take for the start of a formula (OWASP, "CSV Injection").
@@ -40,42 +38,22 @@ def links_csv(links: Iterable[tuple[str, str, datetime]]) -> str:
 
     ``expires_at`` is written in UTC with its offset, to the second.
     """
+    links = list(links)
+    urls = link_urls([secret for _email, secret, _expires_at in links])
+    # Links made together share their expiry: each moment is formatted once.
+    expiry = {moment: utc_iso(moment) for moment in {link[2] for link in links}}
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(HEADER)
     writer.writerows(
         (
             cell_escape(email),
-            cell_escape(link_url(secret)),
-            utc_iso(expires_at),
+            cell_escape(url),
+            expiry[expires_at],
         )
-        for email, secret, expires_at in links
+        for (email, _secret, expires_at), url in zip(links, urls, strict=True)
     )
     return buffer.getvalue()
-
-
-def add_output_arguments(parser) -> None:
-    """The options of every command that writes links: ``--output`` and ``--force``."""
-    parser.add_argument(
-        "--output",
-        metavar="FILE",
-        help=_("Write the links to FILE (mode 0600) instead of standard output."),
-    )
-    parser.add_argument(
-        "--force", action="store_true", help=_("Let --output replace an existing file.")
-    )
-
-
-def links_url_check() -> None:
-    """Raise ``CommandError`` (saying what to set) when links cannot be made here.
-
-    Outside a web request a link's address comes from ``SITE_URL`` alone; a
-    command checks this before it writes anything.
-    """
-    try:
-        link_url(secret_make())
-    except ImproperlyConfigured as error:
-        raise CommandError(str(error)) from None
 
 
 class OutputRefused(Exception):
@@ -143,17 +121,12 @@ def private_file_write(path: Path, content: str, *, overwrite: bool) -> None:
 class LinksOutput:
     """Where a command's links go: standard output, or a private file.
 
-    The file is checked when this is made, before the command writes anything.
-    Both steps raise ``CommandError`` with the refusal's message: this is the
-    commands' side of the output, and Django prints a ``CommandError`` under
-    that name, where a subclass would be printed under its own.
+    The file is checked when this is made, before the command writes
+    anything; both steps raise ``OutputRefused`` saying why.
     """
 
     def __init__(self, *, path: str | None, force: bool, stdout):
-        try:
-            self.path = output_path_check(path, force=force) if path else None
-        except OutputRefused as error:
-            raise CommandError(str(error)) from None
+        self.path = output_path_check(path, force=force) if path else None
         self.force = force
         self.stdout = stdout
 
@@ -162,7 +135,4 @@ class LinksOutput:
         if self.path is None:
             self.stdout.write(text, ending="")
             return
-        try:
-            private_file_write(self.path, text, overwrite=self.force)
-        except OutputRefused as error:
-            raise CommandError(str(error)) from None
+        private_file_write(self.path, text, overwrite=self.force)

@@ -3,7 +3,6 @@
 import re
 from datetime import timedelta
 
-from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
@@ -38,13 +37,3 @@ def duration_parse(value: str) -> timedelta:
             % {"value": value, "days": MAX_DURATION.days}
         )
     return duration
-
-
-def duration_option(value: str | timedelta | None, *, option: str) -> timedelta | None:
-    """A command option's DURATION (``None`` when not given), or a ``CommandError``."""
-    if value is None or isinstance(value, timedelta):
-        return value
-    try:
-        return duration_parse(value)
-    except ValueError as error:
-        raise CommandError(f"{option}: {error}") from None

@@ -1,8 +1,11 @@
-"""Why a presented link cannot set a password."""
+"""Why a presented link cannot set a password, and why a link was not issued."""
+
+from collections.abc import Iterable
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from accounts.powers import PowersExceeded
 
 
@@ -29,3 +32,11 @@ class LinkInvalid(Exception):
 
 class IssueRefused(PowersExceeded):
     """The issuer may not issue links for some of the users asked for."""
+
+
+class UsersInactive(Exception):
+    """Some of the users asked for are deactivated: a link of theirs could set nothing."""
+
+    def __init__(self, users: Iterable[User]):
+        self.users = list(users)
+        super().__init__(", ".join(user.email for user in self.users))

@@ -1,7 +1,7 @@
-"""Every write that changes a link's state: issuing, revoking, redeeming.
+"""Every write that changes a link's state: issuing, revoking, redeeming, purging.
 
 The admin, the commands and the public page call these; nothing else writes
-links.
+links. Every link comes into being through ``links_insert``.
 """
 
 import logging
@@ -17,7 +17,8 @@ from django.db.models import F, Q
 from accounts import clock
 from accounts.models import User
 from accounts.powers import ensure_may_act_on
-from invites.errors import IssueRefused, LinkInvalid
+from invites.bulk import in_values, rows_insert
+from invites.errors import IssueRefused, LinkInvalid, UsersInactive
 from invites.models import Link
 from invites.selectors import link_get_open, users_refused_to_issuer
 from invites.tokens import secret_digest, secret_make
@@ -47,7 +48,120 @@ def purpose_for(user: User) -> str:
     return Link.Purpose.RESET if user.has_usable_password() else Link.Purpose.INVITE
 
 
+@dataclass(frozen=True, slots=True)
+class NewLink:
+    """A link just inserted, with its secret: the only time the secret exists."""
+
+    pk: int
+    user_id: int
+    purpose: str
+    secret: str
+    created_at: datetime
+    expires_at: datetime
+
+
 @transaction.atomic
+def links_insert(
+    *,
+    users: Sequence[User] = (),
+    user_ids: Sequence[int] = (),
+    issuer: User | None,
+    via: str,
+    purpose: str | None = None,
+    max_age: timedelta | None = None,
+) -> list[NewLink]:
+    """Insert an open link for each user: the one way a link comes to be.
+
+    Every rule of issuing holds here, and a refusal writes nothing:
+
+    - a deactivated user gets no link: ``UsersInactive`` names them all;
+    - ``issuer``, an administrator, issues only for users within their powers:
+      ``IssueRefused`` names the others (see ``users_refused_to_issuer``).
+      ``None`` is a command, which runs with the operator's full trust;
+    - a user holds one open link: the new one supersedes their older ones;
+    - ``purpose`` defaults to what each user needs (see ``purpose_for``) and
+      ``max_age`` to the purpose's setting; an issuer's links go in each
+      user's History.
+
+    Give ``users``, or ``user_ids`` where a model instance per user would cost
+    more than the rest (the invite command's tens of thousands); links for
+    users given by id need a ``purpose`` and no issuer. The links go in with
+    a statement per 5,000 (see ``bulk.rows_insert``); no other query grows
+    with the number of users. Returns the links in the order of the users.
+    """
+    if user_ids and (users or issuer is not None or purpose is None):
+        raise TypeError("links for users given by id need a purpose and no issuer")
+    ids = list(user_ids) or [user.pk for user in users]
+    if not ids:
+        return []
+    inactive = (
+        [user for user in users if not user.is_active]
+        if users
+        else list(User.objects.filter(pk__in=in_values(ids), is_active=False))
+    )
+    if inactive:
+        raise UsersInactive(inactive)
+    if issuer is not None:
+        refused = users_refused_to_issuer(issuer=issuer, users=list(users))
+        if refused:
+            raise IssueRefused(refused)
+    # Lock the users' rows (in a fixed order, against deadlocks) so that two
+    # administrators issuing for the same user at once queue up: the second
+    # then sees and supersedes the first's link, leaving exactly one open.
+    # SQLite has no row locks (Django would send a plain SELECT): there a
+    # writing transaction holds the whole database until it commits, so
+    # writers queue up anyway.
+    if connection.features.has_select_for_update:
+        list(
+            User.objects.select_for_update()
+            .filter(pk__in=in_values(ids))
+            .order_by("pk")
+            .values_list("pk")
+        )
+    now = clock.now()
+    links_revoke_for_users(user_ids=ids, reason=Link.RevokeReason.SUPERSEDED, by=issuer, now=now)
+    purposes = [purpose] * len(ids) if purpose else [purpose_for(user) for user in users]
+    expires_at = {each: now + (max_age or default_max_age(each)) for each in set(purposes)}
+    expiry_field = Link._meta.get_field("expires_at")
+    stored_expiry = {
+        each: expiry_field.get_db_prep_save(moment, connection)
+        for each, moment in expires_at.items()
+    }
+    secrets = [secret_make() for _ in ids]
+    digests = [secret_digest(secret) for secret in secrets]
+    pks = dict(
+        rows_insert(
+            Link,
+            ("user", "purpose", "digest", "expires_at"),
+            zip(ids, purposes, digests, [stored_expiry[each] for each in purposes], strict=True),
+            returning=("digest", "id"),
+            created_at=now,
+            created_by=issuer,
+            created_via=via,
+        )
+    )
+    if issuer is not None:
+        _log_on_users(
+            actor_id=issuer.pk,
+            users=users,
+            flag=CHANGE,
+            message="Issued a set-password link.",
+        )
+    return [
+        NewLink(
+            pk=pks[digest],
+            user_id=user_id,
+            purpose=link_purpose,
+            secret=secret,
+            created_at=now,
+            expires_at=expires_at[link_purpose],
+        )
+        for user_id, link_purpose, secret, digest in zip(
+            ids, purposes, secrets, digests, strict=True
+        )
+    ]
+
+
 def links_issue(
     *,
     users: Sequence[User],
@@ -59,59 +173,30 @@ def links_issue(
     """Issue one link per user, revoking each user's older links.
 
     ``issuer`` is the administrator, or ``None`` for a command (which runs with
-    the operator's full trust). Raises ``IssueRefused`` naming every user the
-    issuer may not issue for (see ``users_refused_to_issuer``), and then issues
-    nothing. ``purpose`` defaults to
-    what each user needs (see ``purpose_for``). A constant number of queries,
-    whatever the number of users.
+    the operator's full trust). Raises ``UsersInactive`` naming every
+    deactivated user, or ``IssueRefused`` naming every user the issuer may not
+    issue for, and then issues nothing. ``purpose`` defaults to what each user
+    needs. A constant number of queries, whatever the number of users: see
+    ``links_insert``, which this calls.
     """
     users = list(users)
-    if not users:
-        return []
-    if issuer is not None:
-        refused = users_refused_to_issuer(issuer=issuer, users=users)
-        if refused:
-            raise IssueRefused(refused)
-    now = clock.now()
-    user_ids = [user.pk for user in users]
-    # Lock the users' rows (in a fixed order, against deadlocks) so that two
-    # administrators issuing for the same user at once queue up: the second
-    # then sees and supersedes the first's link, leaving exactly one open.
-    # SQLite has no row locks (Django would send a plain SELECT): there a
-    # writing transaction holds the whole database until it commits, so
-    # writers queue up anyway.
-    if connection.features.has_select_for_update:
-        list(
-            User.objects.select_for_update()
-            .filter(pk__in=user_ids)
-            .order_by("pk")
-            .values_list("pk")
-        )
-    links_revoke_for_users(
-        user_ids=user_ids, reason=Link.RevokeReason.SUPERSEDED, by=issuer, now=now
-    )
+    new_links = links_insert(users=users, issuer=issuer, via=via, purpose=purpose, max_age=max_age)
     issued = []
-    for user in users:
-        link_purpose = purpose or purpose_for(user)
-        secret = secret_make()
+    for user, new in zip(users, new_links, strict=True):
         link = Link(
+            pk=new.pk,
             user=user,
-            purpose=link_purpose,
-            digest=secret_digest(secret),
-            created_at=now,
-            expires_at=now + (max_age or default_max_age(link_purpose)),
+            purpose=new.purpose,
+            digest=secret_digest(new.secret),
+            created_at=new.created_at,
+            expires_at=new.expires_at,
             created_by=issuer,
             created_via=via,
         )
-        issued.append(IssuedLink(link=link, secret=secret))
-    Link.objects.bulk_create([item.link for item in issued])
-    if issuer is not None:
-        _log_on_users(
-            actor_id=issuer.pk,
-            users=users,
-            flag=CHANGE,
-            message="Issued a set-password link.",
-        )
+        # A saved row, as bulk_create leaves its objects.
+        link._state.adding = False
+        link._state.db = connection.alias
+        issued.append(IssuedLink(link=link, secret=new.secret))
     return issued
 
 
@@ -120,6 +205,29 @@ def link_issue(
 ) -> IssuedLink:
     """Issue a link for one user; see ``links_issue``."""
     return links_issue(users=[user], issuer=issuer, via=via, max_age=max_age)[0]
+
+
+@dataclass(frozen=True)
+class LinksPurged:
+    """How many links purging deleted (or would delete): those closed before ``cutoff``."""
+
+    count: int
+    cutoff: datetime
+
+
+def links_purge(*, older_than: timedelta, dry_run: bool = False) -> LinksPurged:
+    """Delete the records of links used, revoked or expired more than ``older_than`` ago.
+
+    Open links are never deleted: ``older_than`` is above zero, so the cutoff
+    is in the past, and a link still open has not closed before it. With
+    ``dry_run`` the links are only counted.
+    """
+    if older_than <= timedelta(0):
+        raise ValueError("older_than must be above zero: open links are never purged.")
+    cutoff = clock.now() - older_than
+    links = Link.objects.closed_before(cutoff)
+    count = links.count() if dry_run else links.delete()[1].get(Link._meta.label, 0)
+    return LinksPurged(count=count, cutoff=cutoff)
 
 
 def links_revoke_for_users(
@@ -131,7 +239,7 @@ def links_revoke_for_users(
 ) -> int:
     """Revoke every unused, unrevoked link of these users; returns how many."""
     return (
-        Link.objects.filter(user_id__in=list(user_ids))
+        Link.objects.filter(user_id__in=in_values(list(user_ids)))
         .unrevoked_unused()
         .update(revoked_at=now or clock.now(), revoked_by=by, revoke_reason=reason)
     )

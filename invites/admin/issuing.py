@@ -42,7 +42,7 @@ from accounts.models import User
 from invites import services
 from invites.admin.qr import qr_svg
 from invites.csv_output import utc_iso
-from invites.errors import IssueRefused
+from invites.errors import IssueRefused, UsersInactive
 from invites.models import Link
 from invites.selectors import ISSUE_PERMISSION, links_of_user
 from invites.services import IssuedLink
@@ -317,21 +317,20 @@ class SetPasswordLinksAdminMixin:
         ``users_beyond_issuer``): either refuses the whole request, naming
         every such user.
         """
-        inactive = [user for user in users if not user.is_active]
-        if inactive:
+        try:
+            return services.links_issue(users=users, issuer=request.user, via=Link.Via.ADMIN)
+        except UsersInactive as inactive:
             self.message_user(
                 request,
                 ngettext(
                     "No link was issued: %(emails)s is deactivated. Reactivate the user first.",
                     "No link was issued: %(emails)s are deactivated. Reactivate these users first.",
-                    len(inactive),
+                    len(inactive.users),
                 )
-                % {"emails": ", ".join(user.email for user in inactive)},
+                % {"emails": ", ".join(user.email for user in inactive.users)},
                 messages.ERROR,
             )
             return None
-        try:
-            return services.links_issue(users=users, issuer=request.user, via=Link.Via.ADMIN)
         except IssueRefused as refused:
             self.message_user(
                 request,

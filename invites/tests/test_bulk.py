@@ -1,4 +1,4 @@
-"""The invite command's layers: input checks, the bulk writes, CSV output, durations."""
+"""Below the commands: input checks, their services, bulk SQL, CSV output, durations."""
 
 import os
 import stat
@@ -11,13 +11,15 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from accounts.tests.factories import GroupFactory, InvitedUserFactory, UserFactory
-from invites.bulk import (
+from invites import bulk
+from invites.bulk import in_values, rows_insert
+from invites.by_email import (
+    EmailsRefused,
     SkipReason,
-    groups_by_name,
     invite_plan,
-    invite_write,
-    rows_insert,
+    reset_links_issue,
     unusable_password,
+    users_invite,
 )
 from invites.csv_input import InputInvalid, rows_check, rows_from_arguments, rows_from_csv
 from invites.csv_output import (
@@ -341,19 +343,13 @@ def test_invite_plan_with_reissue_issues_for_users_with_an_open_invite():
 
 
 @pytest.mark.django_db
-def test_invite_write_creates_users_without_usable_password_and_working_links(fixed_clock):
+def test_users_invite_creates_users_without_usable_password_and_working_links(fixed_clock):
     staff, sales = GroupFactory(name="Staff"), GroupFactory(name="Sales")
     rows, _ = csv_rows(
         "email,first_name,last_name,groups\nada@example.com,Ada,Lovelace,Staff\nbob@example.com,,,\n"
     )
-    plan = invite_plan(rows, reissue=False)
 
-    invited = invite_write(
-        plan,
-        group_ids=groups_by_name(["Staff", "Sales"]),
-        extra_groups=["Sales"],
-        max_age=timedelta(days=3),
-    )
+    invitation = users_invite(rows=rows, groups=["Sales"], max_age=timedelta(days=3))
 
     ada = User.objects.get(email="ada@example.com")
     assert (ada.first_name, ada.last_name) == ("Ada", "Lovelace")
@@ -364,11 +360,13 @@ def test_invite_write_creates_users_without_usable_password_and_working_links(fi
     assert ada.date_joined == fixed_clock.current
     assert set(ada.groups.all()) == {staff, sales}
     assert set(User.objects.get(email="bob@example.com").groups.all()) == {sales}
-    assert [(item.row.email, item.created, item.expires_at) for item in invited] == [
+    assert [
+        (row.email, row in invitation.plan.new, link.expires_at) for row, link in invitation.links
+    ] == [
         ("ada@example.com", True, fixed_clock.current + timedelta(days=3)),
         ("bob@example.com", True, fixed_clock.current + timedelta(days=3)),
     ]
-    link = link_get_open(secret=invited[0].secret)
+    link = link_get_open(secret=invitation.links[0][1].secret)
     assert link.user == ada
     assert link.purpose == Link.Purpose.INVITE
     assert link.created_via == Link.Via.COMMAND
@@ -378,29 +376,35 @@ def test_invite_write_creates_users_without_usable_password_and_working_links(fi
 
 
 @pytest.mark.django_db
-def test_invite_write_superuser_is_staff_too():
-    plan = invite_plan(rows_from_arguments(["root@example.com"]), reissue=False)
-    invite_write(plan, group_ids={}, is_superuser=True, max_age=timedelta(days=1))
+def test_users_invite_superuser_is_staff_too():
+    users_invite(
+        rows=rows_from_arguments(["root@example.com"]),
+        is_superuser=True,
+        max_age=timedelta(days=1),
+    )
     root = User.objects.get(email="root@example.com")
     assert root.is_superuser
     assert root.is_staff
 
 
 @pytest.mark.django_db
-def test_invite_write_revokes_the_older_links_of_existing_users(fixed_clock):
+def test_users_invite_revokes_the_older_links_of_existing_users(fixed_clock):
     user = InvitedUserFactory(email="open@example.com", first_name="Kept")
     old = link_issue(user=user, issuer=None, via=Link.Via.COMMAND)
-    plan = invite_plan(
-        rows_from_arguments(["open@example.com"], first_name="Changed"), reissue=True
-    )
 
-    invited = invite_write(plan, group_ids={}, is_staff=True, max_age=timedelta(days=1))
+    invitation = users_invite(
+        rows=rows_from_arguments(["open@example.com"], first_name="Changed"),
+        reissue=True,
+        is_staff=True,
+        max_age=timedelta(days=1),
+    )
 
     old.link.refresh_from_db()
     assert old.link.revoked_at == fixed_clock.current
     assert old.link.revoke_reason == Link.RevokeReason.SUPERSEDED
-    assert link_get_open(secret=invited[0].secret).user == user
-    assert not invited[0].created
+    [(row, new)] = invitation.links
+    assert link_get_open(secret=new.secret).user == user
+    assert row not in invitation.plan.new
     user.refresh_from_db()
     assert user.first_name == "Kept"
     assert not user.is_staff
@@ -408,17 +412,15 @@ def test_invite_write_revokes_the_older_links_of_existing_users(fixed_clock):
 
 
 @pytest.mark.django_db
-def test_invite_plan_and_write_take_as_many_queries_for_1000_rows_as_for_10():
+def test_users_invite_takes_as_many_queries_for_1000_rows_as_for_10():
     GroupFactory(name="Staff")
-    group_ids = groups_by_name(["Staff"])
 
     def queries(count: int, prefix: str) -> int:
         rows, _ = csv_rows(
             "email,groups\n" + "".join(f"{prefix}{n}@example.com,Staff\n" for n in range(count))
         )
         with CaptureQueriesContext(connection) as captured:
-            plan = invite_plan(rows, reissue=True, lock=True)
-            invite_write(plan, group_ids=group_ids, max_age=timedelta(days=1))
+            users_invite(rows=rows, reissue=True, max_age=timedelta(days=1))
         return len(captured)
 
     assert queries(10, "a") == queries(1000, "b")
@@ -429,6 +431,114 @@ def test_invite_plan_and_write_take_as_many_queries_for_1000_rows_as_for_10():
 
 
 @pytest.mark.django_db
-def test_insert_rows_refuses_constants_for_fields_that_do_not_exist():
-    with connection.cursor() as cursor, pytest.raises(TypeError, match="no fields colour"):
-        rows_insert(cursor, User.groups.through, ("user", "group"), [], colour="red")
+def test_users_invite_names_every_problem_of_the_input_and_writes_nothing():
+    rows = rows_from_arguments(["ada@example.com", "nope", "ADA@example.com"])
+    with pytest.raises(InputInvalid) as raised:
+        users_invite(rows=rows, groups=["Nope"], max_age=timedelta(days=1))
+    assert messages(raised.value.problems) == [
+        "--group: no group is named 'Nope'.",
+        "argument 2: 'nope' is not a valid email address.",
+        "argument 3: ADA@example.com was already given on argument 1 (case does not matter).",
+    ]
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_users_invite_hands_out_the_links_inside_its_transaction():
+    def deliver(links):
+        assert [email for email, _secret, _expires_at in links] == ["ada@example.com"]
+        assert User.objects.filter(email="ada@example.com").exists()
+        raise OSError("the disk is full")
+
+    with pytest.raises(OSError, match="disk is full"):
+        users_invite(rows=rows_from_arguments(["ada@example.com"]), deliver=deliver)
+    assert not User.objects.exists()
+    assert not Link.objects.exists()
+
+
+@pytest.mark.django_db
+def test_users_invite_dry_run_plans_and_writes_nothing():
+    invitation = users_invite(rows=rows_from_arguments(["ada@example.com"]), dry_run=True)
+    assert (invitation.created, invitation.issued, invitation.links) == (1, 1, [])
+    assert not User.objects.exists()
+
+
+# --- reset links by email -----------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_reset_links_issue_names_unknown_and_deactivated_emails_in_order_and_keeps_no_link():
+    UserFactory(email="ada@example.com")
+    UserFactory(email="gone@example.com", is_active=False)
+    delivered = []
+    with pytest.raises(EmailsRefused) as raised:
+        reset_links_issue(
+            emails=["ada@example.com", "nobody@example.com", "Gone@example.com"],
+            deliver=delivered.append,
+        )
+    assert raised.value.refusals == [
+        ("nobody@example.com", EmailsRefused.Reason.UNKNOWN),
+        ("Gone@example.com", EmailsRefused.Reason.DEACTIVATED),
+    ]
+    assert delivered == []
+    assert not Link.objects.exists()
+
+
+@pytest.mark.django_db
+def test_reset_links_issue_keeps_no_link_when_one_email_is_unknown():
+    UserFactory(email="ada@example.com")
+    with pytest.raises(EmailsRefused):
+        reset_links_issue(emails=["ada@example.com", "nobody@example.com"])
+    assert not Link.objects.exists()
+
+
+# --- one statement for many rows ----------------------------------------------
+
+
+@pytest.mark.django_db
+def test_rows_insert_refuses_constants_for_fields_that_do_not_exist():
+    with pytest.raises(TypeError, match="no fields colour"):
+        rows_insert(User.groups.through, ("user", "group"), [], colour="red")
+
+
+@pytest.mark.django_db
+def test_rows_insert_returns_the_new_rows_and_fills_the_other_fields():
+    group = GroupFactory()
+    returned = rows_insert(
+        User,
+        ("email", "password"),
+        [("ada@example.com", "!x"), ("bob@example.com", "!y")],
+        returning=("email", "id"),
+        is_active=True,
+    )
+    assert dict(returned) == dict(User.objects.values_list("email", "pk"))
+    rows_insert(User.groups.through, ("user", "group"), [(pk, group.pk) for _email, pk in returned])
+    bob = User.objects.get(email="bob@example.com")
+    assert (bob.first_name, bob.is_active, bob.is_staff, list(bob.groups.all())) == (
+        "",
+        True,
+        False,
+        [group],
+    )
+
+
+@pytest.mark.django_db
+def test_in_values_takes_more_values_than_a_query_may_have_parameters():
+    users = [UserFactory(email=f"p{n}@example.com") for n in range(3)]
+    ids = [user.pk for user in users] + list(range(10**6, 10**6 + 40_000))
+    assert User.objects.filter(pk__in=in_values(ids)).count() == 3
+    emails = in_values(["P1@Example.com", "nobody@example.com"], lower=True)
+    assert list(User.objects.by_emails(emails)) == [users[1]]
+
+
+@pytest.mark.django_db
+def test_rows_insert_sends_a_statement_per_batch_of_rows_and_returns_every_row(monkeypatch):
+    monkeypatch.setattr(bulk, "ROWS_PER_STATEMENT", 2)
+    emails = [f"p{n}@example.com" for n in range(5)]
+    with CaptureQueriesContext(connection) as captured:
+        returned = rows_insert(
+            User, ("email",), ((email,) for email in emails), returning=("email",), password="!"
+        )
+    assert sorted(email for (email,) in returned) == emails
+    assert len(captured) == 3
+    assert User.objects.count() == 5

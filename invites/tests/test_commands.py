@@ -334,15 +334,16 @@ def test_invite_lists_many_skipped_rows_only_at_higher_verbosity(csv_file):
 
 
 def test_invite_fails_cleanly_when_a_user_appears_meanwhile(monkeypatch):
-    from invites import bulk
-    from invites.management.commands import invite
+    from invites import by_email
+
+    invite_plan = by_email.invite_plan
 
     def plan_made_before_ada_appeared(rows, **kwargs):
-        plan = bulk.invite_plan(rows, **kwargs)
+        plan = invite_plan(rows, **kwargs)
         UserFactory(email="ada@example.com")  # another process, between check and insert
         return plan
 
-    monkeypatch.setattr(invite, "invite_plan", plan_made_before_ada_appeared)
+    monkeypatch.setattr(by_email, "invite_plan", plan_made_before_ada_appeared)
     with pytest.raises(
         CommandError,
         match=r"created by someone else meanwhile, so nothing was written\. Run the command again",

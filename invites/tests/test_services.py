@@ -24,7 +24,7 @@ from accounts.tests.factories import (
     grant,
 )
 from invites import services
-from invites.errors import IssueRefused, LinkInvalid
+from invites.errors import IssueRefused, LinkInvalid, UsersInactive
 from invites.models import Link
 from invites.selectors import link_get_open
 from invites.tests.factories import LinkFactory
@@ -601,3 +601,127 @@ def test_redeem_refuses_a_link_whose_superuser_issuer_was_deactivated_since_it_w
     link.refresh_from_db()
     assert link.used_at is None
     assert not User.objects.get(pk=link.user_id).has_usable_password()
+
+
+# --- the one write path: links_insert -----------------------------------------
+
+
+def test_issuing_for_a_deactivated_user_names_them_and_issues_nothing():
+    active, gone = InvitedUserFactory(), InvitedUserFactory(is_active=False)
+    older = issue(active).link
+    with pytest.raises(UsersInactive) as refused:
+        services.links_issue(users=[active, gone], issuer=None, via=Link.Via.COMMAND)
+    assert refused.value.users == [gone]
+    older.refresh_from_db()
+    assert older.is_open, "a refusal revokes nothing either"
+    assert Link.objects.count() == 1
+
+
+def test_links_for_users_given_by_id_refuse_deactivated_users_too():
+    active, gone = InvitedUserFactory(), InvitedUserFactory(is_active=False)
+    with pytest.raises(UsersInactive) as refused:
+        services.links_insert(
+            user_ids=[active.pk, gone.pk],
+            issuer=None,
+            via=Link.Via.COMMAND,
+            purpose=Link.Purpose.INVITE,
+        )
+    assert refused.value.users == [gone]
+    assert not Link.objects.exists()
+
+
+def test_links_for_users_given_by_id_need_a_purpose_and_no_issuer():
+    user = InvitedUserFactory()
+    with pytest.raises(TypeError, match="need a purpose and no issuer"):
+        services.links_insert(user_ids=[user.pk], issuer=None, via=Link.Via.COMMAND)
+    with pytest.raises(TypeError, match="need a purpose and no issuer"):
+        services.links_insert(
+            user_ids=[user.pk],
+            issuer=SuperuserFactory(),
+            via=Link.Via.ADMIN,
+            purpose=Link.Purpose.INVITE,
+        )
+    assert not Link.objects.exists()
+
+
+def test_inserted_links_come_back_in_the_order_of_the_users_as_stored(frozen_clock):
+    users = InvitedUserFactory.create_batch(5)
+    ids = [user.pk for user in reversed(users)]
+    issue(users[0])
+
+    inserted = services.links_insert(
+        user_ids=ids,
+        issuer=None,
+        via=Link.Via.COMMAND,
+        purpose=Link.Purpose.RESET,
+        max_age=timedelta(hours=2),
+    )
+
+    assert [item.user_id for item in inserted] == ids
+    for item in inserted:
+        link = link_get_open(secret=item.secret)
+        assert (link.pk, link.user_id, link.purpose, link.created_at, link.expires_at) == (
+            item.pk,
+            item.user_id,
+            Link.Purpose.RESET,
+            frozen_clock.current,
+            frozen_clock.current + timedelta(hours=2),
+        )
+    assert Link.objects.open().count() == 5, "the first user's older link was superseded"
+
+
+def test_an_issued_link_is_the_row_stored():
+    admin = SuperuserFactory()
+    issued = services.link_issue(user=UserFactory(), issuer=admin, via=Link.Via.ADMIN)
+    stored = Link.objects.get()
+    fields = [field.attname for field in Link._meta.concrete_fields]
+    assert [getattr(issued.link, name) for name in fields] == [
+        getattr(stored, name) for name in fields
+    ]
+    assert not issued.link._state.adding
+
+
+# --- purging ------------------------------------------------------------------
+
+
+@pytest.fixture
+def closed_links(frozen_clock):
+    """A link closed 40 days ago in each way, one revoked 10 days ago, and an open one."""
+    now, user = frozen_clock.current, InvitedUserFactory()
+    created = {"user": user, "created_at": now - timedelta(days=60)}
+    return {
+        "used": LinkFactory(
+            **created, used_at=now - timedelta(days=40), expires_at=now - timedelta(days=39)
+        ),
+        "expired": LinkFactory(**created, expires_at=now - timedelta(days=40)),
+        "revoked": LinkFactory(
+            **created, revoked_at=now - timedelta(days=40), revoke_reason=Link.RevokeReason.ADMIN
+        ),
+        "recently revoked": LinkFactory(
+            **created,
+            revoked_at=now - timedelta(days=10),
+            revoke_reason=Link.RevokeReason.ADMIN,
+            expires_at=now + timedelta(days=1),
+        ),
+        "open": LinkFactory(user=user, expires_at=now + timedelta(days=365)),
+    }
+
+
+def test_purge_deletes_only_the_links_closed_before_the_cutoff(frozen_clock, closed_links):
+    purged = services.links_purge(older_than=timedelta(days=30))
+    assert purged == services.LinksPurged(count=3, cutoff=frozen_clock.current - timedelta(days=30))
+    assert set(Link.objects.values_list("pk", flat=True)) == {
+        closed_links["recently revoked"].pk,
+        closed_links["open"].pk,
+    }
+
+
+def test_purge_dry_run_counts_and_deletes_nothing(closed_links):
+    assert services.links_purge(older_than=timedelta(days=30), dry_run=True).count == 3
+    assert Link.objects.count() == len(closed_links)
+
+
+def test_purge_refuses_an_age_that_would_reach_open_links(closed_links):
+    with pytest.raises(ValueError, match="above zero"):
+        services.links_purge(older_than=timedelta(0))
+    assert Link.objects.count() == len(closed_links)

@@ -9,7 +9,7 @@ from django.db import DatabaseError
 
 from accounts.models import User
 from accounts.tests.factories import GroupFactory, InvitedUserFactory
-from invites import bulk, csv_output
+from invites import csv_output, services
 from invites.models import Link
 from invites.services import link_issue
 
@@ -46,17 +46,18 @@ def _invite(*args):
 
 def test_a_database_failure_while_inserting_the_links_writes_nothing(people_csv, monkeypatch):
     before = _snapshot()
-    real_insert = bulk.rows_insert
+    real_insert = services.rows_insert
     reached = []
 
-    def insert_then_fail(cursor, model, *args, **kwargs):
+    def insert_then_fail(model, *args, **kwargs):
         if model is Link:
             # Users and memberships are in by now, within the transaction.
             reached.append(User.objects.filter(email__startswith="person").count())
             raise DatabaseError("injected: the disk is full")
-        return real_insert(cursor, model, *args, **kwargs)
+        return real_insert(model, *args, **kwargs)
 
-    monkeypatch.setattr(bulk, "rows_insert", insert_then_fail)
+    # The one place links are inserted.
+    monkeypatch.setattr(services, "rows_insert", insert_then_fail)
     stdout = io.StringIO()
     with pytest.raises(DatabaseError, match="injected"):
         call_command("invite", "--csv", str(people_csv), "--reissue", stdout=stdout)

@@ -4,9 +4,8 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts import clock
-from invites.durations import duration_option
-from invites.models import Link
+from invites.management.commands._options import duration_option
+from invites.services import links_purge
 
 
 class Command(BaseCommand):
@@ -27,25 +26,22 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        # A duration is above zero, so the cutoff is in the past: no open link
-        # (unused, unrevoked, expiring in the future) is closed before it.
-        cutoff = clock.now() - duration_option(options["older_than"], option="--older-than")
-        links = Link.objects.closed_before(cutoff)
+        older_than = duration_option(options["older_than"], option="--older-than")
+        purged = links_purge(older_than=older_than, dry_run=options["dry_run"])
         if options["dry_run"]:
-            count = links.count()
             message = ngettext(
                 "Would delete %(count)d link closed before %(cutoff)s (dry run: nothing deleted).",
                 "Would delete %(count)d links closed before %(cutoff)s (dry run: nothing deleted).",
-                count,
+                purged.count,
             )
         else:
-            count = links.delete()[1].get(Link._meta.label, 0)
             message = ngettext(
                 "Deleted %(count)d link closed before %(cutoff)s.",
                 "Deleted %(count)d links closed before %(cutoff)s.",
-                count,
+                purged.count,
             )
         if options["verbosity"] >= 1:
             self.stdout.write(
-                message % {"count": count, "cutoff": cutoff.isoformat(timespec="seconds")}
+                message
+                % {"count": purged.count, "cutoff": purged.cutoff.isoformat(timespec="seconds")}
             )
