@@ -33,7 +33,6 @@ from invites.forms import LinkSetPasswordForm
 from invites.selectors import link_get_open
 from invites.services import link_presented_again, link_redeem
 from invites.tokens import looks_like_digest, looks_like_secret, secret_digest
-from project.net import client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +86,9 @@ def _invalid(request, error: LinkInvalid):
     """One page for every reason a link fails; the reason goes to the log only."""
     logger.info("Refused a set-password link (%s): link %s.", error.reason, error.link_id)
     if error.reason in (LinkInvalid.Reason.USED, LinkInvalid.Reason.REVOKED):
-        link_presented_again(link_id=error.link_id, address=client_ip(request))
+        # The client's address: the project puts it in REMOTE_ADDR, behind a
+        # trusted proxy too.
+        link_presented_again(link_id=error.link_id, address=request.META.get("REMOTE_ADDR") or None)
     response = render(request, "invites/link_invalid.html", status=HTTPStatus.NOT_FOUND)
     return _forget_link(response)
 

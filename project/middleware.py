@@ -5,6 +5,7 @@ import logging
 from django.utils.log import log_response
 
 from project.errors import CACHE_UNAVAILABLE, service_unavailable
+from project.net import client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -39,3 +40,21 @@ class CacheUnavailableMiddleware:
             logger=logger,
         )
         return response
+
+
+class ClientAddressMiddleware:
+    """Put the client's address, as ``project.net.client_ip`` reads it, in REMOTE_ADDR.
+
+    Behind the trusted proxy that ``PROXY_CLIENT_IP_HEADER`` names, REMOTE_ADDR
+    is the proxy's; from a dual-stack socket an IPv4 client reads
+    ``::ffff:a.b.c.d``. The apps record where a request came from (invites'
+    tripwire) without knowing either: they read REMOTE_ADDR, as Django's own
+    code does, and find the client there.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.META["REMOTE_ADDR"] = client_ip(request)
+        return self.get_response(request)

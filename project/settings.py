@@ -82,6 +82,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every layer after it reads the client's address in REMOTE_ADDR.
+    "project.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before whitenoise, so that static files carry the policies too.
     "csp.middleware.CSPMiddleware",

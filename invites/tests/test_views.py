@@ -543,3 +543,15 @@ def test_a_link_whose_issuer_was_demoted_shows_the_invalid_page(client):
     page = client.get(SET_PASSWORD)
     assert page.status_code == HTTPStatus.NOT_FOUND
     assert INVALID_TEXT in page.content.decode()
+
+
+def test_the_tripwire_records_the_client_behind_the_trusted_proxy(client, settings):
+    settings.PROXY_CLIENT_IP_HEADER = "X-Real-IP"
+    issued = issue()
+    services.link_redeem(link=issued.link, password=GOOD)
+
+    client.get(open_path(issued.secret), REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP="203.0.113.77")
+    client.get(SET_PASSWORD, REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP="::ffff:203.0.113.78")
+
+    issued.link.refresh_from_db()
+    assert issued.link.presented_again_from == "203.0.113.78"
