@@ -2,17 +2,22 @@
 
 from django.contrib.auth.forms import SetPasswordForm
 
+from accounts.models import User
+from invites.models import Link
+from invites.services import link_redeem
+
 
 class LinkSetPasswordForm(SetPasswordForm):
-    """Django's SetPasswordForm, with the rules' messages on the first field.
+    """Django's SetPasswordForm for a link, with the rules' messages on the first field.
 
     Django reports the validators under the confirmation field, below the
     rules listed under the first one; a person reads the first field's area
     for what is wrong with the password they chose.
     """
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, user: User, *args, link: Link, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.link = link
         # Django's help text is lazy: every read renders the validators' rules
         # anew, and a page reads it four times. Render it once per form.
         field = self.fields["new_password1"]
@@ -22,3 +27,10 @@ class LinkSetPasswordForm(SetPasswordForm):
         self.validate_passwords("new_password1", "new_password2")
         self.validate_password_for_user(self.user, "new_password1")
         return super(SetPasswordForm, self).clean()
+
+    def save(self, commit: bool = True) -> User:
+        """Set the password by redeeming the link, in one transaction (``link_redeem``).
+
+        Raises ``LinkInvalid`` when the link closed since it was read.
+        """
+        return link_redeem(link=self.link, password=self.cleaned_data["new_password1"])

@@ -20,18 +20,18 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.core import signing
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.generic import FormView
 
 from invites.decorators import noindex
 from invites.errors import LinkInvalid
 from invites.forms import LinkSetPasswordForm
 from invites.selectors import link_get_open
-from invites.services import link_presented_again, link_redeem
+from invites.services import link_presented_again
 from invites.tokens import looks_like_digest, looks_like_secret, secret_digest
 
 logger = logging.getLogger(__name__)
@@ -110,10 +110,24 @@ def open_link(request, secret: str):
 
 
 @method_decorator([sensitive_post_parameters(), never_cache, noindex], name="dispatch")
-class SetPasswordView(View):
-    """Show the set-password form for the link this browser opened, and redeem it."""
+class SetPasswordView(FormView):
+    """Show the set-password form for the link this browser opened, and redeem it.
 
+    Shaped like Django's PasswordResetConfirmView: the link is found in
+    ``dispatch`` (here from the cookie, not the session), and the form's
+    ``save()`` redeems it.
+    """
+
+    form_class = LinkSetPasswordForm
     template_name = "invites/set_password.html"
+    success_url = reverse_lazy("login")
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            self.link = self._link(request)
+        except LinkInvalid as error:
+            return _invalid(request, error)
+        return super().dispatch(request, *args, **kwargs)
 
     def _link(self, request):
         digest = remembered_digest(request)
@@ -121,55 +135,41 @@ class SetPasswordView(View):
             raise LinkInvalid(LinkInvalid.Reason.UNKNOWN)
         return link_get_open(digest=digest)
 
-    def get(self, request):
-        try:
-            link = self._link(request)
-        except LinkInvalid as error:
-            return _invalid(request, error)
-        return self._render(request, link, LinkSetPasswordForm(link.user))
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.link.user, "link": self.link}
 
-    def post(self, request):
-        try:
-            link = self._link(request)
-        except LinkInvalid as error:
-            return _invalid(request, error)
-        if request.POST.get(SHOWN_LINK_FIELD) != str(link.pk):
+    def post(self, request, *args, **kwargs):
+        if request.POST.get(SHOWN_LINK_FIELD) != str(self.link.pk):
             # The browser holds one link at a time: one opened in another tab
             # since this form was shown has taken its place, and the password
             # typed here was meant for another account. A POST that names no
             # link was not sent by the form: it changes nothing either.
-            return self._render(
-                request,
-                link,
-                LinkSetPasswordForm(link.user),
+            return self.render_to_response(
+                self.get_context_data(
+                    form=self.form_class(self.link.user, link=self.link),
+                    another_link_opened=True,
+                ),
                 status=HTTPStatus.CONFLICT,
-                another_link_opened=True,
             )
-        form = LinkSetPasswordForm(link.user, request.POST)
-        if not form.is_valid():
-            return self._render(request, link, form)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
         try:
-            link_redeem(link=link, password=form.cleaned_data["new_password1"])
+            form.save()
         except LinkInvalid as error:
-            return _invalid(request, error)
+            return _invalid(self.request, error)
         # Whoever was signed in in this browser (the same person or another)
         # is signed out; the new password's holder signs in afresh.
-        logout(request)
-        messages.success(request, _("Your password is set. You can sign in now."))
-        return _forget_link(redirect("login"))
+        logout(self.request)
+        messages.success(self.request, _("Your password is set. You can sign in now."))
+        return _forget_link(super().form_valid(form))
 
-    def _render(self, request, link, form, *, status=HTTPStatus.OK, another_link_opened=False):
-        signed_in_as_other = request.user.is_authenticated and request.user.pk != link.user_id
-        return render(
-            request,
-            self.template_name,
-            {
-                "form": form,
-                "link": link,
-                "account": link.user,
-                "signed_in_as_other": signed_in_as_other,
-                "another_link_opened": another_link_opened,
-                "shown_link_field": SHOWN_LINK_FIELD,
-            },
-            status=status,
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        return super().get_context_data(
+            link=self.link,
+            account=self.link.user,
+            signed_in_as_other=user.is_authenticated and user.pk != self.link.user_id,
+            shown_link_field=SHOWN_LINK_FIELD,
+            **kwargs,
         )
