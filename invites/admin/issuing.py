@@ -59,8 +59,9 @@ HISTORY_LENGTH = 20
 QR_INLINE_LIMIT = 10
 
 # One row of the links page, filled in by format_html_join, which escapes every
-# value as the template did. A loop in the template spent about 40 ms on the
-# variables of 500 rows; this takes about 12.
+# value as a template would. A {% for %} loop in the template costs about 20 ms
+# more for 500 rows, on an action measured against its writes
+# (docs/benchmarks.md).
 _ROW_START = """<section class="issued-link" data-email="{email}" data-expires-at="{expires_at_iso}"
            aria-labelledby="issued-link-{number}-email">
     <div class="issued-link-details">
