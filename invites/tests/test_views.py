@@ -555,3 +555,78 @@ def test_the_tripwire_records_the_client_behind_the_trusted_proxy(client, settin
 
     issued.link.refresh_from_db()
     assert issued.link.presented_again_from == "203.0.113.78"
+
+
+# --- Holes mutation testing found (docs/testing.md, "Mutation testing") ------------------------
+
+
+def test_a_secret_of_non_ascii_characters_is_refused_at_once():
+    response = Client().get(open_path("é" * 32))
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert INVALID_TEXT in response.content.decode()
+    assert response.cookies[LINK_COOKIE]["max-age"] == 0
+
+
+@pytest.mark.parametrize("outcome", ["password set", "link invalid"])
+def test_the_browser_is_told_to_forget_the_link_on_the_page_that_holds_it(client, outcome):
+    issued = issue()
+    client.get(open_path(issued.secret))
+    if outcome == "link invalid":
+        issue(issued.user)  # a newer link supersedes it
+    response = submit(client)
+    forget = response.cookies[LINK_COOKIE]
+    assert forget.value == ""
+    assert forget["max-age"] == 0
+    # A browser deletes a cookie only where it was set: anywhere else it keeps it.
+    assert forget["path"] == SET_PASSWORD
+
+
+def test_a_crash_while_opening_a_link_reports_its_secret_as_stars(rf, monkeypatch):
+    from django.views.debug import ExceptionReporter
+
+    from invites.views import open_link
+
+    def crash(secret):
+        raise RuntimeError("the hash is gone")
+
+    monkeypatch.setattr("invites.views.secret_digest", crash)
+    secret = issue().secret
+    request = rf.get(open_path(secret))
+    with pytest.raises(RuntimeError) as crashed:
+        open_link(request, secret=secret)
+    report = ExceptionReporter(request, crashed.type, crashed.value, crashed.tb)
+    frames = report.get_traceback_frames()
+    [frame] = [frame for frame in frames if frame["function"] == "open_link"]
+    assert dict(frame["vars"])["secret"] == "********************"
+
+
+RIVALS_PASSWORD = "Rivals-passphrase-1234"
+
+
+class RivalRedeemsMeanwhile:
+    """A password rule that lets a rival browser redeem the link while it checks this one's."""
+
+    def validate(self, password, user=None):
+        link = Link.objects.open().select_related("user").filter(user=user).first()
+        if link is not None:
+            services.link_redeem(link=link, password=RIVALS_PASSWORD)
+
+    def get_help_text(self):
+        return ""
+
+
+def test_a_rival_redemption_landing_first_shows_the_invalid_page_not_success(client, settings):
+    """Two browsers post at once: the rival's commits after this one read the link."""
+    client.get(open_path(issue().secret))
+    settings.AUTH_PASSWORD_VALIDATORS = [
+        *settings.AUTH_PASSWORD_VALIDATORS,
+        {"NAME": f"{__name__}.RivalRedeemsMeanwhile"},
+    ]
+
+    response = submit(client)
+
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert INVALID_TEXT in response.content.decode()
+    assert response.cookies[LINK_COOKIE]["max-age"] == 0
+    assert "Your password is set" not in client.get(reverse("login")).content.decode()
+    assert User.objects.get().check_password(RIVALS_PASSWORD)
