@@ -323,7 +323,7 @@ def write_floor(users, issuer) -> float:
             object_id=str(user.pk),
             object_repr=str(user)[:200],
             action_flag=CHANGE,
-            change_message="Issued a set-password link.",
+            change_message='[{"added": {"name": "set-password link", "object": "invite #1"}}]',
         )
         for user in users
     ]

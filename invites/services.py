@@ -4,6 +4,7 @@ The admin, the commands and the public page call these; nothing else writes
 links. Every link comes into being through ``links_insert``.
 """
 
+import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -11,8 +12,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import F, Q
+from django.utils import translation
+from django.utils.translation import gettext_noop
 
 from accounts import clock
 from accounts.models import User
@@ -141,11 +145,13 @@ def links_insert(
         )
     )
     if issuer is not None:
-        _log_on_users(
+        by_user = {user.pk: user for user in users}
+        _log_link_events(
             actor_id=issuer.pk,
-            users=users,
-            flag=CHANGE,
-            message="Issued a set-password link.",
+            events=[
+                (by_user[user_id], [_link_event("added", link_purpose, pks[digest])])
+                for user_id, link_purpose, digest in zip(ids, purposes, digests, strict=True)
+            ],
         )
     return [
         NewLink(
@@ -275,9 +281,15 @@ def links_revoke(*, links: Iterable[Link], by: User) -> int:
     """
     ids = [link.pk for link in links]
     open_links = Link.objects.filter(pk__in=ids).unrevoked_unused()
-    users = list(User.objects.filter(pk__in=open_links.values("user_id")))
-    ensure_may_act_on(actor=by, users=users)
-    _log_on_users(actor_id=by.pk, users=users, flag=CHANGE, message="Revoked a set-password link.")
+    closing = list(open_links.select_related("user").order_by("pk"))
+    ensure_may_act_on(actor=by, users=list({link.user_id: link.user for link in closing}.values()))
+    _log_link_events(
+        actor_id=by.pk,
+        events=[
+            (link.user, [_link_event("changed", link.purpose, link.pk, fields=["revoked"])])
+            for link in closing
+        ],
+    )
     return open_links.update(
         revoked_at=clock.now(), revoked_by=by, revoke_reason=Link.RevokeReason.ADMIN
     )
@@ -320,11 +332,17 @@ def link_redeem(*, link: Link, password: str) -> User:
             link_get_open(link_id=link.pk)
             raise LinkInvalid(LinkInvalid.Reason.USED, link.pk)
         user.save(update_fields=["password"])
-        _log_on_users(
+        _log_link_events(
             actor_id=user.pk,
-            users=[user],
-            flag=CHANGE,
-            message=f"Set a password with a set-password link ({link.get_purpose_display()}).",
+            events=[
+                (
+                    user,
+                    [
+                        _link_event("changed", link.purpose, link.pk, fields=["used"]),
+                        {"changed": {"fields": ["password"]}},
+                    ],
+                )
+            ],
         )
     logger.info("Link %s redeemed: user %s set a password.", link.pk, user.pk)
     return user
@@ -367,8 +385,40 @@ def link_presented_again(*, link_id: int, address: str | None) -> bool:
     return bool(recorded)
 
 
-def _log_on_users(*, actor_id: int, users: Iterable[User], flag: int, message: str) -> None:
-    """Write to the admin's LogEntry, so each user's History shows link events."""
-    LogEntry.objects.log_actions(
-        user_id=actor_id, queryset=list(users), action_flag=flag, change_message=message
+# What the admin's History calls a link and its fields: the msgids, which
+# LogEntry.get_change_message() translates when it shows them.
+LINK_NAME = gettext_noop("set-password link")
+
+
+def _link_event(kind: str, purpose: str, link_pk: int, *, fields: Sequence[str] = ()) -> dict:
+    """One of Django's structured change messages, about one link."""
+    about = {"name": LINK_NAME, "object": f"{Link.Purpose(purpose).label} #{link_pk}"}
+    if kind == "changed":
+        about["fields"] = list(fields)
+    return {kind: about}
+
+
+def _log_link_events(*, actor_id: int, events: Sequence[tuple[User, list[dict]]]) -> None:
+    """Write to the admin's LogEntry, so each user's History says what happened to their links.
+
+    The messages are in Django's structured form, as the admin's own forms
+    write them ("Added set-password link “invite #12”.", "Changed used for
+    …"), and are translated when shown. One statement however many users, by
+    the same insert that writes links (``bulk.rows_insert``).
+    """
+    if not events:
+        return
+    with translation.override(None):
+        rows = [
+            (str(user.pk), str(user)[:200], json.dumps(message, ensure_ascii=False))
+            for user, message in events
+        ]
+    rows_insert(
+        LogEntry,
+        ("object_id", "object_repr", "change_message"),
+        rows,
+        user=actor_id,
+        content_type=ContentType.objects.get_for_model(User).pk,
+        action_flag=CHANGE,
+        action_time=clock.now(),
     )

@@ -1,5 +1,6 @@
 """The admin side of set-password links: issuing, the links page, the links list."""
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -8,6 +9,7 @@ from http import HTTPStatus
 from urllib.parse import urlsplit
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
@@ -973,12 +975,35 @@ def test_users_history_shows_issuing_revoking_and_redeeming(admin_client, admin_
     response = admin_client.get(reverse("admin:accounts_user_history", args=[user.pk]))
 
     entries = [entry.get_change_message() for entry in response.context["action_list"]]
-    assert entries.count("Issued a set-password link.") == 2
-    assert "Revoked a set-password link." in entries
-    assert any(entry.startswith("Set a password with a set-password link") for entry in entries)
+    assert sorted(entries) == sorted(
+        [
+            f"Added set-password link “password reset #{first.pk}”.",
+            f"Changed revoked for set-password link “password reset #{first.pk}”.",
+            f"Added set-password link “password reset #{second.link.pk}”.",
+            f"Changed used for set-password link “password reset #{second.link.pk}”. "
+            "Changed password.",
+        ]
+    )
     body = response.content.decode()
-    assert "Issued a set-password link." in body
-    assert re.search(r"Set a password with a set-password link", body)
+    assert f"Added set-password link “password reset #{first.pk}”." in body
+
+
+def test_history_entries_are_structured_and_translated_when_shown(admin_client, admin_user):
+    user = UserFactory()
+    services.link_issue(user=user, issuer=admin_user, via=Link.Via.ADMIN)
+
+    entry = LogEntry.objects.get(object_id=str(user.pk))
+
+    assert json.loads(entry.change_message) == [
+        {
+            "added": {
+                "name": "set-password link",
+                "object": f"password reset #{Link.objects.get().pk}",
+            }
+        }
+    ]
+    assert entry.user == admin_user
+    assert entry.object_repr == user.email
 
 
 # --- Deleting users ----------------------------------------------------------------------

@@ -30,22 +30,35 @@ def _submit(client, link: Link, password=GOOD_PASSWORD):
     )
 
 
-@pytest.fixture(params=["services._log_on_users", "LogEntry.objects.log_actions"])
+@pytest.fixture(params=["the History entry", "its insert"])
 def failing_after_the_password_is_saved(request, monkeypatch):
-    """Make the step after ``user.save()`` raise, recording that the save had happened."""
+    """Make the step after ``user.save()`` raise, recording that the save had happened.
+
+    That step writes the user's History entry (``_log_link_events``), through
+    the insert every bulk write uses (``rows_insert``): either fails.
+    """
     seen = {}
 
-    def fail(*args, **kwargs):
+    def record_and_fail(user_id) -> None:
         # Still inside the redemption's transaction: the new hash is written.
-        users = kwargs.get("users") or kwargs.get("queryset")
-        user = User.objects.get(pk=next(iter(users)).pk)
-        seen["password written"] = user.password
+        seen["password written"] = User.objects.get(pk=user_id).password
         raise DatabaseError("injected: the connection to the database was lost")
 
-    if request.param == "services._log_on_users":
-        monkeypatch.setattr(services, "_log_on_users", fail)
+    if request.param == "the History entry":
+        monkeypatch.setattr(
+            services,
+            "_log_link_events",
+            lambda *, actor_id, events: record_and_fail(events[0][0].pk),
+        )
     else:
-        monkeypatch.setattr(LogEntry.objects, "log_actions", fail)
+        insert = services.rows_insert
+
+        def failing_insert(model, fields, rows, **kwargs):
+            if model is not LogEntry:
+                return insert(model, fields, rows, **kwargs)
+            return record_and_fail(int(next(iter(rows))[0]))
+
+        monkeypatch.setattr(services, "rows_insert", failing_insert)
     return seen
 
 
