@@ -57,24 +57,8 @@ def _check(link: Link | None) -> Link:
     return link
 
 
-def link_get_open(
-    *, secret: str | None = None, digest: str | None = None, link_id: int | None = None
-) -> Link:
-    """Turn a presented secret (or its digest, or a link's id) into an open link.
-
-    The only way from a token to a row. Raises ``LinkInvalid`` with the reason
-    when there is no such link or it can no longer set a password.
-    """
-    if secret is not None:
-        if not looks_like_secret(secret):
-            raise LinkInvalid(LinkInvalid.Reason.UNKNOWN)
-        lookup = {"digest": secret_digest(secret)}
-    elif digest is not None:
-        lookup = {"digest": digest}
-    elif link_id is not None:
-        lookup = {"pk": link_id}
-    else:
-        raise TypeError("link_get_open() needs a secret, a digest or a link_id")
+def _open_link(**lookup) -> Link:
+    """The open link with this unique column's value, or ``LinkInvalid`` saying why not."""
     # get(), not first(): both columns are unique, and an ORDER BY would cost
     # the invitee's page time for nothing.
     try:
@@ -82,6 +66,30 @@ def link_get_open(
     except Link.DoesNotExist:
         link = None
     return _check(link)
+
+
+def link_open_by_secret(*, secret: str) -> Link:
+    """The open link a presented secret belongs to: the way from a token to a row.
+
+    Raises ``LinkInvalid`` with the reason when the secret is malformed, no
+    link has it, or its link can no longer set a password.
+    """
+    if not looks_like_secret(secret):
+        raise LinkInvalid(LinkInvalid.Reason.UNKNOWN)
+    return _open_link(digest=secret_digest(secret))
+
+
+def link_open_by_digest(*, digest: str) -> Link:
+    """The open link whose secret has this digest (what a browser's link cookie holds).
+
+    Raises ``LinkInvalid`` as ``link_open_by_secret`` does.
+    """
+    return _open_link(digest=digest)
+
+
+def link_open_by_id(*, link_id: int) -> Link:
+    """The open link with this id, or ``LinkInvalid`` saying why it is not open."""
+    return _open_link(pk=link_id)
 
 
 def links_of_user(*, user: User, limit: int) -> list[Link]:

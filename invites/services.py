@@ -24,7 +24,7 @@ from accounts.powers import ensure_may_act_on
 from invites.bulk import in_values, rows_insert
 from invites.errors import IssueRefused, LinkInvalid, UsersInactive
 from invites.models import Link
-from invites.selectors import link_get_open, users_refused_to_issuer
+from invites.selectors import link_open_by_id, users_refused_to_issuer
 from invites.tokens import secret_digest, secret_make
 
 logger = logging.getLogger(__name__)
@@ -329,7 +329,7 @@ def link_redeem(*, link: Link, password: str) -> User:
         consumed = Link.objects.open(now).filter(pk=link.pk).update(used_at=now)
         if not consumed:
             # Lost a race, or the link closed since it was read: say why.
-            link_get_open(link_id=link.pk)
+            link_open_by_id(link_id=link.pk)
             raise LinkInvalid(LinkInvalid.Reason.USED, link.pk)
         user.save(update_fields=["password"])
         _log_link_events(

@@ -30,7 +30,7 @@ from django.views.generic import FormView
 from invites.decorators import noindex
 from invites.errors import LinkInvalid
 from invites.forms import LinkSetPasswordForm
-from invites.selectors import link_get_open
+from invites.selectors import link_open_by_digest
 from invites.services import link_presented_again
 from invites.tokens import looks_like_digest, looks_like_secret, secret_digest
 
@@ -133,7 +133,7 @@ class SetPasswordView(FormView):
         digest = remembered_digest(request)
         if digest is None:
             raise LinkInvalid(LinkInvalid.Reason.UNKNOWN)
-        return link_get_open(digest=digest)
+        return link_open_by_digest(digest=digest)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.link.user, "link": self.link}

@@ -31,7 +31,7 @@ from invites.csv_output import (
 )
 from invites.durations import duration_parse
 from invites.models import Link
-from invites.selectors import link_get_open
+from invites.selectors import link_open_by_secret
 from invites.services import link_issue
 
 
@@ -366,7 +366,7 @@ def test_users_invite_creates_users_without_usable_password_and_working_links(fi
         ("ada@example.com", True, fixed_clock.current + timedelta(days=3)),
         ("bob@example.com", True, fixed_clock.current + timedelta(days=3)),
     ]
-    link = link_get_open(secret=invitation.links[0][1].secret)
+    link = link_open_by_secret(secret=invitation.links[0][1].secret)
     assert link.user == ada
     assert link.purpose == Link.Purpose.INVITE
     assert link.created_via == Link.Via.COMMAND
@@ -403,7 +403,7 @@ def test_users_invite_revokes_the_older_links_of_existing_users(fixed_clock):
     assert old.link.revoked_at == fixed_clock.current
     assert old.link.revoke_reason == Link.RevokeReason.SUPERSEDED
     [(row, new)] = invitation.links
-    assert link_get_open(secret=new.secret).user == user
+    assert link_open_by_secret(secret=new.secret).user == user
     assert row not in invitation.plan.new
     user.refresh_from_db()
     assert user.first_name == "Kept"

@@ -17,7 +17,7 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.tests.factories import GroupFactory, InvitedUserFactory, UserFactory
 from invites.models import Link
-from invites.selectors import link_get_open
+from invites.selectors import link_open_by_secret
 from invites.services import link_issue
 from invites.tests.factories import LinkFactory, secret_of
 from invites.tokens import secret_digest
@@ -255,7 +255,7 @@ def test_invite_run_twice_with_the_same_file_changes_nothing_the_second_time(csv
     assert "  2 rows: already has an open invite; add --reissue" in stderr
     assert "  line 2: ada@example.com already has an open invite" in stderr
     for row in links_in(first):  # the first run's links still work
-        assert link_get_open(secret=secret_of(row["link"])).user.email == row["email"]
+        assert link_open_by_secret(secret=secret_of(row["link"])).user.email == row["email"]
 
 
 def test_invite_reissue_revokes_open_invites_and_issues_new_ones(csv_file, client):
@@ -465,7 +465,7 @@ def test_reset_link_issues_reset_links_for_existing_users_in_any_case(client):
 
     rows = links_in(stdout)
     assert [row["email"] for row in rows] == ["ada@example.com", "bob@example.com"]
-    links = [link_get_open(secret=secret_of(row["link"])) for row in rows]
+    links = [link_open_by_secret(secret=secret_of(row["link"])) for row in rows]
     assert [link.user for link in links] == [ada, bob]
     assert {link.purpose for link in links} == {Link.Purpose.RESET}
     assert {link.created_via for link in links} == {Link.Via.COMMAND}

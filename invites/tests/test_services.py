@@ -26,7 +26,7 @@ from accounts.tests.factories import (
 from invites import services
 from invites.errors import IssueRefused, LinkInvalid, UsersInactive
 from invites.models import Link
-from invites.selectors import link_get_open
+from invites.selectors import link_open_by_id, link_open_by_secret
 from invites.tests.factories import LinkFactory
 from invites.tokens import secret_digest
 
@@ -153,7 +153,7 @@ def test_superuser_can_issue_for_anyone():
 
 def test_presented_secret_resolves_to_its_open_link():
     issued = issue(InvitedUserFactory())
-    assert link_get_open(secret=issued.secret) == issued.link
+    assert link_open_by_secret(secret=issued.secret) == issued.link
 
 
 @pytest.mark.parametrize(
@@ -167,7 +167,7 @@ def test_presented_secret_resolves_to_its_open_link():
 def test_closed_links_raise_with_their_reason(trait, reason):
     link = LinkFactory(**{trait: True})
     with pytest.raises(LinkInvalid) as error:
-        link_get_open(secret=link.secret)
+        link_open_by_secret(secret=link.secret)
     assert error.value.reason == reason
 
 
@@ -175,14 +175,14 @@ def test_closed_links_raise_with_their_reason(trait, reason):
 def test_unknown_or_malformed_secrets_are_unknown(secret):
     LinkFactory()
     with pytest.raises(LinkInvalid) as error:
-        link_get_open(secret=secret)
+        link_open_by_secret(secret=secret)
     assert error.value.reason == LinkInvalid.Reason.UNKNOWN
 
 
 def test_link_of_a_deactivated_user_is_invalid():
     link = LinkFactory(user=InvitedUserFactory(is_active=False))
     with pytest.raises(LinkInvalid, match="user deactivated"):
-        link_get_open(secret=link.secret)
+        link_open_by_secret(secret=link.secret)
 
 
 def test_redeem_sets_the_password_and_consumes_the_link():
@@ -387,7 +387,7 @@ def test_link_of_an_issuer_who_lost_their_powers_sets_no_password(demote):
     demote(issuer)
 
     with pytest.raises(LinkInvalid) as refused:
-        link_get_open(link_id=link.pk)
+        link_open_by_id(link_id=link.pk)
     assert refused.value.reason == LinkInvalid.Reason.ISSUER_POWERLESS
     with pytest.raises(LinkInvalid):
         services.link_redeem(link=link, password=NEW_PASSWORD)
@@ -401,7 +401,7 @@ def test_link_for_a_superuser_dies_when_its_issuer_stops_being_a_superuser():
     User.objects.filter(pk=issuer.pk).update(is_superuser=False)
 
     with pytest.raises(LinkInvalid, match="its issuer may no longer issue it"):
-        link_get_open(link_id=link.pk)
+        link_open_by_id(link_id=link.pk)
 
 
 def test_link_of_an_inactive_superuser_sets_no_password():
@@ -410,7 +410,7 @@ def test_link_of_an_inactive_superuser_sets_no_password():
     User.objects.filter(pk=issuer.pk).update(is_active=False)
 
     with pytest.raises(LinkInvalid, match="its issuer may no longer issue it"):
-        link_get_open(link_id=link.pk)
+        link_open_by_id(link_id=link.pk)
 
 
 def test_link_whose_user_gained_powers_beyond_its_issuer_sets_no_password():
@@ -419,7 +419,7 @@ def test_link_whose_user_gained_powers_beyond_its_issuer_sets_no_password():
     grant(link.user, "accounts.delete_user")
 
     with pytest.raises(LinkInvalid, match="its issuer may no longer issue it"):
-        link_get_open(link_id=link.pk)
+        link_open_by_id(link_id=link.pk)
 
 
 def test_link_of_a_deleted_issuer_sets_no_password():
@@ -428,12 +428,12 @@ def test_link_of_a_deleted_issuer_sets_no_password():
     issuer.delete()
 
     with pytest.raises(LinkInvalid, match="its issuer may no longer issue it"):
-        link_get_open(link_id=link.pk)
+        link_open_by_id(link_id=link.pk)
 
 
 def test_redeem_checks_the_issuers_powers_as_they_are_at_that_moment():
     issuer = issuing_staff()
-    link = link_get_open(link_id=issued_by(issuer).pk)  # as the form's page read it
+    link = link_open_by_id(link_id=issued_by(issuer).pk)  # as the form's page read it
     User.objects.filter(pk=issuer.pk).update(is_staff=False)
 
     with pytest.raises(LinkInvalid, match="its issuer may no longer issue it"):
@@ -580,11 +580,11 @@ def test_a_redemption_whose_update_consumes_nothing_sets_no_password(monkeypatch
 def test_a_link_expires_at_the_very_moment_of_its_expiry(frozen_clock):
     link = issue(InvitedUserFactory()).link
     frozen_clock.current = link.expires_at - timedelta(microseconds=1)
-    assert link_get_open(link_id=link.pk) == link
+    assert link_open_by_id(link_id=link.pk) == link
 
     frozen_clock.current = link.expires_at
     with pytest.raises(LinkInvalid) as refused:
-        link_get_open(link_id=link.pk)
+        link_open_by_id(link_id=link.pk)
     assert refused.value.reason == LinkInvalid.Reason.EXPIRED
     with pytest.raises(LinkInvalid):
         services.link_redeem(link=link, password=NEW_PASSWORD)
@@ -593,7 +593,7 @@ def test_a_link_expires_at_the_very_moment_of_its_expiry(frozen_clock):
 
 def test_redeem_refuses_a_link_whose_superuser_issuer_was_deactivated_since_it_was_read():
     issuer = SuperuserFactory()
-    link = link_get_open(link_id=issued_by(issuer).pk)  # as the form's page read it
+    link = link_open_by_id(link_id=issued_by(issuer).pk)  # as the form's page read it
     User.objects.filter(pk=issuer.pk).update(is_active=False)
 
     with pytest.raises(LinkInvalid, match="its issuer may no longer issue it"):
@@ -659,7 +659,7 @@ def test_inserted_links_come_back_in_the_order_of_the_users_as_stored(frozen_clo
 
     assert [item.user_id for item in inserted] == ids
     for item in inserted:
-        link = link_get_open(secret=item.secret)
+        link = link_open_by_secret(secret=item.secret)
         assert (link.pk, link.user_id, link.purpose, link.created_at, link.expires_at) == (
             item.pk,
             item.user_id,
