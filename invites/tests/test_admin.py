@@ -2,9 +2,7 @@
 
 import json
 import re
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from html.parser import HTMLParser
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
@@ -14,6 +12,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test import Client
+from django.test.html import Element, parse_html
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -46,84 +45,53 @@ NEW_PASSWORD = "Fresh-and-long-passphrase-7"
 
 # --- Helpers ---------------------------------------------------------------------
 
-VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "wbr"}
-
-
-@dataclass
-class Element:
-    """A parsed HTML element: enough of a DOM to read a page as a browser would."""
-
-    tag: str
-    attrs: dict
-    children: list = field(default_factory=list)
-
-    @property
-    def classes(self) -> list[str]:
-        return (self.attrs.get("class") or "").split()
-
-    def iter(self):
-        yield self
-        for child in self.children:
-            if isinstance(child, Element):
-                yield from child.iter()
-
-    def find_all(self, tag: str | None = None, cls: str | None = None) -> list["Element"]:
-        return [
-            element
-            for element in self.iter()
-            if element is not self
-            and (tag is None or element.tag == tag)
-            and (cls is None or cls in element.classes)
-        ]
-
-    @property
-    def text(self) -> str:
-        return "".join(
-            child.text if isinstance(child, Element) else child for child in self.children
-        ).strip()
-
-
-class _TreeBuilder(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.root = Element("#document", {})
-        self.stack = [self.root]
-
-    def handle_starttag(self, tag, attrs):
-        element = Element(tag, dict(attrs))
-        self.stack[-1].children.append(element)
-        if tag not in VOID_ELEMENTS:
-            self.stack.append(element)
-
-    def handle_startendtag(self, tag, attrs):
-        self.stack[-1].children.append(Element(tag, dict(attrs)))
-
-    def handle_endtag(self, tag):
-        for depth in range(len(self.stack) - 1, 0, -1):
-            if self.stack[depth].tag == tag:
-                del self.stack[depth:]
-                return
-
-    def handle_data(self, data):
-        self.stack[-1].children.append(data)
-
 
 def parse(response) -> Element:
-    builder = _TreeBuilder()
-    builder.feed(response.content.decode())
-    return builder.root
+    """The page as the parser behind ``assertContains(..., html=True)`` reads it."""
+    return parse_html(response.content.decode())
+
+
+def attrs_of(element: Element) -> dict:
+    """An element's attributes by name; a boolean one (``hidden``) maps to None."""
+    return dict(element.attributes)
+
+
+def find_all(root: Element, tag: str | None = None, *, cls: str | None = None, **attrs) -> list:
+    """The elements inside ``root``, in document order, with this tag, class and attributes."""
+    found = []
+    for child in root.children:
+        if isinstance(child, str):
+            continue
+        attributes = attrs_of(child)
+        if (
+            (tag is None or child.name == tag)
+            and (cls is None or cls in (attributes.get("class") or "").split())
+            and all(attributes.get(key) == value for key, value in attrs.items())
+        ):
+            found.append(child)
+        found.extend(find_all(child, tag, cls=cls, **attrs))
+    return found
+
+
+def text_of(element: Element) -> str:
+    """An element's text: parse_html collapses whitespace, and its pieces join with a space."""
+    pieces = (child if isinstance(child, str) else text_of(child) for child in element.children)
+    return " ".join(piece for piece in pieces if piece)
 
 
 def link_rows(response) -> dict[str, Element]:
     """The links page's rows by email (the UI contract: .issued-link[data-email])."""
-    return {row.attrs["data-email"]: row for row in parse(response).find_all(cls="issued-link")}
+    return {
+        attrs_of(row)["data-email"]: row for row in find_all(parse(response), cls="issued-link")
+    }
 
 
 def row_url(row: Element) -> str:
-    (field_,) = row.find_all("input", cls="link-url")
-    assert field_.attrs["type"] == "text"
-    assert "readonly" in field_.attrs
-    return field_.attrs["value"]
+    (field_,) = find_all(row, "input", cls="link-url")
+    attributes = attrs_of(field_)
+    assert attributes["type"] == "text"
+    assert "readonly" in attributes
+    return attributes["value"]
 
 
 def issuing_staff(*extra_perms: str) -> User:
@@ -254,19 +222,19 @@ def test_action_issues_an_invite_or_a_reset_per_user_on_one_page(admin_client):
     assert response.status_code == HTTPStatus.OK
     rows = link_rows(response)
     assert set(rows) == {"invited@example.com", "active@example.com"}
-    assert "Invite" in rows["invited@example.com"].text
-    assert "Password reset" in rows["active@example.com"].text
+    assert "Invite" in text_of(rows["invited@example.com"])
+    assert "Password reset" in text_of(rows["active@example.com"])
     purposes = dict(Link.objects.values_list("user__email", "purpose"))
     assert purposes == {"invited@example.com": "invite", "active@example.com": "reset"}
     for email, row in rows.items():
         link = Link.objects.get(user__email=email)
-        expires_at = datetime.fromisoformat(row.attrs["data-expires-at"])
+        expires_at = datetime.fromisoformat(attrs_of(row)["data-expires-at"])
         assert expires_at.utcoffset() == timedelta(0), "in UTC, with its offset"
         assert expires_at == link.expires_at.replace(microsecond=0)
-        (copy_button,) = row.find_all("button")
-        assert (copy_button.attrs["type"], copy_button.text) == ("button", "Copy")
-        (qr,) = row.find_all(cls="qr")
-        assert qr.find_all("svg")
+        (copy_button,) = find_all(row, "button")
+        assert (attrs_of(copy_button)["type"], text_of(copy_button)) == ("button", "Copy")
+        (qr,) = find_all(row, cls="qr")
+        assert find_all(qr, "svg")
 
 
 def test_each_link_on_the_page_opens_for_its_own_user(admin_client):
@@ -311,10 +279,10 @@ def test_links_page_offers_copy_all_and_csv_and_says_it_is_shown_once(admin_clie
     response = admin_client.post(USERS_URL, action_data(ACTION, [UserFactory()]))
 
     page = parse(response)
-    buttons = {button.text: button for button in page.find_all("button")}
+    buttons = {text_of(button): button for button in find_all(page, "button")}
     assert {"Copy", "Copy all", "Download CSV"} <= set(buttons)
-    assert buttons["Download CSV"].attrs["data-filename"] == "set-password-links.csv"
-    assert "shown only this once" in page.text
+    assert attrs_of(buttons["Download CSV"])["data-filename"] == "set-password-links.csv"
+    assert "shown only this once" in text_of(page)
 
 
 def test_links_page_shows_everything_without_javascript(admin_client):
@@ -324,18 +292,18 @@ def test_links_page_shows_everything_without_javascript(admin_client):
 
     page = parse(response)
     # The buttons need JavaScript, so they wait hidden until it runs...
-    (tools,) = page.find_all(cls="issued-links-tools")
-    assert "hidden" in tools.attrs
-    assert {button.text for button in tools.find_all("button")} == {"Copy all", "Download CSV"}
+    (tools,) = find_all(page, cls="issued-links-tools")
+    assert "hidden" in attrs_of(tools)
+    assert {text_of(button) for button in find_all(tools, "button")} == {"Copy all", "Download CSV"}
     row = link_rows(response)["ada@example.com"]
-    (copy_button,) = row.find_all("button")
-    assert "hidden" in copy_button.attrs
+    (copy_button,) = find_all(row, "button")
+    assert "hidden" in attrs_of(copy_button)
     # ...while the link and its QR code are on the page from the start.
-    assert "hidden" not in row.attrs
+    assert "hidden" not in attrs_of(row)
     assert row_url(row).startswith("http://testserver/set-password/")
-    assert row.find_all(cls="qr")[0].find_all("svg")
+    assert find_all(find_all(row, cls="qr")[0], "svg")
     # Scripts come from this site's static files: none inline, none from elsewhere.
-    sources = [script.attrs.get("src", "") for script in page.find_all("script")]
+    sources = [attrs_of(script).get("src", "") for script in find_all(page, "script")]
     assert sources
     assert all(src.startswith("/") and not src.startswith("//") for src in sources)
     assert any(src.endswith("invites/issued-links.js") for src in sources)
@@ -350,8 +318,10 @@ def test_links_page_is_never_cached(admin_client):
 def test_links_page_javascript_and_stylesheet_are_served(admin_client):
     response = admin_client.post(USERS_URL, action_data(ACTION, [UserFactory()]))
     page = parse(response)
-    assets = [script.attrs["src"] for script in page.find_all("script")] + [
-        sheet.attrs["href"] for sheet in page.find_all("link") if "invites/" in sheet.attrs["href"]
+    assets = [attrs_of(script)["src"] for script in find_all(page, "script")] + [
+        attrs_of(sheet)["href"]
+        for sheet in find_all(page, "link")
+        if "invites/" in attrs_of(sheet)["href"]
     ]
     assert any(asset.endswith("invites/admin.css") for asset in assets)
     for asset in assets:
@@ -427,11 +397,11 @@ def decode_qr(svg: str) -> list[str]:
 
 def svg_of(element: Element) -> str:
     """The SVG markup inside an element, as the page has it."""
-    (svg,) = element.find_all("svg")
-    (background, modules) = svg.find_all("path")
+    (svg,) = find_all(element, "svg")
+    (background, modules) = find_all(svg, "path")
     return (
-        f'<svg><path fill="#fff" d="{background.attrs["d"]}"/>'
-        f'<path stroke="#000" d="{modules.attrs["d"]}"/></svg>'
+        f'<svg><path fill="#fff" d="{attrs_of(background)["d"]}"/>'
+        f'<path stroke="#000" d="{attrs_of(modules)["d"]}"/></svg>'
     )
 
 
@@ -449,13 +419,15 @@ def test_links_page_draws_every_qr_code_up_to_ten_links(admin_client):
     rows = link_rows(response)
     assert len(rows) == 10
     for row in rows.values():
-        (qr,) = row.find_all(cls="qr")
-        assert qr.find_all("svg")
-        assert qr.attrs["role"] == "img"
-        assert not [button for button in row.find_all("button") if "data-show-qr" in button.attrs]
+        (qr,) = find_all(row, cls="qr")
+        assert find_all(qr, "svg")
+        assert attrs_of(qr)["role"] == "img"
+        assert not [
+            button for button in find_all(row, "button") if "data-show-qr" in attrs_of(button)
+        ]
     page = parse(response)
-    (content,) = page.find_all(cls="issued-links")
-    assert "data-qr-url" not in content.attrs
+    (content,) = find_all(page, cls="issued-links")
+    assert "data-qr-url" not in attrs_of(content)
 
 
 def test_links_page_past_ten_links_offers_a_qr_button_per_row_instead(admin_client):
@@ -467,18 +439,20 @@ def test_links_page_past_ten_links_offers_a_qr_button_per_row_instead(admin_clie
     assert len(rows) == 11
     for row in rows.values():
         # The UI contract: the code goes into the row's .qr element when asked for.
-        (qr,) = row.find_all(cls="qr")
-        assert not qr.find_all("svg")
-        (button,) = [button for button in row.find_all("button") if "data-show-qr" in button.attrs]
-        assert button.text == "Show QR code"
-        assert "hidden" in button.attrs, "the button needs JavaScript"
+        (qr,) = find_all(row, cls="qr")
+        assert not find_all(qr, "svg")
+        (button,) = [
+            button for button in find_all(row, "button") if "data-show-qr" in attrs_of(button)
+        ]
+        assert text_of(button) == "Show QR code"
+        assert "hidden" in attrs_of(button), "the button needs JavaScript"
         assert row_url(row).startswith("http://testserver/set-password/")
     page = parse(response)
-    (content,) = page.find_all(cls="issued-links")
-    assert content.attrs["data-qr-url"] == QR_URL
-    assert content.attrs["data-csrf-token"]
-    (note,) = page.find_all("noscript")
-    assert "issue links for fewer users" in note.text
+    (content,) = find_all(page, cls="issued-links")
+    assert attrs_of(content)["data-qr-url"] == QR_URL
+    assert attrs_of(content)["data-csrf-token"]
+    (note,) = find_all(page, "noscript")
+    assert "issue links for fewer users" in text_of(note)
     assert_never_cached(response)
 
 
@@ -488,7 +462,7 @@ def test_the_qr_code_on_the_page_reads_back_as_its_link(admin_client):
     response = admin_client.post(USERS_URL, action_data(ACTION, users))
 
     for row in link_rows(response).values():
-        (qr,) = row.find_all(cls="qr")
+        (qr,) = find_all(row, cls="qr")
         assert decode_qr(svg_of(qr)) == [row_url(row)]
 
 
@@ -509,19 +483,16 @@ def test_qr_view_answers_the_svg_of_a_link_and_is_never_cached(admin_client):
 def test_qr_view_takes_the_token_the_links_page_carries(admin_user):
     client = Client(enforce_csrf_checks=True)
     client.force_login(admin_user)
-    csrf = next(
-        field.attrs["value"]
-        for field in parse(client.get(USERS_URL)).find_all("input")
-        if field.attrs.get("name") == "csrfmiddlewaretoken"
-    )
+    csrf_fields = find_all(parse(client.get(USERS_URL)), "input", name="csrfmiddlewaretoken")
+    csrf = attrs_of(csrf_fields[0])["value"]
     users = UserFactory.create_batch(11)
     page = client.post(USERS_URL, action_data(ACTION, users) | {"csrfmiddlewaretoken": csrf})
-    (content,) = parse(page).find_all(cls="issued-links")
+    (content,) = find_all(parse(page), cls="issued-links")
     url = row_url(next(iter(link_rows(page).values())))
 
     refused = client.post(QR_URL, {"url": url})
     drawn = client.post(
-        QR_URL, {"url": url}, headers={"X-CSRFToken": content.attrs["data-csrf-token"]}
+        QR_URL, {"url": url}, headers={"X-CSRFToken": attrs_of(content)["data-csrf-token"]}
     )
 
     assert refused.status_code == HTTPStatus.FORBIDDEN
@@ -618,7 +589,7 @@ def test_staff_without_the_issue_permission_cannot_post_the_action(client):
     response = client.post(USERS_URL, action_data(ACTION, [UserFactory()]), follow=True)
 
     assert not Link.objects.exists()
-    assert not parse(response).find_all(cls="issued-link")
+    assert not find_all(parse(response), cls="issued-link")
 
 
 def test_staff_may_issue_for_users_without_more_powers(client):
@@ -643,7 +614,7 @@ def test_staff_cannot_issue_for_a_superuser_and_then_issue_nothing(client):
     (message,) = messages_of(response)
     assert "root@example.com" in message
     assert "ordinary@example.com" not in message
-    assert not parse(response).find_all(cls="issued-link")
+    assert not find_all(parse(response), cls="issued-link")
 
 
 def test_staff_cannot_issue_for_a_user_holding_a_permission_they_lack(client):
@@ -677,10 +648,10 @@ def test_change_page_has_the_issue_button_for_staff_who_may_issue(client):
 
     page = parse(client.get(reverse("admin:accounts_user_change", args=[user.pk])))
 
-    (form,) = [f for f in page.find_all("form") if f.attrs.get("action") == issue_link_url(user)]
-    assert form.attrs["method"] == "post"
-    assert form.find_all("input", cls=None)[0].attrs["name"] == "csrfmiddlewaretoken"
-    assert [button.text for button in form.find_all("button")] == ["Issue a set-password link"]
+    (form,) = find_all(page, "form", action=issue_link_url(user))
+    assert attrs_of(form)["method"] == "post"
+    assert attrs_of(find_all(form, "input")[0])["name"] == "csrfmiddlewaretoken"
+    assert [text_of(button) for button in find_all(form, "button")] == ["Issue a set-password link"]
 
 
 def test_change_page_has_no_issue_button_for_staff_who_may_not_issue(client):
@@ -767,8 +738,8 @@ def test_change_page_shows_the_users_link_history(admin_client, admin_user):
         revoked.link.pk,
         superseded.link.pk,
     ]
-    (table,) = parse(response).find_all(cls="link-history")
-    rows = [[cell.text for cell in row.find_all("td")] for row in table.find_all("tr")[1:]]
+    (table,) = find_all(parse(response), cls="link-history")
+    rows = [[text_of(cell) for cell in find_all(row, "td")] for row in find_all(table, "tr")[1:]]
     assert [row[1] for row in rows] == ["Pending", "Used", "Revoked", "Revoked"]
     assert [row[2] for row in rows] == [admin_user.email] * 3 + ["(command)"]
     assert rows[1][5].startswith("Used ")
@@ -821,11 +792,11 @@ def test_links_list_shows_user_purpose_state_creator_and_dates(admin_client, adm
 
     response = admin_client.get(LINKS_URL)
 
-    headers = [th.text for th in parse(response).find_all("th") if th.attrs.get("scope") == "col"]
+    headers = [text_of(th) for th in find_all(parse(response), "th", scope="col")]
     for column in ["User", "Purpose", "State", "Created by", "Created", "Expires", "Used"]:
         assert column in headers
-    (row,) = [r for r in parse(response).find_all("tr") if "ada@example.com" in r.text]
-    cells = [cell.text for cell in row.find_all("td") + row.find_all("th")]
+    (row,) = [r for r in find_all(parse(response), "tr") if "ada@example.com" in text_of(r)]
+    cells = [text_of(cell) for cell in find_all(row, "td") + find_all(row, "th")]
     assert "Invite" in cells or "invite" in cells
     assert "pending" in cells
     assert admin_user.email in cells
