@@ -3,6 +3,7 @@
 import hashlib
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 from invites.tokens import (
     DIGEST_LENGTH,
@@ -103,3 +104,20 @@ def test_many_urls_are_right_even_when_the_site_url_holds_the_stand_in(settings)
 
 def test_many_urls_of_no_secrets_are_none():
     assert link_urls([]) == []
+
+
+def test_link_url_starts_with_site_url(settings):
+    settings.SITE_URL = "https://people.example.com"
+    assert link_url("s" * 32) == f"https://people.example.com/set-password/{'s' * 32}/"
+
+
+def test_link_url_uses_the_validated_request_host_without_site_url(settings, rf):
+    settings.SITE_URL = ""
+    request = rf.get("/", HTTP_HOST="localhost")
+    assert link_url("s" * 32, request=request) == f"http://localhost/set-password/{'s' * 32}/"
+
+
+def test_link_url_without_site_url_or_request_explains_the_variable(settings):
+    settings.SITE_URL = ""
+    with pytest.raises(ImproperlyConfigured, match="Set SITE_URL"):
+        link_url("s" * 32)

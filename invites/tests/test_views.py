@@ -20,7 +20,6 @@ from accounts.tests.factories import (
 from invites import services
 from invites.models import Link
 from invites.tests.factories import LinkFactory
-from invites.tokens import link_url
 from invites.views import LINK_COOKIE, LINK_COOKIE_SALT
 
 pytestmark = pytest.mark.django_db
@@ -56,25 +55,6 @@ def submit(client, password=GOOD, confirm=None, **fields):
     return client.post(
         SET_PASSWORD, {"new_password1": password, "new_password2": confirm or password, **fields}
     )
-
-
-def test_link_url_starts_with_site_url(settings):
-    settings.SITE_URL = "https://people.example.com"
-    assert link_url("s" * 32) == f"https://people.example.com/set-password/{'s' * 32}/"
-
-
-def test_link_url_uses_the_validated_request_host_without_site_url(settings, rf):
-    settings.SITE_URL = ""
-    request = rf.get("/", HTTP_HOST="localhost")
-    assert link_url("s" * 32, request=request) == f"http://localhost/set-password/{'s' * 32}/"
-
-
-def test_link_url_without_site_url_or_request_explains_the_variable(settings):
-    settings.SITE_URL = ""
-    from django.core.exceptions import ImproperlyConfigured
-
-    with pytest.raises(ImproperlyConfigured, match="Set SITE_URL"):
-        link_url("s" * 32)
 
 
 def test_opening_a_link_redirects_to_a_url_without_the_secret(client):
