@@ -47,6 +47,19 @@ class LinkQuerySet(models.QuerySet):
             Q(used_at__lt=cutoff) | Q(revoked_at__lt=cutoff) | Q(expires_at__lt=cutoff)
         )
 
+    def expiring_unused(self, within, now=None):
+        """Open links that expire within ``within`` (a timedelta) of ``now``, unused."""
+        now = now or clock.now()
+        return self.open(now).filter(expires_at__lte=now + within)
+
+    def redeemed_since(self, since):
+        """Links used at ``since`` or later."""
+        return self.filter(used_at__gte=since)
+
+    def presented_again(self):
+        """The tripwire: used or revoked links that someone presented again."""
+        return self.filter(presented_again_count__gt=0)
+
     def with_state(self, state: str, now=None):
         """Links in ``state`` (a ``Link.State``) at ``now``, by default the present."""
         conditions = state_conditions(now or clock.now())

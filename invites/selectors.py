@@ -1,5 +1,7 @@
 """Reads on links: presented secrets to rows, and who may issue for whom."""
 
+from datetime import timedelta
+
 from django.db.models import Exists, OuterRef, QuerySet
 
 from accounts.admin_lists import is_email
@@ -17,6 +19,10 @@ CLOSED_REASONS = {
     Link.State.REVOKED: LinkInvalid.Reason.REVOKED,
     Link.State.EXPIRED: LinkInvalid.Reason.EXPIRED,
 }
+
+# What the admin's front page counts, and the links list filters on.
+EXPIRING_WITHIN = timedelta(hours=24)
+REDEEMED_WITHIN = timedelta(days=7)
 
 # Up to this many users matching a search of the links, their links are listed
 # by user id; beyond it, by walking the newest links (see ``links_search``).
@@ -123,3 +129,18 @@ def links_search(*, links: QuerySet[Link], term: str) -> QuerySet[Link]:
     if len(few) <= SEARCH_FEW_USERS:
         return links.filter(user_id__in=few)
     return links.filter(Exists(matching.filter(pk=OuterRef("user_id"))))
+
+
+def links_needing_attention(*, now) -> dict[str, int]:
+    """What the admin's front page counts: one COUNT each, whatever the number of rows.
+
+    ``expiring``: open links that expire within ``EXPIRING_WITHIN`` unused;
+    ``redeemed``: links used in the last ``REDEEMED_WITHIN``;
+    ``presented_again``: the tripwire, closed links presented again.
+    """
+    links = Link.objects.order_by()
+    return {
+        "expiring": links.expiring_unused(EXPIRING_WITHIN, now).count(),
+        "redeemed": links.redeemed_since(now - REDEEMED_WITHIN).count(),
+        "presented_again": links.presented_again().count(),
+    }

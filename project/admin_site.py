@@ -1,8 +1,171 @@
-"""The admin site. Its sign-in is rate limited like the public one (project.ratelimits)."""
+"""The admin site. Its sign-in is rate limited like the public one (project.ratelimits).
 
+Its front page shows, above the app list, what needs an administrator
+(``attention``): counts that each link to the list they count.
+"""
+
+import contextlib
+import logging
+from dataclasses import dataclass
+
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
+from django.core.cache import cache
+from django.core.exceptions import FieldError
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from accounts import clock
+from project.errors import CACHE_UNAVAILABLE
+
+logger = logging.getLogger(__name__)
+
+# The counts are shared by every administrator and kept this long: a front
+# page opened often costs its COUNTs at most twice a minute.
+ATTENTION_CACHE_KEY = "admin-index-attention"
+ATTENTION_CACHE_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class Attention:
+    """One line of the front page: how many of something, and the list that shows them."""
+
+    key: str
+    count: int
+    text: str
+    url: str
+    urgent: bool = False
+
+
+def pending_access_requests_count() -> int | None:
+    """How many access requests wait for an administrator; None while there are none to wait.
+
+    The hook for access requests (``ACCESS_REQUESTS``): it counts once the
+    invites app has an ``AccessRequest`` model, through its queryset's
+    ``pending()`` where it has one, else its ``state`` field.
+    """
+    try:
+        model = apps.get_model("invites", "AccessRequest")
+    except LookupError:
+        return None
+    requests = model._default_manager.order_by()
+    try:
+        pending = (
+            requests.pending() if hasattr(requests, "pending") else requests.filter(state="pending")
+        )
+        return pending.count()
+    except FieldError:
+        logger.warning("Access requests have no pending() and no state field: not counted.")
+        return None
+
+
+def attention_counts() -> dict[str, int | None]:
+    """The front page's counts, from the cache when it has them (``ATTENTION_CACHE_SECONDS``).
+
+    A cache that cannot be reached is skipped, not fatal: the counts are
+    read from the database alone and the page still renders.
+    """
+    from invites.selectors import links_needing_attention
+
+    try:
+        counts = cache.get(ATTENTION_CACHE_KEY)
+    except CACHE_UNAVAILABLE:
+        logger.warning("The admin's front page counts without the cache: it cannot be reached.")
+        counts, cache_up = None, False
+    else:
+        cache_up = True
+    if counts is None:
+        counts = {
+            "access_requests": pending_access_requests_count(),
+            **links_needing_attention(now=clock.now()),
+        }
+        if cache_up:
+            with contextlib.suppress(CACHE_UNAVAILABLE):
+                cache.set(ATTENTION_CACHE_KEY, counts, ATTENTION_CACHE_SECONDS)
+    return counts
+
+
+def _access_requests_listed(site: admin.AdminSite) -> bool:
+    try:
+        return site.is_registered(apps.get_model("invites", "AccessRequest"))
+    except LookupError:
+        return False
+
+
+def attention(request, *, site: admin.AdminSite) -> list[Attention]:
+    """What needs an administrator, as far as ``request.user`` may see it."""
+    user = request.user
+    site_name = site.name
+    counts = attention_counts()
+    items = []
+    if (
+        counts.get("access_requests") is not None
+        and _access_requests_listed(site)
+        and user.has_perm("invites.view_accessrequest")
+    ):
+        count = counts["access_requests"]
+        items.append(
+            Attention(
+                "access_requests",
+                count,
+                ngettext(
+                    "%(count)d access request waits for a decision",
+                    "%(count)d access requests wait for a decision",
+                    count,
+                )
+                % {"count": count},
+                reverse("admin:invites_accessrequest_changelist", current_app=site_name)
+                + "?state=pending",
+                urgent=count > 0,
+            )
+        )
+    if user.has_perm("invites.view_link"):
+        links = reverse("admin:invites_link_changelist", current_app=site_name)
+        expiring, redeemed, tripped = (
+            counts["expiring"],
+            counts["redeemed"],
+            counts["presented_again"],
+        )
+        items += [
+            Attention(
+                "expiring",
+                expiring,
+                ngettext(
+                    "%(count)d link expires within 24 hours without being used",
+                    "%(count)d links expire within 24 hours without being used",
+                    expiring,
+                )
+                % {"count": expiring},
+                f"{links}?expires_soon=24h",
+                urgent=expiring > 0,
+            ),
+            Attention(
+                "redeemed",
+                redeemed,
+                ngettext(
+                    "%(count)d link was used in the last 7 days",
+                    "%(count)d links were used in the last 7 days",
+                    redeemed,
+                )
+                % {"count": redeemed},
+                f"{links}?redeemed=7d",
+            ),
+            Attention(
+                "presented_again",
+                tripped,
+                ngettext(
+                    "%(count)d used or revoked link was presented again",
+                    "%(count)d used or revoked links were presented again",
+                    tripped,
+                )
+                % {"count": tripped},
+                f"{links}?presented_again=yes",
+                urgent=tripped > 0,
+            ),
+        ]
+    return items
 
 
 class AdminSite(admin.AdminSite):
@@ -14,6 +177,11 @@ class AdminSite(admin.AdminSite):
         from django.conf import settings
 
         return _("%(site)s administration") % {"site": settings.SITE_NAME}
+
+    def index(self, request, extra_context=None):
+        """Django's front page, with what needs an administrator above the app list."""
+        extra_context = {**(extra_context or {}), "attention": attention(request, site=self)}
+        return super().index(request, extra_context)
 
 
 class AdminConfig(DjangoAdminConfig):

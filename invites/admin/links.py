@@ -3,11 +3,12 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy, ngettext
 
+from accounts import clock
 from accounts.admin_lists import CountedUpTo, list_datetime
 from accounts.powers import PowersExceeded
 from invites import services
 from invites.models import Link
-from invites.selectors import ISSUE_PERMISSION, links_search
+from invites.selectors import EXPIRING_WITHIN, ISSUE_PERMISSION, REDEEMED_WITHIN, links_search
 
 
 class LinkStateFilter(admin.SimpleListFilter):
@@ -34,7 +35,39 @@ class PresentedAgainFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return queryset.filter(presented_again_count__gt=0)
+            return queryset.presented_again()
+        return queryset
+
+
+class ExpiringSoonFilter(admin.SimpleListFilter):
+    """Open links that will expire unused within a day: hand them over, or issue anew."""
+
+    title = gettext_lazy("expires soon")
+    parameter_name = "expires_soon"
+    VALUE = "24h"
+
+    def lookups(self, request, model_admin):
+        return [(self.VALUE, gettext_lazy("Within 24 hours, unused"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.VALUE:
+            return queryset.expiring_unused(EXPIRING_WITHIN)
+        return queryset
+
+
+class RedeemedRecentlyFilter(admin.SimpleListFilter):
+    """Links used lately: who has just set their password."""
+
+    title = gettext_lazy("redeemed")
+    parameter_name = "redeemed"
+    VALUE = "7d"
+
+    def lookups(self, request, model_admin):
+        return [(self.VALUE, gettext_lazy("In the last 7 days"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.VALUE:
+            return queryset.redeemed_since(clock.now() - REDEEMED_WITHIN)
         return queryset
 
 
@@ -56,7 +89,14 @@ class LinkAdmin(CountedUpTo, admin.ModelAdmin):
         "expires",
         "used",
     )
-    list_filter = (LinkStateFilter, "purpose", "created_via", PresentedAgainFilter)
+    list_filter = (
+        LinkStateFilter,
+        "purpose",
+        "created_via",
+        PresentedAgainFilter,
+        ExpiringSoonFilter,
+        RedeemedRecentlyFilter,
+    )
     list_per_page = 20
     search_fields = ["user__email"]
     search_help_text = gettext_lazy("Search by the user's email address.")
