@@ -128,3 +128,101 @@ def test_loading_the_password_change_page_counts_nothing():
         },
     )
     assert response.status_code == HTTPStatus.FOUND
+
+
+def test_a_sign_in_post_that_names_no_account_shows_the_form_again():
+    response = from_address().post(reverse("login"), {"password": WRONG})
+    assert response.status_code == HTTPStatus.OK
+
+
+# --- guarded(): the site's URLs with the limits put on, everything else as it was ---------------
+
+
+def page(request, **kwargs):
+    return HttpResponse()
+
+
+def site_patterns():
+    """The site's URLs as project/urls.py composes them, and a namespaced include with kwargs."""
+    from django.contrib import admin
+    from django.urls import include
+
+    from project.views import home
+
+    extra = ([path("page/", page, name="page")], "extra_app")
+    return [
+        path("", home, name="home"),
+        path("accounts/", include("accounts.urls")),
+        path("admin/", admin.site.urls),
+        path("", include("invites.urls")),
+        path("extra/<int:n>/", include(extra, namespace="extra"), {"flag": "on"}),
+    ]
+
+
+def urlconf(name, patterns):
+    from types import ModuleType
+
+    module = ModuleType(name)
+    module.urlpatterns = patterns
+    return module
+
+
+@pytest.fixture
+def site():
+    """The same URLs plain and guarded, each as a URLconf of its own."""
+    from types import SimpleNamespace
+
+    patterns = site_patterns()
+    return SimpleNamespace(
+        plain=urlconf("plain", patterns), guarded=urlconf("guarded", guarded(patterns))
+    )
+
+
+SECRET = "s" * 32
+URLS = {
+    "home": ("home", {}),
+    "login": ("login", {}),
+    "logout": ("logout", {}),
+    "password change": ("password_change", {}),
+    "admin sign-in": ("admin:login", {}),
+    "admin index": ("admin:index", {}),
+    "link": ("invites:open", {"secret": SECRET}),
+    "set-password form": ("invites:set_password", {}),
+    "namespaced include": ("extra:page", {"n": 3}),
+}
+GUARDED = {"login", "password change", "admin sign-in", "link", "set-password form"}
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_guarding_keeps_each_urls_route_name_namespace_and_arguments(site, url):
+    from django.urls import resolve
+
+    name, kwargs = URLS[url]
+    route = reverse(name, kwargs=kwargs, urlconf=site.plain)
+    assert reverse(name, kwargs=kwargs, urlconf=site.guarded) == route
+    plain, guarded_match = resolve(route, urlconf=site.plain), resolve(route, urlconf=site.guarded)
+    assert (guarded_match.view_name, guarded_match.app_names, guarded_match.namespaces) == (
+        plain.view_name,
+        plain.app_names,
+        plain.namespaces,
+    )
+    assert guarded_match.kwargs == plain.kwargs
+
+
+def test_the_namespaced_include_keeps_its_default_arguments(site):
+    from django.urls import resolve
+
+    match = resolve("/extra/3/page/", urlconf=site.guarded)
+    assert match.kwargs == {"n": 3, "flag": "on"}
+    assert match.app_names == ["extra_app"]
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_guarding_wraps_exactly_the_views_the_limits_name(site, url):
+    from django.urls import resolve
+
+    name, kwargs = URLS[url]
+    route = reverse(name, kwargs=kwargs, urlconf=site.plain)
+    plain, guarded_match = resolve(route, urlconf=site.plain), resolve(route, urlconf=site.guarded)
+    assert callable(guarded_match.func)
+    assert (guarded_match.func is not plain.func) == (url in GUARDED)
