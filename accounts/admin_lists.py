@@ -13,8 +13,9 @@ from django.contrib.admin.views.main import PAGE_VAR
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.core.validators import EmailValidator
-from django.utils import timezone
 from django.utils.functional import cached_property
+
+from accounts.dates import when
 
 PAGES_COUNTED = 10
 
@@ -33,14 +34,12 @@ def is_email(term: str) -> bool:
 
 
 def list_datetime(value) -> str | None:
-    """A date and time for a list's cell, in the site's time zone: "2026-11-22 14:05".
+    """A date and time for a list's cell, as on every page: "2026-11-22 14:05 UTC".
 
-    The same in every locale, sortable as text, and short enough to keep a
-    list's columns on one screen.
+    The same in every locale, sortable as text, in the site's time zone and
+    naming it (``accounts.dates.when``).
     """
-    if value is None:
-        return None
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    return when(value)
 
 
 class AtLeast(int):

@@ -4,14 +4,58 @@ Their rate limits are the project's (project.ratelimits): this app, the leaf,
 imports nothing above it.
 """
 
+import contextlib
+
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
+from django.core import signing
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
+# After a password is set, the sign-in form offers the account's email: the
+# set-password page leaves it in this cookie, signed, sent only to the sign-in
+# page, for a few minutes, and read once. Not in the URL, where it would reach
+# history and logs.
+SIGN_IN_EMAIL_COOKIE = "sign_in_email"
+SIGN_IN_EMAIL_SALT = "accounts.views.sign-in-email"
+SIGN_IN_EMAIL_MAX_AGE = 10 * 60
+
+
+def prefill_sign_in(response, email: str):
+    """Have the next sign-in form in this browser show ``email``."""
+    response.set_signed_cookie(
+        SIGN_IN_EMAIL_COOKIE,
+        email,
+        salt=SIGN_IN_EMAIL_SALT,
+        max_age=SIGN_IN_EMAIL_MAX_AGE,
+        path=reverse("login"),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
 class SignInForm(AuthenticationForm):
-    """Django's form, with the field called what it holds: an email address."""
+    """Django's form, with the field called what it holds: an email address.
+
+    Its error does not say the fields are case-sensitive (the email is not),
+    nor whether the account exists or is deactivated.
+    """
+
+    error_messages = {
+        "invalid_login": _(
+            "The email address or the password is not right. "
+            "Cannot sign in? Ask your administrator for a new link."
+        ),
+        "inactive": _(
+            "The email address or the password is not right. "
+            "Cannot sign in? Ask your administrator for a new link."
+        ),
+    }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -19,6 +63,10 @@ class SignInForm(AuthenticationForm):
         self.fields["username"].widget.attrs.update(
             {"autocomplete": "email", "type": "email", "autocapitalize": "none"}
         )
+        if self.initial.get("username"):
+            # The email is filled in: the password is what is left to type.
+            self.fields["username"].widget.attrs.pop("autofocus", None)
+            self.fields["password"].widget.attrs["autofocus"] = True
 
 
 class SignInView(auth_views.LoginView):
@@ -31,3 +79,27 @@ class SignInView(auth_views.LoginView):
         # is not installed); every other page is named by SITE_NAME.
         context["site_name"] = settings.SITE_NAME
         return context
+
+    def get_initial(self):
+        initial = super().get_initial()
+        if self.request.method == "GET":
+            with contextlib.suppress(KeyError, signing.BadSignature):
+                initial["username"] = self.request.get_signed_cookie(
+                    SIGN_IN_EMAIL_COOKIE, salt=SIGN_IN_EMAIL_SALT, max_age=SIGN_IN_EMAIL_MAX_AGE
+                )
+        return initial
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        if SIGN_IN_EMAIL_COOKIE in request.COOKIES:
+            response.delete_cookie(SIGN_IN_EMAIL_COOKIE, path=reverse("login"), samesite="Lax")
+        return response
+
+
+class SignOutView(auth_views.LogoutView):
+    """Django's sign-out (POST), saying on the next page that it happened."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.success(request, _("You are signed out."))
+        return response

@@ -1,8 +1,14 @@
 """The set-password form of the public page."""
 
 from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.password_validation import (
+    get_default_password_validators,
+    password_validators_help_text_html,
+)
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.validators import DifferentFromCurrentPasswordValidator
 from invites.models import Link
 from invites.services import link_redeem
 
@@ -19,9 +25,27 @@ class LinkSetPasswordForm(SetPasswordForm):
         super().__init__(user, *args, **kwargs)
         self.link = link
         # Django's help text is lazy: every read renders the validators' rules
-        # anew, and a page reads it four times. Render it once per form.
+        # anew, and a page reads it four times. Render it once per form, and
+        # only the rules that apply: someone setting a first password has none
+        # to replace.
         field = self.fields["new_password1"]
-        field.help_text = str(field.help_text)
+        field.help_text = password_validators_help_text_html(
+            [
+                validator
+                for validator in get_default_password_validators()
+                if user.has_usable_password()
+                or not isinstance(validator, DifferentFromCurrentPasswordValidator)
+            ]
+        )
+
+    error_messages = {
+        **SetPasswordForm.error_messages,
+        # Neither field is kept after an error: say that both need typing again.
+        "password_mismatch": _(
+            "The confirmation did not match the new password. "
+            "Type your new password again in both fields."
+        ),
+    }
 
     def clean(self):
         self.validate_passwords("new_password1", "new_password2")

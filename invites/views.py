@@ -27,6 +27,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.generic import FormView
 
+from accounts.views import prefill_sign_in
 from invites.decorators import noindex
 from invites.errors import LinkInvalid
 from invites.forms import LinkSetPasswordForm
@@ -82,14 +83,38 @@ def _forget_link(response):
     return response
 
 
+def _expired_while_typing(request, error: LinkInvalid) -> bool:
+    """Whether this POST is the form of the very link that expired since it was shown.
+
+    Only a browser holding the link's cookie and posting the form shown for
+    that link (its ``link`` field) learns that it expired: its holder, whose
+    password was typed in vain. Everyone else gets the page for every reason.
+    """
+    return (
+        request.method == "POST"
+        and error.reason == LinkInvalid.Reason.EXPIRED
+        and error.link_id is not None
+        and request.POST.get(SHOWN_LINK_FIELD) == str(error.link_id)
+    )
+
+
 def _invalid(request, error: LinkInvalid):
-    """One page for every reason a link fails; the reason goes to the log only."""
+    """One page for every reason a link fails; the reason goes to the log only.
+
+    The exception: the holder of a link that expired while they typed is told
+    so (``_expired_while_typing``).
+    """
     logger.info("Refused a set-password link (%s): link %s.", error.reason, error.link_id)
     if error.reason in (LinkInvalid.Reason.USED, LinkInvalid.Reason.REVOKED):
         # The client's address: the project puts it in REMOTE_ADDR, behind a
         # trusted proxy too.
         link_presented_again(link_id=error.link_id, address=request.META.get("REMOTE_ADDR") or None)
-    response = render(request, "invites/link_invalid.html", status=HTTPStatus.NOT_FOUND)
+    response = render(
+        request,
+        "invites/link_invalid.html",
+        {"expired_while_typing": _expired_while_typing(request, error)},
+        status=HTTPStatus.NOT_FOUND,
+    )
     return _forget_link(response)
 
 
@@ -162,7 +187,7 @@ class SetPasswordView(FormView):
         # is signed out; the new password's holder signs in afresh.
         logout(self.request)
         messages.success(self.request, _("Your password is set. You can sign in now."))
-        return _forget_link(super().form_valid(form))
+        return prefill_sign_in(_forget_link(super().form_valid(form)), self.link.user.email)
 
     def get_context_data(self, **kwargs):
         user = self.request.user

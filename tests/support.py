@@ -22,7 +22,7 @@ from invites.models import Link
 from invites.services import link_issue
 
 ROOT = Path(__file__).resolve().parents[1]
-INVALID_LINK_TEXT = "This link is not valid any more. Ask your administrator for a new one."
+INVALID_LINK_TEXT = "Otherwise ask your administrator for a new link."
 SUCCESS_TEXT = "Your password is set. You can sign in now."
 GOOD_PASSWORD = "correct-Horse-battery-staple-9"
 

@@ -4,7 +4,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.tests.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
+from accounts.tests.factories import (
+    DEFAULT_PASSWORD,
+    InvitedUserFactory,
+    StaffFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +59,37 @@ def test_logout_needs_post(client):
     assert client.get(reverse("logout")).status_code == HTTPStatus.METHOD_NOT_ALLOWED
     client.post(reverse("logout"))
     assert not client.get(reverse("home")).context["user"].is_authenticated
+
+
+def test_signing_out_says_so(client):
+    client.force_login(UserFactory())
+    page = client.post(reverse("logout"), follow=True).content.decode()
+    assert "You are signed out." in page
+
+
+SIGN_IN_ERROR = (
+    "The email address or the password is not right. "
+    "Cannot sign in? Ask your administrator for a new link."
+)
+
+
+@pytest.mark.parametrize(
+    "who", ["wrong password", "unknown account", "deactivated account", "invited, no password"]
+)
+def test_the_sign_in_error_is_the_same_whoever_tries_and_never_blames_case(client, who):
+    UserFactory(email="ada@example.com")
+    UserFactory(email="gone@example.com", is_active=False)
+    InvitedUserFactory(email="new@example.com")
+    email, password = {
+        "wrong password": ("ada@example.com", "not-the-password"),
+        "unknown account": ("nobody@example.com", DEFAULT_PASSWORD),
+        "deactivated account": ("gone@example.com", DEFAULT_PASSWORD),
+        "invited, no password": ("new@example.com", DEFAULT_PASSWORD),
+    }[who]
+    body = client.post(reverse("login"), {"username": email, "password": password})
+    text = body.content.decode().replace("&#x27;", "'")
+    assert SIGN_IN_ERROR in text
+    assert "case-sensitive" not in text
 
 
 def test_password_change_needs_sign_in(client):

@@ -26,10 +26,8 @@ from django.http import (
 )
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
-from django.utils.formats import date_format
 from django.utils.html import conditional_escape, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.text import capfirst
@@ -38,6 +36,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from accounts.dates import relative, when
 from accounts.models import User
 from invites import services
 from invites.admin.qr import qr_svg
@@ -96,7 +95,7 @@ def links_on_page(
     """The rows of the links page, in the order issued, as HTML.
 
     The expiry's ``datetime`` is in UTC with its offset, to the second, as in
-    the commands' CSV; its text is in the admin's time zone and locale. What
+    the commands' CSV; its text as on every page (``accounts.dates``). What
     rows share (labels, purposes, the expiry of links issued together) is
     translated, formatted and escaped once.
     """
@@ -123,7 +122,7 @@ def links_on_page(
                 expiries[expires_at] = {
                     "expires_at_iso": conditional_escape(utc_iso(expires_at)),
                     "expires_at_display": conditional_escape(
-                        date_format(timezone.localtime(expires_at), "DATETIME_FORMAT")
+                        f"{when(expires_at)} ({relative(expires_at)})"
                     ),
                 }
             email = item.user.email

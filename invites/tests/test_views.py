@@ -1,4 +1,5 @@
 import logging
+from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
@@ -25,7 +26,7 @@ from invites.views import LINK_COOKIE, LINK_COOKIE_SALT
 pytestmark = pytest.mark.django_db
 
 GOOD = "Correct-horse-battery-42"
-INVALID_TEXT = "This link is not valid any more. Ask your administrator for a new one."
+INVALID_TEXT = "Otherwise ask your administrator for a new link."
 SET_PASSWORD = reverse("invites:set_password")
 
 
@@ -162,8 +163,36 @@ def test_password_similar_to_the_email_is_refused(client):
 def test_mismatched_confirmation_is_refused(client):
     client.get(open_path(issue().secret))
     body = submit(client, GOOD, GOOD + "x").content.decode()
-    assert "didn’t match" in body
+    assert "Type your new password again in both fields." in body
     assert Link.objects.get().is_open
+
+
+def test_only_a_reset_shows_the_rule_about_replacing_a_password(client):
+    replacing = "If you are replacing a password"
+    client.get(open_path(issue().secret))
+    assert replacing not in client.get(SET_PASSWORD).content.decode()
+    client.get(open_path(issue(UserFactory()).secret))
+    assert replacing in client.get(SET_PASSWORD).content.decode()
+
+
+def test_the_form_says_until_when_the_link_is_valid(client, fixed_clock, settings):
+    settings.TIME_ZONE = "Europe/Paris"
+    client.get(open_path(issue(max_age=timedelta(hours=2)).secret))
+    body = client.get(SET_PASSWORD).content.decode()
+    assert "valid until" in body
+    assert "2030-05-17 13:30 CEST" in body
+    assert "in 2\xa0hours" in body  # timeuntil's non-breaking space
+
+
+def test_after_setting_a_password_the_sign_in_form_has_the_email_filled_in(client):
+    client.get(open_path(issue().secret))
+    response = submit(client)
+    assert "ada@example.com" not in response["Location"]
+    first = client.get(reverse("login"))
+    assert first.context["form"]["username"].value() == "ada@example.com"
+    # Once: the cookie is gone after the form showed it.
+    assert first.cookies["sign_in_email"]["max-age"] == 0
+    assert client.get(reverse("login")).context["form"]["username"].value() is None
 
 
 def test_huge_password_is_refused_by_length_before_any_hashing(client, monkeypatch):
@@ -247,6 +276,31 @@ def test_link_that_expires_while_the_form_is_open_is_refused_and_forgotten(clien
     assert response.status_code == HTTPStatus.NOT_FOUND
     assert response.cookies[LINK_COOKIE]["max-age"] == 0
     assert not User.objects.get().has_usable_password()
+
+
+def test_the_holder_of_a_link_that_expired_while_they_typed_is_told_so(client, frozen_clock):
+    client.get(open_path(issue().secret))
+    frozen_clock.advance(days=8)
+    body = submit(client).content.decode()
+    assert "expired while you were typing" in body
+    assert "your password was not set" in body
+
+
+def test_only_the_form_of_that_very_link_learns_it_expired(client, frozen_clock):
+    """Without the link's cookie and the form's field, an expired link is one invalid link."""
+    issued = issue()
+    client.get(open_path(issued.secret))
+    frozen_clock.advance(days=8)
+    link_id = str(issued.link.pk)
+    for response in (
+        submit(client, link=""),  # a POST that was not the form
+        submit(Client(), link=link_id),  # the field, without the cookie
+        client.get(SET_PASSWORD),
+    ):
+        body = response.content.decode()
+        assert response.status_code == HTTPStatus.NOT_FOUND
+        assert INVALID_TEXT in body
+        assert "expired" not in body.lower()
 
 
 def test_link_revoked_while_the_form_is_open_is_refused(client):

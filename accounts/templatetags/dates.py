@@ -1,0 +1,19 @@
+"""``{% load dates %}``: ``value|when`` and ``value|relative`` (accounts.dates) in templates."""
+
+from django import template
+
+from accounts import dates
+
+register = template.Library()
+
+
+@register.filter
+def when(value):
+    """"2026-11-22 14:05 UTC"; an empty string for no date."""
+    return dates.when(value) or ""
+
+
+@register.filter
+def relative(value):
+    """"in 7 days", "3 hours ago"; an empty string for no date."""
+    return dates.relative(value) if value else ""
