@@ -40,3 +40,19 @@ class UsersInactive(Exception):
     def __init__(self, users: Iterable[User]):
         self.users = list(users)
         super().__init__(", ".join(user.email for user in self.users))
+
+
+class AccessRequestsFull(Exception):
+    """As many requests as ``ACCESS_REQUESTS_MAX_PENDING`` wait already: no more are taken."""
+
+
+class AccessRequestRefused(Exception):
+    """An access request that cannot be approved, with the reason an administrator reads."""
+
+    class Reason(models.TextChoices):
+        DECIDED = "decided", _("it was decided already")
+        ACCOUNT_EXISTS = "account_exists", _("an account with this email address exists")
+
+    def __init__(self, reason: "AccessRequestRefused.Reason"):
+        super().__init__(reason.label)
+        self.reason = reason

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import translation
 from django.utils.translation import gettext_noop
@@ -22,8 +23,14 @@ from accounts import clock
 from accounts.models import User
 from accounts.powers import ensure_may_act_on
 from invites.bulk import in_values, rows_insert
-from invites.errors import IssueRefused, LinkInvalid, UsersInactive
-from invites.models import Link
+from invites.errors import (
+    AccessRequestRefused,
+    AccessRequestsFull,
+    IssueRefused,
+    LinkInvalid,
+    UsersInactive,
+)
+from invites.models import AccessRequest, Link
 from invites.selectors import link_open_by_id, users_refused_to_issuer
 from invites.tokens import secret_digest, secret_make
 
@@ -59,7 +66,9 @@ class NewLink:
     pk: int
     user_id: int
     purpose: str
-    secret: str
+    # None for a link given its digest (``links_insert(digests=…)``): its
+    # secret was made, and is held, elsewhere.
+    secret: str | None
     created_at: datetime
     expires_at: datetime
 
@@ -73,6 +82,7 @@ def links_insert(
     via: str,
     purpose: str | None = None,
     max_age: timedelta | None = None,
+    digests: Sequence[str] | None = None,
 ) -> list[NewLink]:
     """Insert an open link for each user: the one way a link comes to be.
 
@@ -92,10 +102,16 @@ def links_insert(
     users given by id need a ``purpose`` and no issuer. The links go in with
     a statement per 5,000 (see ``bulk.rows_insert``); no other query grows
     with the number of users. Returns the links in the order of the users.
+
+    ``digests``, one per user, are stored in place of fresh secrets' digests:
+    for a secret the server never saw, an approved access request's, whose
+    holder alone then sets the password. The links returned have no secret.
     """
     if user_ids and (users or issuer is not None or purpose is None):
         raise TypeError("links for users given by id need a purpose and no issuer")
     ids = list(user_ids) or [user.pk for user in users]
+    if digests is not None and len(digests) != len(ids):
+        raise TypeError("give one digest per user")
     if not ids:
         return []
     inactive = (
@@ -131,8 +147,12 @@ def links_insert(
         each: expiry_field.get_db_prep_save(moment, connection)
         for each, moment in expires_at.items()
     }
-    secrets = [secret_make() for _ in ids]
-    digests = [secret_digest(secret) for secret in secrets]
+    if digests is None:
+        secrets = [secret_make() for _ in ids]
+        digests = [secret_digest(secret) for secret in secrets]
+    else:
+        secrets = [None] * len(ids)
+        digests = list(digests)
     pks = dict(
         rows_insert(
             Link,
@@ -383,6 +403,156 @@ def link_presented_again(*, link_id: int, address: str | None) -> bool:
             address,
         )
     return bool(recorded)
+
+
+# --- Access requests ----------------------------------------------------------
+
+
+def access_request_submit(
+    *, email: str, first_name: str, last_name: str, note: str, address: str | None
+) -> str:
+    """Store a request for an account; return the secret of its status link.
+
+    The same for every email, whether it has an account, a pending request
+    or neither: nothing here reads the users, so neither the reply nor its
+    time can tell them apart. A request for an email that has an account is
+    stored like any other and can never be approved (``access_request_approve``
+    changes no account); the admin shows it for what it is. Only the
+    secret's digest is stored, as for links (``tokens``).
+
+    Raises ``AccessRequestsFull`` while ``ACCESS_REQUESTS_MAX_PENDING``
+    requests wait: whatever the email, so it tells nothing either. Requests
+    sent at the same moment may pass the cap by as many.
+    """
+    pending = AccessRequest.objects.pending().order_by()
+    cap = settings.ACCESS_REQUESTS_MAX_PENDING
+    if pending[:cap].count() >= cap:
+        raise AccessRequestsFull
+    secret = secret_make()
+    AccessRequest.objects.create(
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        note=note,
+        digest=secret_digest(secret),
+        client_address=address,
+    )
+    return secret
+
+
+def access_request_approve(
+    *,
+    access_request: AccessRequest,
+    approver: User,
+    groups: Sequence[Group] = (),
+    is_staff: bool = False,
+) -> User:
+    """Create the requested account and give it the request's status link as its invite.
+
+    In one transaction: the request's row is locked and must still be
+    pending; the user is created with no usable password, ``groups`` and
+    ``is_staff``; their invite link is inserted with the request's digest
+    (``links_insert``, under the approver's powers over the new user, as
+    for issuing any link); the request is marked approved. Of two approvals
+    at once, one creates the user and the other raises.
+
+    Raises ``AccessRequestRefused`` (decided already; an account with this
+    email exists, which approval never changes) or ``IssueRefused`` (the new
+    user's powers would exceed the approver's), having written nothing.
+    """
+    with transaction.atomic():
+        locked = AccessRequest.objects.select_for_update().filter(pk=access_request.pk).first()
+        if locked is None or locked.state != AccessRequest.State.PENDING:
+            raise AccessRequestRefused(AccessRequestRefused.Reason.DECIDED)
+        if User.objects.by_email(locked.email).exists():
+            raise AccessRequestRefused(AccessRequestRefused.Reason.ACCOUNT_EXISTS)
+        try:
+            # A savepoint: on PostgreSQL a failed statement aborts the rest.
+            with transaction.atomic():
+                user = User.objects.create_user(
+                    email=locked.email,
+                    first_name=locked.first_name,
+                    last_name=locked.last_name,
+                    is_staff=is_staff,
+                )
+        except IntegrityError:
+            # Another request for the same email was approved at this moment.
+            raise AccessRequestRefused(AccessRequestRefused.Reason.ACCOUNT_EXISTS) from None
+        user.groups.set(groups)
+        _log_user_added(actor_id=approver.pk, user=user)
+        links_insert(
+            users=[user],
+            issuer=approver,
+            via=Link.Via.ADMIN,
+            purpose=Link.Purpose.INVITE,
+            digests=[locked.digest],
+        )
+        now = clock.now()
+        AccessRequest.objects.filter(pk=locked.pk).update(
+            state=AccessRequest.State.APPROVED, decided_at=now, decided_by=approver, user=user
+        )
+    access_request.refresh_from_db()
+    logger.info("Access request %s approved by user %s: user %s.", locked.pk, approver.pk, user.pk)
+    return user
+
+
+def access_requests_decline(
+    *, access_requests: Iterable[AccessRequest], by: User, reason: str = ""
+) -> int:
+    """Decline the pending ones of these requests; returns how many.
+
+    ``reason``, if any, is shown on the requester's status page.
+    """
+    ids = [each.pk for each in access_requests]
+    return (
+        AccessRequest.objects.pending()
+        .filter(pk__in=ids)
+        .update(
+            state=AccessRequest.State.DECLINED,
+            decided_at=clock.now(),
+            decided_by=by,
+            decline_reason=reason.strip(),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class AccessRequestsPurged:
+    """How many access requests purging deleted (or would delete), and its cutoff."""
+
+    count: int
+    cutoff: datetime
+
+
+def access_requests_purge(
+    *, older_than: timedelta | None = None, dry_run: bool = False
+) -> AccessRequestsPurged:
+    """Delete requests declined, or left pending, more than ``older_than`` ago.
+
+    ``older_than`` defaults to ``ACCESS_REQUESTS_MAX_AGE``. The status link of
+    a deleted request then gets the one invalid-link page. Approved requests
+    stay (see ``AccessRequestQuerySet.purgeable``). ``purge_links`` calls this.
+    """
+    older_than = older_than or timedelta(seconds=settings.ACCESS_REQUESTS_MAX_AGE)
+    if older_than <= timedelta(0):
+        raise ValueError("older_than must be above zero.")
+    cutoff = clock.now() - older_than
+    requests = AccessRequest.objects.purgeable(cutoff)
+    count = requests.count() if dry_run else requests.delete()[1].get(AccessRequest._meta.label, 0)
+    return AccessRequestsPurged(count=count, cutoff=cutoff)
+
+
+def _log_user_added(*, actor_id: int, user: User) -> None:
+    """The user's History: added by the administrator who approved their request."""
+    LogEntry.objects.create(
+        user_id=actor_id,
+        content_type=ContentType.objects.get_for_model(User),
+        object_id=str(user.pk),
+        object_repr=str(user)[:200],
+        action_flag=ADDITION,
+        change_message=json.dumps([{"added": {}}]),
+        action_time=clock.now(),
+    )
 
 
 # What the admin's History calls a link and its fields: the msgids, which

@@ -47,7 +47,17 @@ def link_url(secret: str, *, request: HttpRequest | None = None) -> str:
     It starts with ``SITE_URL`` when set; otherwise with the request's scheme
     and host, which Django has validated against ``ALLOWED_HOSTS``.
     """
-    path = reverse("invites:open", kwargs={"secret": secret})
+    return _absolute_url(reverse("invites:open", kwargs={"secret": secret}), request=request)
+
+
+def access_request_url(secret: str, *, request: HttpRequest | None = None) -> str:
+    """The absolute URL of an access request's status link, built like ``link_url``'s."""
+    return _absolute_url(
+        reverse("invites:access_request_open", kwargs={"secret": secret}), request=request
+    )
+
+
+def _absolute_url(path: str, *, request: HttpRequest | None) -> str:
     if settings.SITE_URL:
         return settings.SITE_URL + path
     if request is None:

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.core import signing
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
@@ -29,11 +30,18 @@ from django.views.generic import FormView
 
 from accounts.views import prefill_sign_in
 from invites.decorators import noindex
-from invites.errors import LinkInvalid
-from invites.forms import LinkSetPasswordForm
+from invites.errors import AccessRequestsFull, LinkInvalid
+from invites.forms import AccessRequestForm, LinkSetPasswordForm
+from invites.models import AccessRequest
 from invites.selectors import link_open_by_digest
-from invites.services import link_presented_again
-from invites.tokens import looks_like_digest, looks_like_secret, secret_digest
+from invites.services import access_request_submit, link_presented_again
+from invites.tokens import (
+    access_request_url,
+    looks_like_digest,
+    looks_like_secret,
+    secret_digest,
+    secret_make,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -198,3 +206,119 @@ class SetPasswordView(FormView):
             shown_link_field=SHOWN_LINK_FIELD,
             **kwargs,
         )
+
+
+# --- Access requests (ACCESS_REQUESTS) ----------------------------------------
+#
+# The status link works like a set-password link: opening it moves the secret
+# into a signed cookie holding its digest, sent only to the status page, and
+# consumes nothing. Once the request is approved the same digest is the new
+# user's invite link, so the status page hands it on to the set-password page.
+
+ACCESS_REQUEST_COOKIE = "access_request"
+ACCESS_REQUEST_COOKIE_SALT = "invites.views.access-request-cookie"
+
+
+def _access_requests_on() -> None:
+    if not settings.ACCESS_REQUESTS:
+        raise Http404
+
+
+def _status_cookie_path() -> str:
+    return reverse("invites:access_request_status")
+
+
+def _access_request_invalid(request):
+    """The one invalid-link page, for an unknown, malformed or purged status link."""
+    logger.info("Refused an access request's status link (unknown).")
+    response = render(request, "invites/link_invalid.html", status=HTTPStatus.NOT_FOUND)
+    response.delete_cookie(ACCESS_REQUEST_COOKIE, path=_status_cookie_path(), samesite="Lax")
+    return response
+
+
+@method_decorator([sensitive_post_parameters(), never_cache, noindex], name="dispatch")
+class AccessRequestView(FormView):
+    """Ask for an account; the reply shows the request's status link, once.
+
+    The reply is the same whatever the email (see
+    ``services.access_request_submit``). A filled-in honeypot gets the same
+    reply, with a status link that nothing stores.
+    """
+
+    form_class = AccessRequestForm
+    template_name = "invites/access_request.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        _access_requests_on()
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        if form.filled_by_a_bot():
+            logger.info("An access request filled in the honeypot: nothing stored.")
+            secret = secret_make()
+        else:
+            data = form.cleaned_data
+            try:
+                secret = access_request_submit(
+                    email=data["email"],
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    note=data["note"],
+                    address=self.request.META.get("REMOTE_ADDR") or None,
+                )
+            except AccessRequestsFull:
+                logger.warning("Access request refused: ACCESS_REQUESTS_MAX_PENDING are pending.")
+                return self.render_to_response(
+                    self.get_context_data(form=form, full=True),
+                    status=HTTPStatus.SERVICE_UNAVAILABLE,
+                )
+        # Shown in this answer only: the page is never cached, and the server
+        # keeps nothing but the secret's digest.
+        return render(
+            self.request,
+            "invites/access_request_sent.html",
+            {"status_url": access_request_url(secret, request=self.request)},
+        )
+
+
+@sensitive_variables("secret")
+@never_cache
+@noindex
+def access_request_open(request, secret: str):
+    """Move a status link's secret out of the URL into a cookie, as ``open_link`` does."""
+    _access_requests_on()
+    if not looks_like_secret(secret):
+        return _access_request_invalid(request)
+    response = redirect("invites:access_request_status")
+    response.set_signed_cookie(
+        ACCESS_REQUEST_COOKIE,
+        secret_digest(secret),
+        salt=ACCESS_REQUEST_COOKIE_SALT,
+        max_age=settings.LINK_MAX_AGE_LIMIT,
+        path=_status_cookie_path(),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+@never_cache
+@noindex
+def access_request_status(request):
+    """Pending or declined: say so. Approved: on to the set-password form. Else: invalid."""
+    _access_requests_on()
+    try:
+        digest = request.get_signed_cookie(ACCESS_REQUEST_COOKIE, salt=ACCESS_REQUEST_COOKIE_SALT)
+    except (KeyError, signing.BadSignature):
+        digest = None
+    if digest is None or not looks_like_digest(digest):
+        return _access_request_invalid(request)
+    access_request = AccessRequest.objects.filter(digest=digest).first()
+    if access_request is None:
+        return _access_request_invalid(request)
+    if access_request.state == AccessRequest.State.APPROVED:
+        # The request's digest is the new user's invite link: the set-password
+        # page takes it from here, with its rules and its one-winner redemption.
+        return _remember_link(redirect("invites:set_password"), digest)
+    return render(request, "invites/access_request_status.html", {"access_request": access_request})

@@ -29,7 +29,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver
 from django.views.decorators.debug import sensitive_post_parameters
-from django_ratelimit.core import get_usage
+from django_ratelimit.core import _split_rate, get_usage
 
 from accounts.devices import known_device, remember_device
 from accounts.models import sign_in_key
@@ -101,6 +101,11 @@ def _not_redirected(attempt: "Attempt", response: HttpResponse) -> bool:
     return response.status_code // 100 != 3
 
 
+def _always(attempt: "Attempt", response: HttpResponse) -> bool:
+    """For a form that cannot fail: every request counts, bounding its writes."""
+    return True
+
+
 def _not_found(attempt: "Attempt", response: HttpResponse) -> bool:
     """The one page every unknown, malformed, used or closed link gets is a 404."""
     return response.status_code == 404
@@ -114,6 +119,10 @@ PASSWORD_CHANGE_PER_ACCOUNT = Limit("password-change-account", "10/m", _signed_i
 LINK_OPEN_PER_ADDRESS = Limit("link-open-address", "30/m", ADDRESS)
 SET_PASSWORD_PER_ADDRESS = Limit("set-password-address", "30/m", ADDRESS)
 SET_PASSWORD_PER_LINK = Limit("set-password-link", "5/m", remembered_digest)
+# Every access request counts, taken or not: a request taken is what a bot
+# wants. Five an hour lets a person retry a typo; a flood meets the cap on
+# pending requests (ACCESS_REQUESTS_MAX_PENDING) soon after.
+ACCESS_REQUEST_PER_ADDRESS = Limit("access-request-address", "5/h", ADDRESS)
 
 _SIGN_IN = (SIGN_IN_PER_ADDRESS, SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_DEVICE)
 _POST = frozenset({"POST"})
@@ -131,6 +140,11 @@ LIMITS = (
     # the form's page then finds. A link that opens counts nothing.
     Guard("invites:open", ANY_METHOD, (LINK_OPEN_PER_ADDRESS,), _not_found),
     Guard("invites:set_password", frozenset({"GET", "HEAD"}), (LINK_OPEN_PER_ADDRESS,), _not_found),
+    # Access requests: every submission; the status link's openings like a
+    # link's, sharing their count (a guess is a guess, whichever the path).
+    Guard("invites:access_request", _POST, (ACCESS_REQUEST_PER_ADDRESS,), _always),
+    Guard("invites:access_request_open", ANY_METHOD, (LINK_OPEN_PER_ADDRESS,), _not_found),
+    Guard("invites:access_request_status", ANY_METHOD, (LINK_OPEN_PER_ADDRESS,), _not_found),
     # Setting the password: invalid forms and unknown or closed links; per link
     # only where the browser holds one.
     Guard(
@@ -146,8 +160,10 @@ methods, the limits that hold a request there, and what counts as a failure.
 Sign-in (``/accounts/login/``, ``/admin/login/``): 30 failures a minute per
 address, and 10 per account; a browser that has signed in to the account
 before (accounts.devices) is held by 10 of its own instead of the account's.
-Password change: 30 per address, 10 per account. Opening links: 30 failed
-openings per address. Set-password: 30 failures per address, 5 per link.
+Password change: 30 per address, 10 per account. Opening links (set-password
+and access-request status links): 30 failed openings per address.
+Set-password: 30 failures per address, 5 per link. Access requests: 5
+submissions an hour per address.
 """
 
 _GUARDS: dict[str, list[Guard]] = {}
@@ -173,12 +189,16 @@ class Attempt:
                 self._keys.append((limit, lambda group, request, value=value: value))
 
     def is_over(self) -> bool:
-        """Whether a limit that holds this request has no failure left."""
+        """Whether a limit that holds this request has no failure left.
+
+        ``retry_after`` is then the length of that limit's window, in seconds.
+        """
         for limit, key in self._keys:
             usage = get_usage(self.request, group=limit.group, key=key, rate=limit.rate)
             # None: limits are switched off (RATELIMIT_ENABLE). A count the cache
             # could not give back comes as limit 0: refused.
             if usage is not None and usage["count"] >= usage["limit"]:
+                self.retry_after = _split_rate(limit.rate)[1]
                 return True
         return False
 
@@ -204,7 +224,7 @@ def _limited(view, guards: list[Guard]):
             return view(request, *args, **kwargs)
         attempt = Attempt(request, guard)
         if attempt.is_over():
-            return ratelimited(request)
+            return ratelimited(request, retry_after=attempt.retry_after)
         response = view(request, *args, **kwargs)
         # A server error is not the client's failure.
         if response.status_code < 500:

@@ -66,6 +66,13 @@ INVITE_MAX_AGE = env.int("INVITE_MAX_AGE", default=7 * 24 * 60 * 60)
 RESET_MAX_AGE = env.int("RESET_MAX_AGE", default=24 * 60 * 60)
 LINK_MAX_AGE_LIMIT = env.int("LINK_MAX_AGE_LIMIT", default=90 * 24 * 60 * 60)
 
+# Access requests (/accounts/request/): off unless switched on. The cap keeps
+# a flood of requests from burying real ones; declined and stale requests are
+# purged (purge_links) after ACCESS_REQUESTS_MAX_AGE seconds.
+ACCESS_REQUESTS = env.bool("ACCESS_REQUESTS", default=False)
+ACCESS_REQUESTS_MAX_PENDING = env.int("ACCESS_REQUESTS_MAX_PENDING", default=200)
+ACCESS_REQUESTS_MAX_AGE = env.int("ACCESS_REQUESTS_MAX_AGE", default=30 * 24 * 60 * 60)
+
 INSTALLED_APPS = [
     "project.admin_site.AdminConfig",
     "django.contrib.auth",

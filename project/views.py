@@ -14,15 +14,18 @@ def home(request):
     return render(request, "home.html")
 
 
-def ratelimited(request):
-    """Answer a request over its rate limit with 429, when to try again, and the way back."""
+def ratelimited(request, *, retry_after: int = RETRY_AFTER_SECONDS):
+    """Answer a request over its rate limit with 429, when to try again, and the way back.
+
+    ``retry_after``: the seconds until the limit's window has passed, at most.
+    """
     response = render(
         request,
         "429.html",
-        {"retry_after_minutes": RETRY_AFTER_SECONDS // 60, "form_url": request.path},
+        {"retry_after_minutes": max(retry_after // 60, 1), "form_url": request.path},
         status=HTTPStatus.TOO_MANY_REQUESTS,
     )
-    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Retry-After"] = str(retry_after)
     # Limits guard the set-password flow too, whose pages are never cached
     # nor indexed; a 429 page has nothing worth keeping either.
     response["Cache-Control"] = "no-store"

@@ -4,9 +4,10 @@
   change page, the link after adding a user) and the page that shows them once;
 - ``qr``: drawing a link's QR code;
 - ``links``: the read-only links list;
-- ``users``: the user admin of ``accounts``, registered again with the above.
+- ``users``: the user admin of ``accounts``, registered again with the above;
+- ``access_requests``: requests for an account, approved or declined.
 """
 
-from invites.admin import links, users
+from invites.admin import access_requests, links, users
 
-__all__ = ["links", "users"]
+__all__ = ["access_requests", "links", "users"]

@@ -1,11 +1,12 @@
 """manage.py purge_links: delete the records of links closed long ago."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from invites.management.commands._options import duration_option
-from invites.services import links_purge
+from invites.services import access_requests_purge, links_purge
 
 
 class Command(BaseCommand):
@@ -28,6 +29,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         older_than = duration_option(options["older_than"], option="--older-than")
         purged = links_purge(older_than=older_than, dry_run=options["dry_run"])
+        # Their own age: ACCESS_REQUESTS_MAX_AGE, whatever --older-than says.
+        requests = access_requests_purge(dry_run=options["dry_run"])
         if options["dry_run"]:
             message = ngettext(
                 "Would delete %(count)d link closed before %(cutoff)s (dry run: nothing deleted).",
@@ -45,3 +48,27 @@ class Command(BaseCommand):
                 message
                 % {"count": purged.count, "cutoff": purged.cutoff.isoformat(timespec="seconds")}
             )
+            if requests.count or settings.ACCESS_REQUESTS:
+                self.stdout.write(
+                    (
+                        ngettext(
+                            "Would delete %(count)d access request declined or left pending "
+                            "before %(cutoff)s.",
+                            "Would delete %(count)d access requests declined or left pending "
+                            "before %(cutoff)s.",
+                            requests.count,
+                        )
+                        if options["dry_run"]
+                        else ngettext(
+                            "Deleted %(count)d access request declined or left pending "
+                            "before %(cutoff)s.",
+                            "Deleted %(count)d access requests declined or left pending "
+                            "before %(cutoff)s.",
+                            requests.count,
+                        )
+                    )
+                    % {
+                        "count": requests.count,
+                        "cutoff": requests.cutoff.isoformat(timespec="seconds"),
+                    }
+                )

@@ -1,0 +1,311 @@
+"""Access requests in the admin: the list, and the pages that approve and decline them.
+
+Approving creates the account through ``services.access_request_approve`` and
+needs what issuing a link for that account needs (``invites.issue_link``,
+powers over the groups chosen), and the right to add users. The request's
+status link becomes the new user's invite link; a fresh link, which replaces
+it, is one button away on the request's page, for a requester who lost theirs.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import quote, unquote
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import Lower
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from accounts.admin_lists import CountedUpTo, list_datetime
+from accounts.models import User
+from invites import services
+from invites.errors import AccessRequestRefused, IssueRefused
+from invites.models import AccessRequest
+from invites.selectors import ISSUE_PERMISSION
+
+APPROVE_PERMISSIONS = (ISSUE_PERMISSION, "accounts.add_user")
+
+
+class AccessRequestStateFilter(admin.SimpleListFilter):
+    """By state, as ``?state=pending`` (the admin's front page links to it)."""
+
+    title = gettext_lazy("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return AccessRequest.State.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in AccessRequest.State.values:
+            return queryset.filter(state=self.value())
+        return queryset
+
+
+class ApproveForm(forms.Form):
+    groups = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Groups"),
+        queryset=Group.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    is_staff = forms.BooleanField(
+        label=gettext_lazy("Staff status"),
+        required=False,
+        help_text=gettext_lazy("Designates whether the user can sign in to this admin site."),
+    )
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason (optional)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=gettext_lazy("Shown to the person who asked, on their status page."),
+    )
+
+
+@admin.register(AccessRequest)
+class AccessRequestAdmin(CountedUpTo, admin.ModelAdmin):
+    """Requests for an account: read-only rows, decided by Approve and Decline."""
+
+    list_display = (
+        "email",
+        "name",
+        "state_label",
+        "note_excerpt",
+        "client_address",
+        "requested",
+        "has_account",
+    )
+    list_filter = (AccessRequestStateFilter,)
+    list_per_page = 20
+    search_fields = ["email"]
+    search_help_text = gettext_lazy("Search by email address.")
+    fields = (
+        "email",
+        "first_name",
+        "last_name",
+        "note",
+        "state",
+        "created_at",
+        "client_address",
+        "decided_at",
+        "decided_by",
+        "decline_reason",
+        "user",
+    )
+    readonly_fields = fields
+    actions = ["approve_request", "decline_requests"]
+    change_form_template = "admin/invites/accessrequest_change_form.html"
+
+    def get_queryset(self, request):
+        accounts = User.objects.alias(email_lower=Lower("email")).filter(
+            email_lower=Lower(OuterRef("email"))
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("decided_by", "user")
+            .annotate(account_exists=Exists(accounts))
+        )
+
+    @admin.display(description=gettext_lazy("name"))
+    def name(self, access_request: AccessRequest) -> str:
+        return f"{access_request.first_name} {access_request.last_name}"
+
+    @admin.display(description=gettext_lazy("state"), ordering="state")
+    def state_label(self, access_request: AccessRequest) -> str:
+        return str(AccessRequest.State(access_request.state).label)
+
+    @admin.display(description=gettext_lazy("note"))
+    def note_excerpt(self, access_request: AccessRequest) -> str:
+        return Truncator(access_request.note).chars(80)
+
+    @admin.display(description=gettext_lazy("requested"), ordering="created_at")
+    def requested(self, access_request: AccessRequest) -> str:
+        return list_datetime(access_request.created_at)
+
+    @admin.display(description=gettext_lazy("has an account"), boolean=True)
+    def has_account(self, access_request: AccessRequest) -> bool:
+        return access_request.account_exists
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # Filtering by digest through the URL would confirm a guessed digest.
+        return not lookup.startswith("digest") and super().lookup_allowed(lookup, value, request)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_approve_permission(self, request) -> bool:
+        return all(request.user.has_perm(each) for each in APPROVE_PERMISSIONS)
+
+    def has_decline_permission(self, request) -> bool:
+        return request.user.has_perm(ISSUE_PERMISSION) or request.user.has_perm(
+            "invites.change_accessrequest"
+        )
+
+    def get_urls(self):
+        opts = self.opts
+        return [
+            path(
+                "<path:object_id>/approve/",
+                self.admin_site.admin_view(self.approve_view),
+                name=f"{opts.app_label}_{opts.model_name}_approve",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _url(self, view: str, *keys) -> str:
+        return reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_{view}",
+            args=[quote(key) for key in keys],
+            current_app=self.admin_site.name,
+        )
+
+    # --- Approving --------------------------------------------------------------
+
+    @admin.action(
+        description=gettext_lazy("Approve the selected request…"), permissions=["approve"]
+    )
+    def approve_request(self, request, queryset):
+        """One request at a time: each gets its own groups and staff status."""
+        selected = list(queryset[:2])
+        if len(selected) != 1:
+            self.message_user(
+                request, _("Select one request to approve at a time."), messages.WARNING
+            )
+            return None
+        return HttpResponseRedirect(self._url("approve", selected[0].pk))
+
+    def approve_view(self, request, object_id):
+        """Choose groups and staff status, then create the account (POST)."""
+        if not self.has_approve_permission(request):
+            raise PermissionDenied
+        access_request = self.get_object(request, unquote(object_id))
+        if access_request is None:
+            raise Http404(_("There is no such access request."))
+        change_url = self._url("change", access_request.pk)
+        if access_request.state != AccessRequest.State.PENDING:
+            self.message_user(request, _("This request was decided already."), messages.WARNING)
+            return HttpResponseRedirect(change_url)
+        form = ApproveForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                user = services.access_request_approve(
+                    access_request=access_request,
+                    approver=request.user,
+                    groups=list(form.cleaned_data["groups"]),
+                    is_staff=form.cleaned_data["is_staff"],
+                )
+            except AccessRequestRefused as refused:
+                self.message_user(
+                    request,
+                    _("Not approved: %(reason)s.") % {"reason": refused.reason.label},
+                    messages.ERROR,
+                )
+                return HttpResponseRedirect(change_url)
+            except IssueRefused:
+                self.message_user(
+                    request,
+                    _(
+                        "Not approved: the groups chosen would give %(email)s powers that "
+                        "exceed yours. Choose fewer, or ask a superuser."
+                    )
+                    % {"email": access_request.email},
+                    messages.ERROR,
+                )
+            else:
+                self.message_user(
+                    request,
+                    _(
+                        "Approved: the account %(email)s was created. Its owner sets their "
+                        "password with their status link."
+                    )
+                    % {"email": user.email},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(change_url)
+        request.current_app = self.admin_site.name
+        return TemplateResponse(
+            request,
+            "admin/invites/accessrequest_approve.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Approve the access request"),
+                "opts": self.opts,
+                "original": access_request,
+                "account_exists": User.objects.by_email(access_request.email).exists(),
+                "form": form,
+                "change_url": change_url,
+            },
+        )
+
+    # --- Declining --------------------------------------------------------------
+
+    @admin.action(description=gettext_lazy("Decline selected requests…"), permissions=["decline"])
+    def decline_requests(self, request, queryset):
+        """Ask for an optional reason, then decline the pending ones (like delete_selected)."""
+        form = DeclineForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            count = services.access_requests_decline(
+                access_requests=queryset, by=request.user, reason=form.cleaned_data["reason"]
+            )
+            self.message_user(
+                request,
+                ngettext(
+                    "Declined %(count)d access request.",
+                    "Declined %(count)d access requests.",
+                    count,
+                )
+                % {"count": count},
+                messages.SUCCESS if count else messages.WARNING,
+            )
+            return None
+        request.current_app = self.admin_site.name
+        return TemplateResponse(
+            request,
+            "admin/invites/accessrequest_decline.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Decline access requests"),
+                "opts": self.opts,
+                "requests": list(queryset),
+                "form": form,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+    # --- The request's page ---------------------------------------------------------
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["may_approve"] = (
+                obj.state == AccessRequest.State.PENDING and self.has_approve_permission(request)
+            )
+            context["may_decline"] = (
+                obj.state == AccessRequest.State.PENDING and self.has_decline_permission(request)
+            )
+            if obj.state == AccessRequest.State.PENDING:
+                context["approve_url"] = self._url("approve", obj.pk)
+                context["changelist_url"] = self._url("changelist")
+                context["action_checkbox_name"] = helpers.ACTION_CHECKBOX_NAME
+            if obj.user_id is not None and request.user.has_perm(ISSUE_PERMISSION):
+                context["issue_link_url"] = reverse(
+                    "admin:accounts_user_issue_link",
+                    args=[quote(obj.user_id)],
+                    current_app=self.admin_site.name,
+                )
+        return super().render_change_form(request, context, add, change, form_url, obj)

@@ -1,0 +1,151 @@
+"""Access requests in the admin: the list, approving, declining, a fresh link."""
+
+from http import HTTPStatus
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from accounts.models import User
+from accounts.tests.factories import GroupFactory, StaffFactory, SuperuserFactory, grant
+from invites import services
+from invites.errors import LinkInvalid
+from invites.models import AccessRequest, Link
+from invites.selectors import link_open_by_secret
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("admin:invites_accessrequest_changelist")
+
+
+def submit(email="ada@example.com"):
+    return services.access_request_submit(
+        email=email, first_name="Ada", last_name="Lovelace", note="Babbage vouches", address=None
+    )
+
+
+def approve_url(access_request):
+    return reverse("admin:invites_accessrequest_approve", args=[access_request.pk])
+
+
+def change_url(access_request):
+    return reverse("admin:invites_accessrequest_change", args=[access_request.pk])
+
+
+def test_the_list_shows_requests_and_filters_the_pending_ones(admin_client):
+    submit()
+    submit(email="grace@example.com")
+    services.access_requests_decline(
+        access_requests=AccessRequest.objects.filter(email="grace@example.com"),
+        by=SuperuserFactory(),
+    )
+    page = admin_client.get(LIST, {"state": "pending"})
+    assert page.status_code == HTTPStatus.OK
+    text = page.content.decode()
+    assert "ada@example.com" in text
+    assert "Babbage vouches" in text
+    assert "grace@example.com" not in text
+    assert "grace@example.com" in admin_client.get(LIST).content.decode()
+
+
+def test_the_list_says_which_emails_have_an_account(admin_client):
+    submit(email="admin@example.com")
+    page = admin_client.get(LIST).content.decode()
+    assert 'alt="True"' in page  # the superuser admin_client signs in as has this email
+
+
+def test_approving_asks_for_groups_and_staff_status_then_creates_the_account(admin_client):
+    secret = submit()
+    group = GroupFactory(name="readers")
+    access_request = AccessRequest.objects.get()
+
+    form = admin_client.get(approve_url(access_request))
+    assert form.status_code == HTTPStatus.OK
+    assert "readers" in form.content.decode()
+
+    done = admin_client.post(approve_url(access_request), {"groups": [group.pk], "is_staff": "on"})
+
+    assert done.status_code == HTTPStatus.FOUND
+    assert done["Location"] == change_url(access_request)
+    user = User.objects.get(email="ada@example.com")
+    assert user.is_staff
+    assert list(user.groups.all()) == [group]
+    assert link_open_by_secret(secret=secret).user == user
+    page = admin_client.get(done["Location"]).content.decode()
+    assert "Issue a new link instead" in page
+    assert reverse("admin:accounts_user_issue_link", args=[user.pk]) in page
+
+
+def test_a_new_link_instead_replaces_the_status_link(admin_client):
+    secret = submit()
+    access_request = AccessRequest.objects.get()
+    admin_client.post(approve_url(access_request), {})
+    user = User.objects.get(email="ada@example.com")
+
+    issued = admin_client.post(reverse("admin:accounts_user_issue_link", args=[user.pk]))
+
+    assert issued.status_code == HTTPStatus.OK
+    assert "set-password/" in issued.content.decode()
+    assert Link.objects.open().count() == 1
+    with pytest.raises(LinkInvalid):
+        link_open_by_secret(secret=secret)
+
+
+def test_approving_an_email_that_has_an_account_is_refused(admin_client):
+    submit(email="admin@example.com")
+    access_request = AccessRequest.objects.get()
+    page = admin_client.get(approve_url(access_request)).content.decode()
+    assert "Approving never changes an account" in page
+    done = admin_client.post(approve_url(access_request), {}, follow=True)
+    assert "an account with this email address exists" in done.content.decode()
+    assert AccessRequest.objects.get().state == "pending"
+
+
+def test_approving_needs_the_right_to_issue_links_and_add_users(client):
+    submit()
+    access_request = AccessRequest.objects.get()
+    staff = grant(StaffFactory(), "invites.view_accessrequest", "accounts.add_user")
+    client.force_login(staff)
+    assert client.get(approve_url(access_request)).status_code == HTTPStatus.FORBIDDEN
+    assert client.post(approve_url(access_request), {}).status_code == HTTPStatus.FORBIDDEN
+    assert not User.objects.filter(email="ada@example.com").exists()
+
+
+def test_staff_cannot_approve_into_a_group_more_powerful_than_they_are(client):
+    submit()
+    access_request = AccessRequest.objects.get()
+    powerful = GroupFactory(name="powerful")
+    powerful.permissions.add(Permission.objects.get(codename="delete_user"))
+    staff = grant(
+        StaffFactory(), "invites.view_accessrequest", "accounts.add_user", "invites.issue_link"
+    )
+    client.force_login(staff)
+    page = client.post(approve_url(access_request), {"groups": [powerful.pk]})
+    assert page.status_code == HTTPStatus.OK
+    assert "exceed yours" in page.content.decode()
+    assert not User.objects.filter(email="ada@example.com").exists()
+
+
+def test_declining_asks_for_an_optional_reason(admin_client):
+    submit()
+    access_request = AccessRequest.objects.get()
+    selection = {"action": "decline_requests", "_selected_action": [access_request.pk]}
+
+    confirm = admin_client.post(LIST, selection)
+    assert confirm.status_code == HTTPStatus.OK
+    assert "Reason (optional)" in confirm.content.decode()
+    assert AccessRequest.objects.get().state == "pending"
+
+    done = admin_client.post(LIST, {**selection, "apply": "1", "reason": "Not one of us."})
+    assert done.status_code == HTTPStatus.FOUND
+    declined = AccessRequest.objects.get()
+    assert (declined.state, declined.decline_reason) == ("declined", "Not one of us.")
+
+
+def test_the_request_page_offers_approve_and_decline_while_pending(admin_client):
+    submit()
+    access_request = AccessRequest.objects.get()
+    page = admin_client.get(change_url(access_request)).content.decode()
+    assert approve_url(access_request) in page
+    assert 'value="decline_requests"' in page
+    assert access_request.digest not in page
