@@ -14,6 +14,7 @@ from accounts.admin_lists import CountedUpTo, is_email, list_datetime
 from accounts.forms import UserAddForm, UserChangeForm
 from accounts.models import User
 from accounts.powers import PowersExceeded, may_act_on
+from accounts.selectors import sign_in_history
 
 STATUS_LABELS = {
     "invited": _("Invited"),
@@ -71,6 +72,9 @@ class UserAdmin(CountedUpTo, DjangoUserAdmin):
 
     form = UserChangeForm
     add_form = UserAddForm
+    # The change page adds the user's recent sign-ins; apps above extend
+    # this template (their own extends it) to add theirs.
+    change_form_template = "admin/accounts/user_change_form.html"
     # Django's user add template speaks of a username and a password; this
     # form has neither.
     add_form_template = "admin/change_form.html"
@@ -143,6 +147,12 @@ class UserAdmin(CountedUpTo, DjangoUserAdmin):
     @admin.display(description=_("added"), ordering="date_joined")
     def joined(self, user: User) -> str | None:
         return list_datetime(user.date_joined)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and not add:
+            # Failures since the newest sign-in: someone trying the account now.
+            context["sign_in_history"] = sign_in_history(user=obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

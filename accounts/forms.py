@@ -1,4 +1,4 @@
-"""Forms of the accounts app: the admin's user forms."""
+"""Forms of the accounts app: the admin's user forms, and the names on one's own page."""
 
 from django import forms
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
@@ -66,3 +66,24 @@ class UserChangeForm(DjangoUserChangeForm):
         if errors:
             raise ValidationError(errors)
         return cleaned_data
+
+
+class NamesForm(forms.ModelForm):
+    """A person's own names; nothing else of the account."""
+
+    class Meta:
+        model = User
+        fields = ("first_name", "last_name")
+        widgets = {
+            "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
+            "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
+        }
+
+    def save(self, commit: bool = True):
+        user = super().save(commit=False)
+        if commit:
+            # Only the names: a full save would write back whatever else this
+            # copy of the user holds, such as a sessions generation another
+            # request has just moved on.
+            user.save(update_fields=list(self.Meta.fields))
+        return user

@@ -8,6 +8,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from accounts import clock
@@ -100,6 +101,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         ),
     )
     date_joined = models.DateTimeField(_("date joined"), default=clock.now)
+    # Part of every session's proof of sign-in (get_session_auth_hash): one
+    # more ends every session of the account made before, on any session
+    # engine, without touching the password ("Sign out everywhere else").
+    sessions_generation = models.PositiveIntegerField(_("sessions generation"), default=0)
 
     objects = UserManager()
 
@@ -145,6 +150,21 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self) -> str:
         return self.first_name
 
+    def _get_session_auth_hash(self, secret=None) -> str:
+        """Django's proof of sign-in, which the sessions generation also changes.
+
+        At generation 0 it is Django's own HMAC of the password, so sessions
+        made before the generation existed stay signed in.
+        """
+        if not self.sessions_generation:
+            return super()._get_session_auth_hash(secret=secret)
+        return salted_hmac(
+            "accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.sessions_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
     @property
     def status(self) -> str:
         """Invited (never set a password), active or deactivated."""
@@ -182,3 +202,44 @@ class User(AbstractBaseUser, PermissionsMixin):
             changed.add("password")
         if changed:
             credentials_changed.send(sender=self.__class__, user=self, changed=changed)
+
+
+class SignInQuerySet(models.QuerySet):
+    def succeeded(self):
+        return self.filter(succeeded=True)
+
+    def failed(self):
+        return self.filter(succeeded=False)
+
+
+class SignIn(models.Model):
+    """One sign-in to an account, or one failed attempt on it.
+
+    Without email this is how a person notices someone else trying their
+    account. Kept a while (``accounts.services.sign_ins_purge``), then forgotten.
+    """
+
+    BROWSER_MAX_LENGTH = 100
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="sign_ins", verbose_name=_("user")
+    )
+    at = models.DateTimeField(_("when"), default=clock.now)
+    succeeded = models.BooleanField(_("succeeded"))
+    address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    browser = models.CharField(_("browser"), max_length=BROWSER_MAX_LENGTH, blank=True)
+
+    objects = SignInQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("sign-in")
+        verbose_name_plural = _("sign-ins")
+        indexes = [
+            # The account page reads an account's newest sign-ins and its
+            # failures since one of them: both walk this index, however many
+            # failures an attacker left.
+            models.Index(fields=["user", "succeeded", "-at"], name="accounts_signin_user_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.at:%Y-%m-%d %H:%M} {'ok' if self.succeeded else 'failed'}"

@@ -1,10 +1,16 @@
-"""Writes on users that are more than one row: (de)activation in bulk."""
+"""Writes on users that are more than one row, and the record of sign-ins."""
 
 from collections.abc import Iterable
+from datetime import timedelta
 
+from django.contrib.auth import update_session_auth_hash
 from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
 
-from accounts.models import User
+from accounts import clock
+from accounts.browsers import browser_summary
+from accounts.models import SignIn, User
 from accounts.powers import ensure_may_act_on
 from accounts.signals import users_deactivated
 
@@ -43,3 +49,45 @@ def users_reactivate(*, users: Iterable[User], actor: User) -> int:
     return User.objects.filter(pk__in=[user.pk for user in users], is_active=False).update(
         is_active=True
     )
+
+
+def sign_in_record(
+    *, user_id: int, succeeded: bool, address: str | None, user_agent: str
+) -> SignIn:
+    """Record a sign-in to an account, or a failed attempt on it: one INSERT."""
+    return SignIn.objects.create(
+        user_id=user_id,
+        succeeded=succeeded,
+        address=address or None,
+        browser=browser_summary(user_agent),
+    )
+
+
+def sign_ins_purge(*, older_than: timedelta, dry_run: bool = False) -> int:
+    """Delete the records of sign-ins and failed attempts older than ``older_than``.
+
+    Returns how many there were; with ``dry_run`` they are only counted.
+    """
+    if older_than <= timedelta(0):
+        raise ValueError("older_than must be above zero.")
+    old = SignIn.objects.filter(at__lt=clock.now() - older_than)
+    return old.count() if dry_run else old.delete()[1].get(SignIn._meta.label, 0)
+
+
+@transaction.atomic
+def user_sign_out_elsewhere(*, request: HttpRequest) -> None:
+    """End every session of the signed-in user but this one; the password stays.
+
+    The sessions generation is part of each session's proof of sign-in
+    (``User.get_session_auth_hash``): one more, and every other session fails
+    Django's check on its next request and is flushed, whatever the session
+    engine (database, cache, or both), with no list of sessions to keep. This
+    session gets the new proof (and a new key). In a transaction: two at
+    once each keep the generation they made, so each signs the other out.
+    """
+    user = request.user
+    mine = User.objects.filter(pk=user.pk)
+    mine.update(sessions_generation=F("sessions_generation") + 1)
+    # Not refresh_from_db(fields=…): User.__init__ reads fields it would defer.
+    user.sessions_generation = mine.values_list("sessions_generation", flat=True).get()
+    update_session_auth_hash(request, user)

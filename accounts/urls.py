@@ -6,6 +6,9 @@ from accounts import views
 # Not django.contrib.auth.urls: its password-reset views send email, and this
 # service has none. Resets are links an administrator hands out.
 urlpatterns = [
+    path("", views.account, name="account"),
+    path("names/", views.account_names, name="account_names"),
+    path("sign-out-elsewhere/", views.sign_out_elsewhere, name="sign_out_elsewhere"),
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", views.SignOutView.as_view(), name="logout"),
     path(

@@ -1,4 +1,4 @@
-"""Sign-in, sign-out and password change: Django's views.
+"""Sign-in, sign-out and password change (Django's views), and one's own account page.
 
 Their rate limits are the project's (project.ratelimits): this app, the leaf,
 imports nothing above it.
@@ -9,11 +9,20 @@ import contextlib
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core import signing
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
+from accounts import services
+from accounts.forms import NamesForm
+from accounts.models import User
+from accounts.selectors import sign_in_history
 
 # After a password is set, the sign-in form offers the account's email: the
 # set-password page leaves it in this cookie, signed, sent only to the sign-in
@@ -103,3 +112,54 @@ class SignOutView(auth_views.LogoutView):
         response = super().post(request, *args, **kwargs)
         messages.success(request, _("You are signed out."))
         return response
+
+
+def _account_page(request, *, names_form: NamesForm | None = None):
+    user = request.user
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "names_form": names_form or NamesForm(instance=user),
+            "groups": user.groups.order_by("name"),
+            # The person is signed in by their newest sign-in: the failures
+            # they have not seen are those since the one before it.
+            "history": sign_in_history(user=user, since_previous=True),
+        },
+    )
+
+
+@never_cache
+@login_required
+@require_GET
+def account(request):
+    """One's own account: names, email, groups, recent sign-ins, other sessions."""
+    return _account_page(request)
+
+
+@never_cache
+@login_required
+@require_POST
+def account_names(request):
+    """Save one's names; an invalid form shows the page again, errors by the fields."""
+    # The form changes this copy of the user, which the page then shows: give
+    # it its own, so the header keeps the names as saved until they are.
+    form = NamesForm(request.POST, instance=User.objects.get(pk=request.user.pk))
+    if not form.is_valid():
+        return _account_page(request, names_form=form)
+    form.save()
+    messages.success(request, gettext("Your names were saved."))
+    return redirect("account")
+
+
+@never_cache
+@login_required
+@require_POST
+def sign_out_elsewhere(request):
+    """End every other session of this account; this one stays, and the password."""
+    services.user_sign_out_elsewhere(request=request)
+    messages.success(
+        request,
+        gettext("You were signed out everywhere else. You are still signed in here."),
+    )
+    return redirect("account")

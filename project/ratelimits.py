@@ -123,6 +123,10 @@ SET_PASSWORD_PER_LINK = Limit("set-password-link", "5/m", remembered_digest)
 # wants. Five an hour lets a person retry a typo; a flood meets the cap on
 # pending requests (ACCESS_REQUESTS_MAX_PENDING) soon after.
 ACCESS_REQUEST_PER_ADDRESS = Limit("access-request-address", "5/h", ADDRESS)
+ACCOUNT_NAMES_PER_ADDRESS = Limit("account-names-address", "30/m", ADDRESS)
+ACCOUNT_NAMES_PER_ACCOUNT = Limit("account-names-account", "10/m", _signed_in_account)
+SIGN_OUT_ELSEWHERE_PER_ADDRESS = Limit("sign-out-elsewhere-address", "60/m", ADDRESS)
+SIGN_OUT_ELSEWHERE_PER_ACCOUNT = Limit("sign-out-elsewhere-account", "10/m", _signed_in_account)
 
 _SIGN_IN = (SIGN_IN_PER_ADDRESS, SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_DEVICE)
 _POST = frozenset({"POST"})
@@ -135,6 +139,20 @@ LIMITS = (
         _POST,
         (PASSWORD_CHANGE_PER_ADDRESS, PASSWORD_CHANGE_PER_ACCOUNT),
         _not_redirected,
+    ),
+    # One's own account page: the names form's invalid submissions; every
+    # "sign out everywhere else", which has nothing to fail (each one writes).
+    Guard(
+        "account_names",
+        _POST,
+        (ACCOUNT_NAMES_PER_ADDRESS, ACCOUNT_NAMES_PER_ACCOUNT),
+        _not_redirected,
+    ),
+    Guard(
+        "sign_out_elsewhere",
+        _POST,
+        (SIGN_OUT_ELSEWHERE_PER_ADDRESS, SIGN_OUT_ELSEWHERE_PER_ACCOUNT),
+        _always,
     ),
     # Opening a link: its malformed secrets, and the unknown or closed links
     # the form's page then finds. A link that opens counts nothing.
@@ -164,6 +182,9 @@ Password change: 30 per address, 10 per account. Opening links (set-password
 and access-request status links): 30 failed openings per address.
 Set-password: 30 failures per address, 5 per link. Access requests: 5
 submissions an hour per address.
+One's names (``/accounts/names/``): 30 invalid forms per address, 10 per
+account. Sign out everywhere else: 10 per account and 60 per address, every
+one counted (it cannot fail; the limit bounds its writes).
 """
 
 _GUARDS: dict[str, list[Guard]] = {}

@@ -185,7 +185,8 @@ SESSION_ENGINE = env.str(
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+# Signed-in people land on their own account page (names, recent sign-ins).
+LOGIN_REDIRECT_URL = "account"
 LOGOUT_REDIRECT_URL = "home"
 
 # Argon2id first (new hashes), PBKDF2 after it so that hashes made before still

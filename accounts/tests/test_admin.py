@@ -460,3 +460,31 @@ def test_staff_who_may_delete_users_cannot_delete_a_superuser(client):
     assert by_page.status_code == HTTPStatus.FORBIDDEN
     assert by_action.status_code == HTTPStatus.FORBIDDEN
     assert User.objects.filter(pk=boss.pk).exists()
+
+
+# --- the user's recent sign-ins ----------------------------------------------
+
+
+def test_the_user_page_shows_recent_sign_ins_and_failures_since_the_last(admin_client):
+    from accounts.models import SignIn
+
+    user = UserFactory()
+    SignIn.objects.create(
+        user=user, succeeded=True, address="192.0.2.1", browser="Firefox on Linux"
+    )
+    for _ in range(2):
+        SignIn.objects.create(user=user, succeeded=False, address="198.51.100.66")
+    body = admin_client.get(change_url(user)).content.decode()
+    assert "Recent sign-ins" in body
+    assert "2 failed attempts to sign in since the last successful sign-in." in body
+    assert "Firefox on Linux" in body
+    assert "192.0.2.1" in body
+    assert body.count("198.51.100.66") == 2
+    # The links' history, added by invites on the same page, is still there.
+    assert "Set-password links" in body
+
+
+def test_the_user_page_says_when_no_sign_in_is_recorded(admin_client):
+    body = admin_client.get(change_url(InvitedUserFactory())).content.decode()
+    assert "No sign-in recorded." in body
+    assert "failed attempt" not in body

@@ -139,3 +139,38 @@ def test_other_changes_and_new_users_announce_nothing(announced):
     user.first_name = "Renamed"
     user.save()
     assert announced == []
+
+
+# --- the sessions generation --------------------------------------------------
+
+
+def test_at_generation_zero_the_session_proof_is_djangos_so_nobody_is_signed_out_by_upgrading():
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+    user = UserFactory()
+    assert user.sessions_generation == 0
+    assert user.get_session_auth_hash() == AbstractBaseUser._get_session_auth_hash(user)
+
+
+def test_a_new_sessions_generation_changes_the_session_proof_and_keeps_the_password():
+    user = UserFactory()
+    before, password = user.get_session_auth_hash(), user.password
+    user.sessions_generation = 1
+    after = user.get_session_auth_hash()
+    user.sessions_generation = 2
+    assert len({before, after, user.get_session_auth_hash()}) == 3
+    assert user.password == password
+
+
+def test_the_session_proof_still_changes_with_the_password_at_any_generation():
+    user = UserFactory(sessions_generation=3)
+    before = user.get_session_auth_hash()
+    user.set_password("another-Long-passphrase-7")
+    assert user.get_session_auth_hash() != before
+
+
+def test_old_secret_keys_still_prove_a_session_at_any_generation(settings):
+    user = UserFactory(sessions_generation=2)
+    made_with_the_old_key = user._get_session_auth_hash(secret="old-key")
+    settings.SECRET_KEY_FALLBACKS = ["old-key"]
+    assert made_with_the_old_key in list(user.get_session_auth_fallback_hash())

@@ -22,3 +22,46 @@ def test_deactivation_and_reactivation_refuse_users_beyond_the_actor():
         users_reactivate(users=[boss], actor=staff)
     boss.refresh_from_db()
     assert not boss.is_active
+
+
+# --- sign-ins: recording, purging, signing out elsewhere ---------------------
+
+
+def test_a_recorded_sign_in_keeps_time_address_and_a_browser_summary(frozen_clock):
+    from accounts.models import SignIn
+    from accounts.services import sign_in_record
+
+    user = UserFactory()
+    sign_in_record(
+        user_id=user.pk,
+        succeeded=True,
+        address="2001:db8::1",
+        user_agent="Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+    )
+    recorded = SignIn.objects.get(user=user)
+    assert (recorded.at, recorded.address, recorded.browser) == (
+        frozen_clock.current,
+        "2001:db8::1",
+        "Firefox on Linux",
+    )
+    assert recorded.succeeded
+
+
+def test_purging_sign_ins_deletes_only_the_older_ones(frozen_clock):
+    from datetime import timedelta
+
+    from accounts.models import SignIn
+    from accounts.services import sign_ins_purge
+
+    user, now = UserFactory(), frozen_clock.current
+    old = SignIn.objects.create(user=user, succeeded=True, at=now - timedelta(days=31))
+    SignIn.objects.create(user=user, succeeded=False, at=now - timedelta(days=40))
+    recent = SignIn.objects.create(user=user, succeeded=True, at=now - timedelta(days=29))
+
+    assert sign_ins_purge(older_than=timedelta(days=30), dry_run=True) == 2
+    assert SignIn.objects.count() == 3
+    assert sign_ins_purge(older_than=timedelta(days=30)) == 2
+    assert list(SignIn.objects.all()) == [recent]
+    assert not SignIn.objects.filter(pk=old.pk).exists()
+    with pytest.raises(ValueError, match="above zero"):
+        sign_ins_purge(older_than=timedelta(0))

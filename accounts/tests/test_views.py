@@ -367,3 +367,201 @@ def test_successful_password_changes_are_not_counted():
         browser = Client(REMOTE_ADDR="203.0.113.9")
         browser.force_login(UserFactory())
         assert change_password(browser, DEFAULT_PASSWORD).status_code == HTTPStatus.FOUND
+
+
+# --- one's own account: /accounts/ --------------------------------------------
+
+SESSION_ENGINES = [
+    "django.contrib.sessions.backends.db",
+    "django.contrib.sessions.backends.cache",
+    "django.contrib.sessions.backends.cached_db",
+    "project.sessions",
+]
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+
+
+def post_sign_in(client, email, password=DEFAULT_PASSWORD, url=None, **extra):
+    return client.post(url or reverse("login"), {"username": email, "password": password}, **extra)
+
+
+def test_the_account_page_needs_sign_in(client):
+    response = client.get(reverse("account"))
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_signing_in_lands_on_the_account_page(client):
+    user = UserFactory()
+    response = post_sign_in(client, user.email)
+    assert response["Location"] == reverse("account")
+
+
+def test_the_account_page_shows_names_email_groups_and_where_to_change_the_password(client):
+    from accounts.tests.factories import GroupFactory
+
+    user = UserFactory(email="ada@example.com", first_name="Ada", last_name="Lovelace")
+    user.groups.add(GroupFactory(name="Engines"), GroupFactory(name="Analysts"))
+    client.force_login(user)
+    response = client.get(reverse("account"))
+    body = response.content.decode()
+    assert response.status_code == HTTPStatus.OK
+    assert 'value="Ada"' in body
+    assert 'value="Lovelace"' in body
+    assert "ada@example.com" in body
+    # The email is shown, not offered for editing: it cannot be confirmed.
+    assert 'name="email"' not in body
+    assert "ask an administrator" in body
+    assert body.index("Analysts") < body.index("Engines")
+    assert reverse("password_change") in body
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_renaming_saves_the_names_only(client):
+    user = UserFactory(first_name="Ada", last_name="Byron", is_staff=False)
+    client.force_login(user)
+    response = client.post(
+        reverse("account_names"),
+        {"first_name": "Ada", "last_name": "Lovelace", "email": "x@example.com", "is_staff": "on"},
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == reverse("account")
+    user.refresh_from_db()
+    assert (user.first_name, user.last_name, user.is_staff) == ("Ada", "Lovelace", False)
+    assert user.email != "x@example.com"
+    assert "Your names were saved." in client.get(reverse("account")).content.decode()
+
+
+def test_an_invalid_name_is_shown_next_to_its_field(client):
+    user = UserFactory(first_name="Ada")
+    client.force_login(user)
+    response = client.post(reverse("account_names"), {"first_name": "x" * 151, "last_name": ""})
+    assert response.status_code == HTTPStatus.OK
+    body = response.content.decode()
+    assert 'id="id_first_name_errors"' in body
+    assert "at most 150 characters" in body
+    user.refresh_from_db()
+    assert user.first_name == "Ada"
+
+
+def test_the_account_forms_take_post_only(client):
+    client.force_login(UserFactory())
+    assert client.get(reverse("account_names")).status_code == HTTPStatus.METHOD_NOT_ALLOWED
+    assert client.get(reverse("sign_out_elsewhere")).status_code == HTTPStatus.METHOD_NOT_ALLOWED
+
+
+def test_the_account_forms_refuse_a_post_without_csrf_token():
+    user = UserFactory(first_name="Ada")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    names = client.post(reverse("account_names"), {"first_name": "Eve", "last_name": ""})
+    elsewhere = client.post(reverse("sign_out_elsewhere"))
+    assert names.status_code == elsewhere.status_code == HTTPStatus.FORBIDDEN
+    user.refresh_from_db()
+    assert (user.first_name, user.sessions_generation) == ("Ada", 0)
+
+
+def test_sign_ins_at_the_site_and_the_admin_are_recorded_with_address_and_browser(client):
+    from accounts.models import SignIn
+
+    user = StaffFactory()
+    post_sign_in(client, user.email, REMOTE_ADDR="192.0.2.7", HTTP_USER_AGENT=FIREFOX)
+    post_sign_in(Client(), user.email, url=reverse("admin:login"), REMOTE_ADDR="192.0.2.8")
+    recorded = list(SignIn.objects.order_by("pk").values_list("succeeded", "address", "browser"))
+    assert recorded == [(True, "192.0.2.7", "Firefox on Linux"), (True, "192.0.2.8", "")]
+
+
+def test_failed_attempts_are_recorded_only_for_accounts_and_look_the_same(client):
+    from accounts.models import SignIn
+
+    user = UserFactory(email="ada@example.com")
+    on_account = post_sign_in(client, "ADA@example.com", "wrong", REMOTE_ADDR="192.0.2.9")
+    on_nobody = post_sign_in(client, "nobody@example.com", "wrong", REMOTE_ADDR="192.0.2.9")
+    admin_attempt = post_sign_in(client, "ada@example.com", "wrong", url=reverse("admin:login"))
+    assert on_account.status_code == on_nobody.status_code == admin_attempt.status_code == 200
+    # The page says the same whether or not the address is an account's.
+    assert on_account.context["form"].errors == on_nobody.context["form"].errors
+    assert list(SignIn.objects.values_list("user", "succeeded")) == [(user.pk, False)] * 2
+
+
+def test_the_account_page_lists_sign_ins_and_the_failures_since_the_previous_one(client):
+    user = UserFactory(email="ada@example.com")
+    post_sign_in(Client(), user.email, REMOTE_ADDR="192.0.2.1", HTTP_USER_AGENT=FIREFOX)
+    for _ in range(3):
+        post_sign_in(Client(), user.email, "guess", REMOTE_ADDR="198.51.100.66")
+    post_sign_in(client, user.email, REMOTE_ADDR="192.0.2.2")
+    body = client.get(reverse("account")).content.decode()
+    assert "3 failed attempts to sign in to your account since your previous sign-in." in body
+    assert body.count("198.51.100.66") == 3
+    assert "192.0.2.1" in body
+    assert "192.0.2.2" in body
+    assert "Firefox on Linux" in body
+
+
+def test_the_account_page_says_when_nobody_failed(client):
+    user = UserFactory()
+    post_sign_in(Client(), user.email)
+    post_sign_in(client, user.email)
+    body = client.get(reverse("account")).content.decode()
+    assert "No failed attempts since your previous sign-in." in body
+
+
+@pytest.mark.parametrize("engine", SESSION_ENGINES)
+def test_signing_out_elsewhere_ends_the_other_sessions_keeps_this_one_and_the_password(
+    settings, engine
+):
+    settings.SESSION_ENGINE = engine
+    user = UserFactory()
+    here, elsewhere, other_person = Client(), Client(), Client()
+    for client in (here, elsewhere):
+        assert client.login(username=user.email, password=DEFAULT_PASSWORD)
+    other_person.force_login(UserFactory())
+    password = user.password
+
+    response = here.post(reverse("sign_out_elsewhere"))
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert "still signed in here" in here.get(reverse("account")).content.decode()
+    assert elsewhere.get(reverse("account")).status_code == HTTPStatus.FOUND
+    assert not elsewhere.get(reverse("home")).context["user"].is_authenticated
+    assert other_person.get(reverse("account")).status_code == HTTPStatus.OK
+    user.refresh_from_db()
+    assert user.password == password
+    assert user.check_password(DEFAULT_PASSWORD)
+    assert user.sessions_generation == 1
+    # Signing in again afterwards works, and both stay signed in.
+    assert elsewhere.login(username=user.email, password=DEFAULT_PASSWORD)
+    assert elsewhere.get(reverse("account")).status_code == HTTPStatus.OK
+    assert here.get(reverse("account")).status_code == HTTPStatus.OK
+
+
+def test_signing_out_elsewhere_gives_this_session_a_new_key(client):
+    client.force_login(UserFactory())
+    before = client.cookies["sessionid"].value
+    client.post(reverse("sign_out_elsewhere"))
+    assert client.cookies["sessionid"].value != before
+
+
+def test_the_names_form_is_limited_to_10_invalid_posts_a_minute_per_account():
+    user = UserFactory()
+    for n in range(10):
+        client = Client(REMOTE_ADDR=f"10.2.0.{n}")
+        client.force_login(user)
+        response = client.post(reverse("account_names"), {"first_name": "x" * 151})
+        assert response.status_code == HTTPStatus.OK
+    client = Client(REMOTE_ADDR="10.2.0.200")
+    client.force_login(user)
+    refused = client.post(reverse("account_names"), {"first_name": "Ada", "last_name": ""})
+    assert refused.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    # Valid saves count nothing.
+    other = Client(REMOTE_ADDR="10.2.0.201")
+    other.force_login(UserFactory())
+    for _ in range(15):
+        ok = other.post(reverse("account_names"), {"first_name": "Bo", "last_name": ""})
+        assert ok.status_code == HTTPStatus.FOUND
+
+
+def test_signing_out_elsewhere_is_limited_to_10_a_minute_per_account(client):
+    client.force_login(UserFactory())
+    for _ in range(10):
+        assert client.post(reverse("sign_out_elsewhere")).status_code == HTTPStatus.FOUND
+    assert client.post(reverse("sign_out_elsewhere")).status_code == (HTTPStatus.TOO_MANY_REQUESTS)

@@ -567,7 +567,7 @@ def test_purge_links_deletes_only_links_closed_before_the_default_30_days(aged_l
         aged_links[name].pk
         for name in ("used_recent", "revoked_recent", "expired_recent", "open_long_lived", "open")
     }
-    assert stdout == "Deleted 3 links closed before 2030-04-17T09:30:00+00:00.\n"
+    assert stdout.splitlines()[0] == "Deleted 3 links closed before 2030-04-17T09:30:00+00:00."
 
 
 def test_purge_links_older_than_moves_the_cutoff_but_never_deletes_open_links(aged_links):
@@ -589,6 +589,20 @@ def test_purge_links_dates_a_link_revoked_after_it_expired_from_its_expiry(fixed
     )
     run("purge_links")
     assert not Link.objects.filter(pk=link.pk).exists()
+
+
+def test_purge_links_purges_old_sign_in_records_too(fixed_clock):
+    from accounts.models import SignIn
+
+    user, now = InvitedUserFactory(), fixed_clock.current
+    SignIn.objects.create(user=user, succeeded=False, at=now - timedelta(days=31))
+    recent = SignIn.objects.create(user=user, succeeded=True, at=now - timedelta(days=29))
+    stdout, _ = run("purge_links", "--dry-run")
+    assert "Would delete 1 sign-in record from before 2030-04-17T09:30:00+00:00." in stdout
+    assert SignIn.objects.count() == 2
+    stdout, _ = run("purge_links")
+    assert "Deleted 1 sign-in record from before 2030-04-17T09:30:00+00:00." in stdout
+    assert list(SignIn.objects.all()) == [recent]
 
 
 def test_purge_links_refuses_a_bad_duration(aged_links):

@@ -1,10 +1,11 @@
-"""manage.py purge_links: delete the records of links closed long ago."""
+"""manage.py purge_links: delete the records of links closed long ago, and of old sign-ins."""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.services import sign_ins_purge
 from invites.management.commands._options import duration_option
 from invites.services import access_requests_purge, links_purge
 
@@ -12,7 +13,8 @@ from invites.services import access_requests_purge, links_purge
 class Command(BaseCommand):
     help = _(
         "Delete the records of used, expired and revoked set-password links that closed "
-        "longer ago than --older-than. Open links are never deleted."
+        "longer ago than --older-than, and the records of sign-ins and failed sign-in "
+        "attempts older than that. Open links are never deleted."
     )
 
     def add_arguments(self, parser):
@@ -20,10 +22,15 @@ class Command(BaseCommand):
             "--older-than",
             default="30d",
             metavar="DURATION",
-            help=_("How long ago a link must have closed: 90m, 36h, 7d. Default: 30d."),
+            help=_(
+                "How long ago a link must have closed, or a sign-in happened: 90m, 36h, 7d. "
+                "Default: 30d."
+            ),
         )
         parser.add_argument(
-            "--dry-run", action="store_true", help=_("Count the links; delete nothing.")
+            "--dry-run",
+            action="store_true",
+            help=_("Count the links and sign-ins; delete nothing."),
         )
 
     def handle(self, *args, **options):
@@ -31,6 +38,7 @@ class Command(BaseCommand):
         purged = links_purge(older_than=older_than, dry_run=options["dry_run"])
         # Their own age: ACCESS_REQUESTS_MAX_AGE, whatever --older-than says.
         requests = access_requests_purge(dry_run=options["dry_run"])
+        sign_ins = sign_ins_purge(older_than=older_than, dry_run=options["dry_run"])
         if options["dry_run"]:
             message = ngettext(
                 "Would delete %(count)d link closed before %(cutoff)s (dry run: nothing deleted).",
@@ -47,6 +55,22 @@ class Command(BaseCommand):
             self.stdout.write(
                 message
                 % {"count": purged.count, "cutoff": purged.cutoff.isoformat(timespec="seconds")}
+            )
+            if options["dry_run"]:
+                sign_ins_message = ngettext(
+                    "Would delete %(count)d sign-in record from before %(cutoff)s.",
+                    "Would delete %(count)d sign-in records from before %(cutoff)s.",
+                    sign_ins,
+                )
+            else:
+                sign_ins_message = ngettext(
+                    "Deleted %(count)d sign-in record from before %(cutoff)s.",
+                    "Deleted %(count)d sign-in records from before %(cutoff)s.",
+                    sign_ins,
+                )
+            self.stdout.write(
+                sign_ins_message
+                % {"count": sign_ins, "cutoff": purged.cutoff.isoformat(timespec="seconds")}
             )
             if requests.count or settings.ACCESS_REQUESTS:
                 self.stdout.write(
