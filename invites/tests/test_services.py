@@ -711,3 +711,152 @@ def test_purge_refuses_an_age_that_would_reach_open_links(closed_links):
     with pytest.raises(ValueError, match="above zero"):
         services.links_purge(older_than=timedelta(0))
     assert Link.objects.count() == len(closed_links)
+
+
+# --- Refusals name their link; redemption writes only what it means to --------------------------
+
+
+def refusal_of(call) -> LinkInvalid:
+    with pytest.raises(LinkInvalid) as refused:
+        call()
+    return refused.value
+
+
+def test_every_refusal_names_its_link_for_the_log_and_the_admin():
+    """The view logs the link's id and records tripwires by it: each refusal must carry it."""
+    inactive = issue(InvitedUserFactory()).link
+    User.objects.filter(pk=inactive.user_id).update(is_active=False)
+    demoted_issuer = issuing_staff()
+    demoted = issued_by(demoted_issuer)
+    User.objects.filter(pk=demoted_issuer.pk).update(is_staff=False)
+    deleted_issuer = issuing_staff()
+    orphan = link_open_by_id(link_id=issued_by(deleted_issuer).pk)  # read before the deletion
+    deleted_issuer.delete()
+    unsigned = issue(InvitedUserFactory()).link
+    Link.objects.filter(pk=unsigned.pk).update(created_via=Link.Via.ADMIN)
+    unsigned.created_via = Link.Via.ADMIN  # an admin's link with no issuer on record
+
+    refusals = {
+        "user inactive, read": (lambda: link_open_by_id(link_id=inactive.pk), inactive),
+        "user inactive, redeemed": (
+            lambda: services.link_redeem(link=inactive, password=NEW_PASSWORD),
+            inactive,
+        ),
+        "issuer demoted, read": (lambda: link_open_by_id(link_id=demoted.pk), demoted),
+        "issuer demoted, redeemed": (
+            lambda: services.link_redeem(link=demoted, password=NEW_PASSWORD),
+            demoted,
+        ),
+        "issuer deleted, redeemed": (
+            lambda: services.link_redeem(link=orphan, password=NEW_PASSWORD),
+            orphan,
+        ),
+        "no issuer on record, redeemed": (
+            lambda: services.link_redeem(link=unsigned, password=NEW_PASSWORD),
+            unsigned,
+        ),
+    }
+    for case, (call, link) in refusals.items():
+        refused = refusal_of(call)
+        assert refused.link_id == link.pk, case
+        expected = "user_inactive" if case.startswith("user") else "issuer_powerless"
+        assert refused.reason == expected, case
+
+
+def test_a_lost_race_names_the_link_it_lost(monkeypatch):
+    from invites.models import LinkQuerySet
+
+    link = issue(InvitedUserFactory()).link
+    monkeypatch.setattr(LinkQuerySet, "open", lambda self, now=None: self.none())
+    assert refusal_of(lambda: services.link_redeem(link=link, password=NEW_PASSWORD)).link_id == (
+        link.pk
+    )
+
+
+def test_redeeming_writes_only_the_password():
+    """An administrator's change made while the form was open is not undone by it."""
+    link = link_open_by_id(link_id=issue(InvitedUserFactory(first_name="Ada")).link.pk)
+    User.objects.filter(pk=link.user_id).update(first_name="Augusta", is_staff=True)
+
+    services.link_redeem(link=link, password=NEW_PASSWORD)
+
+    user = User.objects.get(pk=link.user_id)
+    assert (user.first_name, user.is_staff) == ("Augusta", True)
+    assert user.check_password(NEW_PASSWORD)
+
+
+def test_a_redemption_is_logged_with_its_link_and_user(caplog):
+    link = issue(InvitedUserFactory()).link
+    with caplog.at_level("INFO", logger="invites.services"):
+        services.link_redeem(link=link, password=NEW_PASSWORD)
+    assert [record.getMessage() for record in caplog.records] == [
+        f"Link {link.pk} redeemed: user {link.user_id} set a password."
+    ]
+
+
+def test_a_link_presented_again_is_logged_in_words_an_administrator_can_act_on(caplog):
+    link = issue(InvitedUserFactory()).link
+    services.link_redeem(link=link, password=NEW_PASSWORD)
+    with caplog.at_level("WARNING", logger="invites.services"):
+        services.link_presented_again(link_id=link.pk, address="198.51.100.7")
+    warnings = [record for record in caplog.records if record.levelname == "WARNING"]
+    assert [record.getMessage() for record in warnings] == [
+        f"Link {link.pk} was presented again after it was used or revoked, from 198.51.100.7: "
+        "someone else may hold a copy of it."
+    ]
+
+
+def test_a_new_link_records_which_administrator_superseded_the_old(frozen_clock):
+    admin, user = SuperuserFactory(), InvitedUserFactory()
+    first = issued_by(admin, user)
+    frozen_clock.advance(minutes=5)
+    issued_by(admin, user)
+    first.refresh_from_db()
+    assert (first.revoked_by, first.revoked_at) == (admin, frozen_clock.current)
+
+
+def test_a_changed_password_closes_the_users_links_at_that_moment(frozen_clock):
+    user = UserFactory()
+    link = issue(user).link
+    frozen_clock.advance(minutes=5)
+    user.set_password("Changed-passphrase-123")
+    user.save()
+    link.refresh_from_db()
+    assert (link.state, link.revoked_at) == (Link.State.REVOKED, frozen_clock.current)
+
+
+def test_deactivation_closes_own_and_issued_links_at_that_moment_and_counts_them(frozen_clock):
+    issuer = issuing_staff()
+    own = issue(issuer).link
+    issued = [issued_by(issuer) for _ in range(2)]
+    frozen_clock.advance(minutes=5)
+
+    assert services.links_revoke_for_deactivated(user_ids=[issuer.pk]) == 3
+
+    for link in [own, *issued]:
+        link.refresh_from_db()
+        assert (link.state, link.revoked_at) == (Link.State.REVOKED, frozen_clock.current)
+
+
+def test_resolving_a_presented_secret_costs_one_query(django_assert_num_queries):
+    command_link = issue(InvitedUserFactory())
+    admin_link = services.link_issue(
+        user=InvitedUserFactory(), issuer=SuperuserFactory(), via=Link.Via.ADMIN
+    )
+    for issued in (command_link, admin_link):
+        with django_assert_num_queries(1):
+            link_open_by_secret(secret=issued.secret)
+
+
+def test_a_users_links_come_newest_first_and_at_most_as_many_as_asked(frozen_clock):
+    from invites.selectors import links_of_user
+
+    user = InvitedUserFactory()
+    now = frozen_clock.current
+    # Made in another order than their moments, to tell the two apart.
+    newest = LinkFactory(user=user, created_at=now + timedelta(days=1), revoked=True)
+    oldest = LinkFactory(user=user, created_at=now - timedelta(days=2), revoked=True)
+    same_moment = [LinkFactory(user=user, created_at=now, revoked=True) for _ in range(2)]
+    LinkFactory(revoked=True)  # someone else's
+    assert links_of_user(user=user, limit=10) == [newest, same_moment[1], same_moment[0], oldest]
+    assert links_of_user(user=user, limit=2) == [newest, same_moment[1]]
