@@ -1,6 +1,5 @@
 """Access requests' services: submitting, approving, declining, purging."""
 
-
 import pytest
 from django.contrib.auth.models import Permission
 
