@@ -664,3 +664,45 @@ def test_a_rival_redemption_landing_first_shows_the_invalid_page_not_success(cli
     assert response.cookies[LINK_COOKIE]["max-age"] == 0
     assert "Your password is set" not in client.get(reverse("login")).content.decode()
     assert User.objects.get().check_password(RIVALS_PASSWORD)
+
+
+def test_a_refused_link_is_logged_with_its_reason_and_its_id(client, caplog):
+    issued = issue()
+    services.link_redeem(link=issued.link, password=GOOD)
+    client.get(open_path(issued.secret))
+    with caplog.at_level(logging.INFO, logger="invites.views"):
+        client.get(SET_PASSWORD)
+    refusals = [r.getMessage() for r in caplog.records if r.name == "invites.views"]
+    assert refusals == [f"Refused a set-password link (used): link {issued.link.pk}."]
+
+
+def test_the_invalid_link_page_is_in_the_sites_own_frame(settings):
+    settings.SITE_NAME = "Acme People"
+    body = Client().get(open_path("not-a-secret")).content.decode()
+    assert "<title>Link not valid · Acme People</title>" in body
+
+
+def test_the_form_shown_again_for_the_link_opened_since_can_set_its_password(client):
+    ada = issue()
+    bob = issue(InvitedUserFactory(email="bob@example.com"))
+    client.get(open_path(ada.secret))
+    client.get(open_path(bob.secret))  # in another tab
+
+    response = submit(client, link=ada.link.pk)
+
+    assert response.status_code == HTTPStatus.CONFLICT
+    form = response.context["form"]
+    assert form.user == bob.link.user
+    assert not form.is_bound  # nothing typed for ada's account is carried over
+    body = response.content.decode()
+    assert 'name="new_password1"' in body
+    assert f'name="link" value="{bob.link.pk}"' in body
+
+
+def test_success_says_in_so_many_words_that_the_password_is_set(client):
+    client.get(open_path(issue().secret))
+    submit(client)
+    page = client.get(reverse("login"))
+    assert [str(message) for message in page.context["messages"]] == [
+        "Your password is set. You can sign in now."
+    ]
