@@ -121,3 +121,22 @@ def test_link_url_without_site_url_or_request_explains_the_variable(settings):
     settings.SITE_URL = ""
     with pytest.raises(ImproperlyConfigured, match="Set SITE_URL"):
         link_url("s" * 32)
+
+
+def test_many_urls_are_right_when_the_requests_host_holds_the_stand_in(settings, rf):
+    settings.SITE_URL = ""
+    host = "0" * SECRET_LENGTH + ".example.com"
+    settings.ALLOWED_HOSTS = [host]
+    request = rf.get("/", HTTP_HOST=host)
+    secrets = [secret_make() for _ in range(2)]
+    assert link_urls(secrets, request=request) == [
+        f"http://{host}/set-password/{secret}/" for secret in secrets
+    ]
+
+
+def test_a_url_made_with_no_site_url_and_no_request_says_what_to_set(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings.SITE_URL = ""
+    with pytest.raises(ImproperlyConfigured, match=r"^SITE_URL is not set, so links made outside"):
+        link_url(secret_make())
