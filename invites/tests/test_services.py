@@ -860,3 +860,17 @@ def test_a_users_links_come_newest_first_and_at_most_as_many_as_asked(frozen_clo
     LinkFactory(revoked=True)  # someone else's
     assert links_of_user(user=user, limit=10) == [newest, same_moment[1], same_moment[0], oldest]
     assert links_of_user(user=user, limit=2) == [newest, same_moment[1]]
+
+
+def test_purging_when_nothing_is_old_enough_counts_none():
+    LinkFactory()
+    LinkFactory(used=True)
+    assert services.links_purge(older_than=timedelta(days=1)).count == 0
+    assert Link.objects.count() == 2
+
+
+def test_purging_refuses_a_cutoff_that_could_reach_open_links():
+    LinkFactory()
+    with pytest.raises(ValueError, match=r"^older_than must be above zero: open links are never"):
+        services.links_purge(older_than=timedelta(0))
+    assert Link.objects.count() == 1
