@@ -15,7 +15,7 @@ from accounts import clock
 
 
 def when(value: datetime | None) -> str | None:
-    """"2026-11-22 14:05 UTC", in the site's time zone; None stays None."""
+    """A moment as "2026-11-22 14:05 UTC", in the site's time zone; None stays None."""
     if value is None:
         return None
     local = timezone.localtime(value)
@@ -23,7 +23,7 @@ def when(value: datetime | None) -> str | None:
 
 
 def relative(value: datetime, *, now: datetime | None = None) -> str:
-    """"in 2 hours", "3 days ago": the distance from now, to its largest unit."""
+    """The distance from now, to its largest unit: "in 2 hours", "3 days ago"."""
     now = now or clock.now()
     if value > now:
         return _("in %(time)s") % {"time": timeuntil(value, now, depth=1)}

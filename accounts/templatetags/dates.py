@@ -9,11 +9,11 @@ register = template.Library()
 
 @register.filter
 def when(value):
-    """"2026-11-22 14:05 UTC"; an empty string for no date."""
+    """A moment as "2026-11-22 14:05 UTC"; an empty string for no date."""
     return dates.when(value) or ""
 
 
 @register.filter
 def relative(value):
-    """"in 7 days", "3 hours ago"; an empty string for no date."""
+    """The distance from now, "in 7 days"; an empty string for no date."""
     return dates.relative(value) if value else ""

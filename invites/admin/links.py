@@ -99,7 +99,9 @@ class LinkAdmin(CountedUpTo, admin.ModelAdmin):
     )
     list_per_page = 20
     search_fields = ["user__email"]
-    search_help_text = gettext_lazy("Search by the user's email address.")
+    # No search_help_text: Django ties it to the search box with aria-describedby,
+    # and a box whose only label is the magnifier's alt text then fails axe's
+    # label-title-only (serious). The list's only search is by the user's email.
     fields = (
         "user",
         "purpose",

@@ -107,7 +107,7 @@ def new_context(browser, csp_violations):
             csp_violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
 
     def make(**options):
-        context = browser.new_context(viewport=VIEWPORT, **options)
+        context = browser.new_context(**{"viewport": VIEWPORT, **options})
         context.set_default_timeout(10_000)
         context.add_init_script(CSP_LISTENER)
         context.on("console", record)

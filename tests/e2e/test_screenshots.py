@@ -11,7 +11,14 @@ import os
 import pytest
 
 from accounts.tests.factories import InvitedUserFactory, SuperuserFactory
-from tests.e2e.helpers import SCREENSHOTS, admin_action, admin_sign_in, expect, submit_new_password
+from tests.e2e.helpers import (
+    SCREENSHOTS,
+    admin_action,
+    admin_sign_in,
+    expect,
+    label,
+    submit_new_password,
+)
 from tests.support import GOOD_PASSWORD, INVALID_LINK_TEXT, SUCCESS_TEXT
 
 pytestmark = pytest.mark.e2e
@@ -70,3 +77,46 @@ def test_screenshots_of_the_key_pages(site, new_context, issue_link, shoot):
     assert posted.value.status == 429
     expect(hasty.get_by_role("heading", level=1)).to_have_text("Too many failed attempts")
     shoot(hasty, "too-many-attempts")
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def assert_fits_a_phone(page) -> None:
+    """Nothing wider than the screen, and the header on one line."""
+    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], f"{page.url} is {widths[0]} px wide on a {widths[1]} px screen"
+    header = page.locator(".site-header").bounding_box()
+    name = page.locator(".site-name").bounding_box()
+    assert header["height"] < name["height"] * 2 + 30, f"the header of {page.url} wraps"
+
+
+def test_the_admin_front_page_and_the_public_pages_on_a_phone(site, new_context, issue_link, shoot):
+    from datetime import timedelta
+
+    from accounts import clock
+    from invites.tests.factories import LinkFactory
+
+    admin = SuperuserFactory(email="admin@example.com")
+    LinkFactory(expires_at=clock.now() + timedelta(hours=5))
+    LinkFactory(used_at=clock.now() - timedelta(days=1), presented_again_count=1)
+    page = new_context().new_page()
+    admin_sign_in(page, site, admin.email)
+    page.goto(f"{site}/admin/")
+    expect(page.get_by_role("heading", name="Needs attention")).to_be_visible()
+    shoot(page, "admin-index")
+
+    phone = new_context(viewport=PHONE, is_mobile=True).new_page()
+    phone.goto(issue_link(InvitedUserFactory(email="ada.lovelace@example.com", is_staff=True)))
+    assert_fits_a_phone(phone)
+    shoot(phone, "phone-set-password-form")
+    submit_new_password(phone, GOOD_PASSWORD)
+    expect(phone.get_by_role("status")).to_contain_text(SUCCESS_TEXT)
+    assert_fits_a_phone(phone)
+    phone.get_by_label(label("Password")).fill(GOOD_PASSWORD)
+    phone.get_by_role("button", name="Sign in").click()
+    expect(phone.locator(".site-header nav")).to_be_visible()
+    assert_fits_a_phone(phone)
+    shoot(phone, "phone-home")
+    phone.goto(f"{site}/set-password/")  # the link is used: the invalid-link page
+    assert_fits_a_phone(phone)
