@@ -87,7 +87,8 @@ class AccessRequestAdmin(CountedUpTo, admin.ModelAdmin):
     list_filter = (AccessRequestStateFilter,)
     list_per_page = 20
     search_fields = ["email"]
-    search_help_text = gettext_lazy("Search by email address.")
+    # No search_help_text: Django ties it to the search box with aria-describedby,
+    # which fails axe's label-title-only (see LinkAdmin).
     fields = (
         "email",
         "first_name",
