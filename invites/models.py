@@ -186,6 +186,8 @@ class Link(models.Model):
                 condition=REVOKED,
                 name="invites_link_revoked_newest",
             ),
+            # Links redeemed lately (the admin's front page and its filter).
+            models.Index(fields=["used_at"], condition=USED, name="invites_link_used_at"),
             # The tripwire filter: few links, newest first.
             models.Index(
                 fields=["-created_at", "-id"],

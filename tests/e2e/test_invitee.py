@@ -68,8 +68,9 @@ def test_invitee_sets_a_password_and_signs_in(site, issue_link, page):
     page.get_by_label(label("Password")).fill(GOOD_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
-    expect(page).to_have_url(f"{site}/")
-    expect(page.locator("main")).to_contain_text("You are signed in as ada@example.com.")
+    # Signing in lands on one's own account page.
+    expect(page).to_have_url(f"{site}/accounts/")
+    expect(page.locator(".account-email")).to_have_text("ada@example.com")
 
 
 def test_a_used_link_shows_the_invalid_link_page(site, issue_link, new_context):
