@@ -168,7 +168,9 @@ def worker(database_url: str) -> None:
             # client's default multipart body would cost Django's parser about
             # 20 ms for 500 ids, a cost no browser adds.
             body = urlencode(
-                {"action": command["action"], "_selected_action": action_ids}, doseq=True
+                # post=yes: past the action's confirmation page, to the issuing.
+                {"action": command["action"], "_selected_action": action_ids, "post": "yes"},
+                doseq=True,
             )
 
             def request(url=url, body=body):

@@ -23,6 +23,7 @@ from accounts import clock
 from accounts.models import User
 from accounts.powers import ensure_may_act_on
 from invites.bulk import in_values, rows_insert
+from invites.durations import max_age_check
 from invites.errors import (
     AccessRequestRefused,
     AccessRequestsFull,
@@ -95,7 +96,8 @@ def links_insert(
     - a user holds one open link: the new one supersedes their older ones;
     - ``purpose`` defaults to what each user needs (see ``purpose_for``) and
       ``max_age`` to the purpose's setting; an issuer's links go in each
-      user's History.
+      user's History;
+    - ``max_age`` is at most ``LINK_MAX_AGE_LIMIT``: ``ValueError`` says so.
 
     Give ``users``, or ``user_ids`` where a model instance per user would cost
     more than the rest (the invite command's tens of thousands); links for
@@ -112,6 +114,10 @@ def links_insert(
     ids = list(user_ids) or [user.pk for user in users]
     if digests is not None and len(digests) != len(ids):
         raise TypeError("give one digest per user")
+    if max_age is not None:
+        # No path issues a link longer-lived than the ceiling: the admin's
+        # form and the commands' options say so first, in their own words.
+        max_age_check(max_age)
     if not ids:
         return []
     inactive = (

@@ -9,10 +9,11 @@ page posts back (``link_qr_view``), and that response is not kept either.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import quote, unquote
@@ -42,9 +43,10 @@ from invites import services
 from invites.admin.qr import qr_svg
 from invites.csv_output import utc_iso
 from invites.errors import IssueRefused, UsersInactive
+from invites.lifetimes import LinkLifetimeForm
 from invites.models import Link
 from invites.selectors import ISSUE_PERMISSION, links_of_user
-from invites.services import IssuedLink
+from invites.services import IssuedLink, purpose_for
 from invites.tokens import link_url, link_urls, looks_like_secret
 
 # The user's change page shows this many of their newest links; the links
@@ -169,6 +171,7 @@ class SetPasswordLinksAdminMixin:
 
     change_form_template = "admin/invites/user_change_form.html"
     issued_links_template = "admin/invites/issued_links.html"
+    issue_confirmation_template = "admin/invites/issue_links_confirmation.html"
 
     def has_issue_link_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(ISSUE_PERMISSION)
@@ -199,12 +202,20 @@ class SetPasswordLinksAdminMixin:
     def generate_set_password_links(self, request, queryset):
         """Issue a link for every selected user and show them all on one page.
 
-        All or nothing: when any selected user may not get a link from this
-        administrator, nothing is issued and the message names each of them.
-        Issuing for the others only would hand the administrator a list that
-        looks complete but is not.
+        First a page, as Django's delete confirmation is, that lists the
+        selected users and asks how long their links stay valid; its POST
+        (``post=yes``) issues. All or nothing: when any selected user may not
+        get a link from this administrator, nothing is issued and the message
+        names each of them. Issuing for the others only would hand the
+        administrator a list that looks complete but is not.
         """
-        issued = self._issue_or_report(request, list(queryset))
+        users = list(queryset)
+        purposes = {purpose_for(user) for user in users}
+        confirmed = "post" in request.POST
+        form = LinkLifetimeForm(request.POST if confirmed else None, purposes=purposes)
+        if not (confirmed and form.is_valid()):
+            return self._issue_confirmation_response(request, users, form)
+        issued = self._issue_or_report(request, users, max_age=form.max_age)
         if issued is None:
             return None
         return self.issued_links_response(
@@ -278,7 +289,9 @@ class SetPasswordLinksAdminMixin:
                 messages.WARNING,
             )
             return super().response_add(request, obj, post_url_continue)
-        issued = self._issue_or_report(request, [obj])
+        issued = self._issue_or_report(
+            request, [obj], max_age=getattr(request, "_link_max_age", None)
+        )
         if issued is None:
             return super().response_add(request, obj, post_url_continue)
         self.message_user(
@@ -309,7 +322,29 @@ class SetPasswordLinksAdminMixin:
             ],
         )
 
-    def _issue_or_report(self, request, users: Sequence[User]) -> list[IssuedLink] | None:
+    def _issue_confirmation_response(
+        self, request, users: Sequence[User], form: LinkLifetimeForm
+    ) -> TemplateResponse:
+        """The action's first page: the selected users, and how long their links last."""
+        request.current_app = self.admin_site.name
+        purposes = dict(Link.Purpose.choices)
+        return TemplateResponse(
+            request,
+            self.issue_confirmation_template,
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Generate set-password links"),
+                "opts": self.opts,
+                "users": [(user, purposes[purpose_for(user)]) for user in users],
+                "form": form,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "changelist_url": self._changelist_url(request),
+            },
+        )
+
+    def _issue_or_report(
+        self, request, users: Sequence[User], *, max_age: timedelta | None = None
+    ) -> list[IssuedLink] | None:
         """Issue a link for each user, or say in a message why none was issued.
 
         A deactivated user's link could not be used, and a user whose powers
@@ -318,7 +353,9 @@ class SetPasswordLinksAdminMixin:
         every such user.
         """
         try:
-            return services.links_issue(users=users, issuer=request.user, via=Link.Via.ADMIN)
+            return services.links_issue(
+                users=users, issuer=request.user, via=Link.Via.ADMIN, max_age=max_age
+            )
         except UsersInactive as inactive:
             self.message_user(
                 request,
@@ -379,6 +416,38 @@ class SetPasswordLinksAdminMixin:
         # The page holds secrets: no cache, shared or private, may keep it.
         add_never_cache_headers(response)
         return response
+
+    # --- The add page: the new user's link lifetime ----------------------------
+
+    def _issues_on_add(self, request) -> bool:
+        """Whether saving the add form issues a link (see ``response_add``)."""
+        is_popup = IS_POPUP_VAR in request.GET or IS_POPUP_VAR in request.POST
+        return not is_popup and self.has_issue_link_permission(request)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None and self._issues_on_add(request):
+            fieldsets = [
+                *fieldsets,
+                (_("Set-password link"), {"fields": ("link_lifetime", "link_lifetime_other")}),
+            ]
+        return fieldsets
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None and "form" not in kwargs and self._issues_on_add(request):
+            # A new user has no password: their link is an invite, whose
+            # default the lifetime field preselects.
+            kwargs["form"] = type(
+                "UserAddWithLinkLifetimeForm", (LinkLifetimeForm, self.add_form), {}
+            )
+        return super().get_form(request, obj, **kwargs)
+
+    def save_form(self, request, form, change):
+        # ``response_add`` issues the link but is not given the form: the
+        # request carries the chosen lifetime there.
+        if not change and isinstance(form, LinkLifetimeForm):
+            request._link_max_age = form.max_age
+        return super().save_form(request, form, change)
 
     # --- The change page: history and the issue button -----------------------
 

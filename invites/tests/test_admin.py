@@ -116,6 +116,11 @@ def issue_link_url(user: User) -> str:
     return reverse("admin:accounts_user_issue_link", args=[user.pk])
 
 
+def issue_data(users, **lifetime) -> dict:
+    """The action's confirmed POST: what its page posts back, the lifetime its default."""
+    return action_data(ACTION, users) | {"post": "yes"} | lifetime
+
+
 def add_user_data(**changes) -> dict:
     return {"email": "new.person@example.com", "first_name": "New", "last_name": "Person"} | changes
 
@@ -217,7 +222,7 @@ def test_action_issues_an_invite_or_a_reset_per_user_on_one_page(admin_client):
     invited = InvitedUserFactory(email="invited@example.com")
     active = UserFactory(email="active@example.com")
 
-    response = admin_client.post(USERS_URL, action_data(ACTION, [invited, active]))
+    response = admin_client.post(USERS_URL, issue_data([invited, active]))
 
     assert response.status_code == HTTPStatus.OK
     rows = link_rows(response)
@@ -239,7 +244,7 @@ def test_action_issues_an_invite_or_a_reset_per_user_on_one_page(admin_client):
 
 def test_each_link_on_the_page_opens_for_its_own_user(admin_client):
     users = [InvitedUserFactory(), UserFactory()]
-    response = admin_client.post(USERS_URL, action_data(ACTION, users))
+    response = admin_client.post(USERS_URL, issue_data(users))
 
     for user in users:
         visitor = Client()
@@ -264,7 +269,7 @@ def test_every_link_on_the_page_is_what_link_url_makes_of_its_users_secret(
     settings.SITE_URL = site_url
     users = [InvitedUserFactory() for _ in range(6)] + [UserFactory() for _ in range(6)]
 
-    response = admin_client.post(USERS_URL, action_data(ACTION, users))
+    response = admin_client.post(USERS_URL, issue_data(users))
 
     rows = link_rows(response)
     assert len(rows) == len(users)
@@ -276,7 +281,7 @@ def test_every_link_on_the_page_is_what_link_url_makes_of_its_users_secret(
 
 
 def test_links_page_offers_copy_all_and_csv_and_says_it_is_shown_once(admin_client):
-    response = admin_client.post(USERS_URL, action_data(ACTION, [UserFactory()]))
+    response = admin_client.post(USERS_URL, issue_data([UserFactory()]))
 
     page = parse(response)
     buttons = {text_of(button): button for button in find_all(page, "button")}
@@ -286,9 +291,7 @@ def test_links_page_offers_copy_all_and_csv_and_says_it_is_shown_once(admin_clie
 
 
 def test_links_page_shows_everything_without_javascript(admin_client):
-    response = admin_client.post(
-        USERS_URL, action_data(ACTION, [UserFactory(email="ada@example.com")])
-    )
+    response = admin_client.post(USERS_URL, issue_data([UserFactory(email="ada@example.com")]))
 
     page = parse(response)
     # The buttons need JavaScript, so they wait hidden until it runs...
@@ -310,13 +313,13 @@ def test_links_page_shows_everything_without_javascript(admin_client):
 
 
 def test_links_page_is_never_cached(admin_client):
-    response = admin_client.post(USERS_URL, action_data(ACTION, [UserFactory()]))
+    response = admin_client.post(USERS_URL, issue_data([UserFactory()]))
     assert link_rows(response)
     assert_never_cached(response)
 
 
 def test_links_page_javascript_and_stylesheet_are_served(admin_client):
-    response = admin_client.post(USERS_URL, action_data(ACTION, [UserFactory()]))
+    response = admin_client.post(USERS_URL, issue_data([UserFactory()]))
     page = parse(response)
     assets = [attrs_of(script)["src"] for script in find_all(page, "script")] + [
         attrs_of(sheet)["href"]
@@ -334,7 +337,7 @@ def test_action_revokes_the_users_older_links(admin_client):
     user = UserFactory()
     older = services.link_issue(user=user, issuer=None, via=Link.Via.COMMAND).link
 
-    admin_client.post(USERS_URL, action_data(ACTION, [user]))
+    admin_client.post(USERS_URL, issue_data([user]))
 
     older.refresh_from_db()
     assert older.revoke_reason == Link.RevokeReason.SUPERSEDED
@@ -345,7 +348,7 @@ def _queries_for_action(admin_client, users) -> int:
     # Both runs start with a cold content-type cache, as the first request would.
     ContentType.objects.clear_cache()
     with CaptureQueriesContext(connection) as queries:
-        response = admin_client.post(USERS_URL, action_data(ACTION, users))
+        response = admin_client.post(USERS_URL, issue_data(users))
     assert len(link_rows(response)) == len(users)
     return len(queries)
 
@@ -408,13 +411,13 @@ def svg_of(element: Element) -> str:
 def issued_page_url(client) -> str:
     """A link URL as the links page shows it, issued through the action."""
     user = UserFactory()
-    return row_url(link_rows(client.post(USERS_URL, action_data(ACTION, [user])))[user.email])
+    return row_url(link_rows(client.post(USERS_URL, issue_data([user])))[user.email])
 
 
 def test_links_page_draws_every_qr_code_up_to_ten_links(admin_client):
     users = UserFactory.create_batch(10)
 
-    response = admin_client.post(USERS_URL, action_data(ACTION, users))
+    response = admin_client.post(USERS_URL, issue_data(users))
 
     rows = link_rows(response)
     assert len(rows) == 10
@@ -433,7 +436,7 @@ def test_links_page_draws_every_qr_code_up_to_ten_links(admin_client):
 def test_links_page_past_ten_links_offers_a_qr_button_per_row_instead(admin_client):
     users = UserFactory.create_batch(11)
 
-    response = admin_client.post(USERS_URL, action_data(ACTION, users))
+    response = admin_client.post(USERS_URL, issue_data(users))
 
     rows = link_rows(response)
     assert len(rows) == 11
@@ -459,7 +462,7 @@ def test_links_page_past_ten_links_offers_a_qr_button_per_row_instead(admin_clie
 def test_the_qr_code_on_the_page_reads_back_as_its_link(admin_client):
     users = [UserFactory(), InvitedUserFactory()]
 
-    response = admin_client.post(USERS_URL, action_data(ACTION, users))
+    response = admin_client.post(USERS_URL, issue_data(users))
 
     for row in link_rows(response).values():
         (qr,) = find_all(row, cls="qr")
@@ -486,7 +489,7 @@ def test_qr_view_takes_the_token_the_links_page_carries(admin_user):
     csrf_fields = find_all(parse(client.get(USERS_URL)), "input", name="csrfmiddlewaretoken")
     csrf = attrs_of(csrf_fields[0])["value"]
     users = UserFactory.create_batch(11)
-    page = client.post(USERS_URL, action_data(ACTION, users) | {"csrfmiddlewaretoken": csrf})
+    page = client.post(USERS_URL, issue_data(users) | {"csrfmiddlewaretoken": csrf})
     (content,) = find_all(parse(page), cls="issued-links")
     url = row_url(next(iter(link_rows(page).values())))
 
@@ -586,7 +589,7 @@ def test_staff_with_the_issue_permission_see_the_action(client):
 def test_staff_without_the_issue_permission_cannot_post_the_action(client):
     client.force_login(user_changing_staff())
 
-    response = client.post(USERS_URL, action_data(ACTION, [UserFactory()]), follow=True)
+    response = client.post(USERS_URL, issue_data([UserFactory()]), follow=True)
 
     assert not Link.objects.exists()
     assert not find_all(parse(response), cls="issued-link")
@@ -597,7 +600,7 @@ def test_staff_may_issue_for_users_without_more_powers(client):
     peer = grant(UserFactory(), "accounts.view_user")
     client.force_login(staff)
 
-    response = client.post(USERS_URL, action_data(ACTION, [peer, UserFactory()]))
+    response = client.post(USERS_URL, issue_data([peer, UserFactory()]))
 
     assert len(link_rows(response)) == 2
     assert Link.objects.count() == 2
@@ -608,7 +611,7 @@ def test_staff_cannot_issue_for_a_superuser_and_then_issue_nothing(client):
     superuser = SuperuserFactory(email="root@example.com")
     ordinary = UserFactory(email="ordinary@example.com")
 
-    response = client.post(USERS_URL, action_data(ACTION, [superuser, ordinary]), follow=True)
+    response = client.post(USERS_URL, issue_data([superuser, ordinary]), follow=True)
 
     assert not Link.objects.exists()
     (message,) = messages_of(response)
@@ -624,7 +627,7 @@ def test_staff_cannot_issue_for_a_user_holding_a_permission_they_lack(client):
     group.permissions.add(Permission.objects.get(codename="delete_user"))
     powerful.groups.add(group)
 
-    response = client.post(USERS_URL, action_data(ACTION, [powerful]), follow=True)
+    response = client.post(USERS_URL, issue_data([powerful]), follow=True)
 
     assert not Link.objects.exists()
     assert any("powerful@example.com" in message for message in messages_of(response))
@@ -633,7 +636,7 @@ def test_staff_cannot_issue_for_a_user_holding_a_permission_they_lack(client):
 def test_action_refuses_deactivated_users_and_names_them(admin_client):
     gone = UserFactory(email="gone@example.com", is_active=False)
 
-    response = admin_client.post(USERS_URL, action_data(ACTION, [gone, UserFactory()]), follow=True)
+    response = admin_client.post(USERS_URL, issue_data([gone, UserFactory()]), follow=True)
 
     assert not Link.objects.exists()
     assert any("gone@example.com is deactivated" in message for message in messages_of(response))
@@ -764,7 +767,7 @@ def test_change_page_history_costs_the_same_for_one_link_and_for_many(admin_clie
 
 def test_no_secret_or_digest_on_the_change_page_or_in_the_links_list(admin_client):
     user = UserFactory()
-    response = admin_client.post(USERS_URL, action_data(ACTION, [user]))
+    response = admin_client.post(USERS_URL, issue_data([user]))
     secret = secret_of(row_url(link_rows(response)[user.email]))
     link = Link.objects.get(user=user)
 
@@ -937,7 +940,7 @@ def test_revoke_action_leaves_used_links_as_they_were_and_says_so(admin_client, 
 
 def test_users_history_shows_issuing_revoking_and_redeeming(admin_client, admin_user):
     user = UserFactory()
-    admin_client.post(USERS_URL, action_data(ACTION, [user]))
+    admin_client.post(USERS_URL, issue_data([user]))
     first = Link.objects.get(user=user)
     admin_client.post(LINKS_URL, action_data("revoke_links", [first]))
     second = services.link_issue(user=user, issuer=admin_user, via=Link.Via.ADMIN)
@@ -1060,3 +1063,151 @@ def test_users_page_warns_that_a_closed_link_was_presented_again(admin_client):
     assert "was presented again: someone else may hold a copy of it" in text
     assert "from 203.0.113.9" in text
     assert "presented again" not in not_warned.content.decode()
+
+
+# --- How long links last, chosen when issuing -------------------------------------
+
+
+def lifetime_of(user: User) -> timedelta:
+    link = Link.objects.get(user=user)
+    return link.expires_at - link.created_at
+
+
+def test_action_first_lists_the_users_and_issues_nothing_until_confirmed(admin_client):
+    invited = InvitedUserFactory(email="invited@example.com")
+    active = UserFactory(email="active@example.com")
+
+    response = admin_client.post(USERS_URL, action_data(ACTION, [invited, active]))
+
+    assert response.status_code == HTTPStatus.OK
+    assert not Link.objects.exists()
+    page = parse(response)
+    (users,) = find_all(page, "ul", cls="issue-links-users")
+    assert {text_of(item) for item in find_all(users, "li")} == {
+        "invited@example.com (invite)",
+        "active@example.com (password reset)",
+    }
+    hidden = {
+        (attrs_of(each)["name"], attrs_of(each)["value"])
+        for each in find_all(page, "input", type="hidden")
+    }
+    assert {("action", ACTION), ("post", "yes")} <= hidden
+    assert {("_selected_action", str(invited.pk)), ("_selected_action", str(active.pk))} <= hidden
+    (default,) = find_all(page, "input", type="radio", value="default")
+    assert "checked" in attrs_of(default)
+    assert "7 days for invites, 1 day for password resets" in response.content.decode()
+
+
+def test_action_for_invites_only_states_the_invites_default(admin_client):
+    response = admin_client.post(USERS_URL, action_data(ACTION, [InvitedUserFactory()]))
+
+    assert "Default for invites: 7 days" in response.content.decode()
+
+
+def test_action_default_gives_each_purpose_its_own_lifetime(admin_client):
+    invited, active = InvitedUserFactory(), UserFactory()
+
+    admin_client.post(USERS_URL, issue_data([invited, active], link_lifetime="default"))
+
+    assert lifetime_of(invited) == timedelta(days=7)
+    assert lifetime_of(active) == timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("preset", "lifetime"),
+    [
+        ("1h", timedelta(hours=1)),
+        ("1d", timedelta(days=1)),
+        ("7d", timedelta(days=7)),
+        ("30d", timedelta(days=30)),
+    ],
+)
+def test_action_issues_links_for_the_chosen_preset(admin_client, preset, lifetime):
+    invited, active = InvitedUserFactory(), UserFactory()
+
+    response = admin_client.post(USERS_URL, issue_data([invited, active], link_lifetime=preset))
+
+    assert len(link_rows(response)) == 2
+    assert lifetime_of(invited) == lifetime_of(active) == lifetime
+
+
+def test_action_issues_links_for_a_free_duration(admin_client):
+    user = UserFactory()
+
+    response = admin_client.post(
+        USERS_URL, issue_data([user], link_lifetime="other", link_lifetime_other="36h")
+    )
+
+    assert lifetime_of(user) == timedelta(hours=36)
+    (row,) = link_rows(response).values()
+    expires_at = datetime.fromisoformat(attrs_of(row)["data-expires-at"])
+    assert expires_at == Link.objects.get(user=user).expires_at.replace(microsecond=0)
+
+
+@pytest.mark.parametrize(
+    ("other", "message"),
+    [("", "Give the duration"), ("soon", "is not a duration"), ("0m", "above zero")],
+)
+def test_action_refuses_a_free_duration_it_cannot_read(admin_client, other, message):
+    response = admin_client.post(
+        USERS_URL,
+        issue_data([UserFactory()], link_lifetime="other", link_lifetime_other=other),
+    )
+
+    assert response.status_code == HTTPStatus.OK
+    assert message in str(response.context["form"].errors["link_lifetime_other"])
+    assert not Link.objects.exists()
+
+
+def test_action_refuses_a_lifetime_over_the_ceiling_and_issues_nothing(admin_client, settings):
+    settings.LINK_MAX_AGE_LIMIT = 10 * 24 * 60 * 60
+
+    free = admin_client.post(
+        USERS_URL,
+        issue_data([UserFactory()], link_lifetime="other", link_lifetime_other="11d"),
+    )
+    preset = admin_client.post(USERS_URL, issue_data([UserFactory()], link_lifetime="30d"))
+
+    assert "at most 10 days (LINK_MAX_AGE_LIMIT)" in str(
+        free.context["form"].errors["link_lifetime_other"]
+    )
+    assert "at most 10 days" in str(preset.context["form"].errors["link_lifetime"])
+    (errors,) = find_all(parse(free), "ul", cls="errorlist")
+    assert "at most 10 days" in text_of(errors)
+    assert not Link.objects.exists()
+
+
+def test_the_add_form_offers_the_lifetime_with_the_invites_default(admin_client):
+    response = admin_client.get(ADD_USER_URL)
+
+    (default,) = find_all(parse(response), "input", type="radio", value="default")
+    assert "checked" in attrs_of(default)
+    assert "Default for invites: 7 days" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("choice", "lifetime"),
+    [
+        ({}, timedelta(days=7)),
+        ({"link_lifetime": "1h"}, timedelta(hours=1)),
+        ({"link_lifetime": "other", "link_lifetime_other": "90m"}, timedelta(minutes=90)),
+    ],
+)
+def test_adding_a_user_issues_the_link_with_the_chosen_lifetime(admin_client, choice, lifetime):
+    admin_client.post(ADD_USER_URL, add_user_data(**choice) | {"_save": "Save"})
+
+    assert lifetime_of(User.objects.get(email="new.person@example.com")) == lifetime
+
+
+def test_adding_a_user_with_a_lifetime_over_the_ceiling_adds_nothing(admin_client, settings):
+    settings.LINK_MAX_AGE_LIMIT = 24 * 60 * 60
+
+    response = admin_client.post(
+        ADD_USER_URL,
+        add_user_data(link_lifetime="other", link_lifetime_other="2d") | {"_save": "Save"},
+    )
+
+    assert response.status_code == HTTPStatus.OK
+    assert "at most 1 day" in str(response.context["adminform"].form.errors)
+    assert not User.objects.filter(email="new.person@example.com").exists()
+    assert not Link.objects.exists()

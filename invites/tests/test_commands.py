@@ -129,6 +129,20 @@ def test_invite_refuses_a_bad_duration_and_writes_nothing(option):
     assert counts() == (0, 0)
 
 
+@pytest.mark.parametrize("command", ["invite", "reset_link"])
+def test_expires_in_above_the_ceiling_is_refused_naming_it(settings, command):
+    settings.LINK_MAX_AGE_LIMIT = 90 * 24 * 60 * 60
+    UserFactory(email="ada@example.com")
+    before = counts()
+
+    with pytest.raises(
+        CommandError, match=r"--expires-in: 91 days .* at most 90 days \(LINK_MAX_AGE_LIMIT\)"
+    ):
+        run(command, "ada@example.com", "--expires-in", "91d")
+
+    assert counts() == before
+
+
 def test_invite_without_site_url_explains_the_variable_and_writes_nothing(settings):
     settings.SITE_URL = ""
     with pytest.raises(CommandError, match=r"SITE_URL is not set.*SITE_URL=https://"):

@@ -874,3 +874,19 @@ def test_purging_refuses_a_cutoff_that_could_reach_open_links():
     with pytest.raises(ValueError, match=r"^older_than must be above zero: open links are never"):
         services.links_purge(older_than=timedelta(0))
     assert Link.objects.count() == 1
+
+
+def test_no_link_outlives_the_ceiling(settings):
+    settings.LINK_MAX_AGE_LIMIT = 30 * 24 * 60 * 60
+    user = UserFactory()
+
+    with pytest.raises(ValueError, match=r"31 days is longer .* at most 30 days"):
+        services.links_issue(
+            users=[user], issuer=None, via=Link.Via.COMMAND, max_age=timedelta(days=31)
+        )
+
+    assert not Link.objects.exists()
+    issued = services.link_issue(
+        user=user, issuer=None, via=Link.Via.COMMAND, max_age=timedelta(days=30)
+    )
+    assert issued.link.expires_at - issued.link.created_at == timedelta(days=30)

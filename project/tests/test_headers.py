@@ -82,6 +82,10 @@ def admin_pages(admin_client) -> list:
             reverse("admin:accounts_user_changelist"),
             {"action": "generate_set_password_links", "_selected_action": [user.pk]},
         ),
+        admin_client.post(
+            reverse("admin:accounts_user_changelist"),
+            {"action": "generate_set_password_links", "_selected_action": [user.pk], "post": "yes"},
+        ),
     ]
     assert b"issued-link" in pages[-1].content
     return pages

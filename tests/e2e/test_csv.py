@@ -52,6 +52,7 @@ def test_the_downloaded_csv_is_what_the_commands_write_for_the_same_links(
         page.locator(f'input[name="_selected_action"][value="{user.pk}"]').check()
     page.locator("select[name=action]").select_option(label="Generate set-password links")
     page.get_by_role("button", name="Go").click()
+    page.get_by_role("button", name="Issue the links").click()
     rows = page.locator(".issued-link")
     expect(rows).to_have_count(len(users))
 

@@ -21,7 +21,7 @@ from tqdm import tqdm
 from invites.by_email import EmailsRefused, UsersAppeared
 from invites.csv_input import InputInvalid
 from invites.csv_output import LinksOutput, OutputRefused
-from invites.durations import duration_parse
+from invites.durations import duration_parse, max_age_check
 from invites.tokens import link_url, secret_make
 
 # Below this many rows a command is over before a progress bar would help.
@@ -53,6 +53,17 @@ def duration_option(value: str | timedelta | None, *, option: str) -> timedelta 
         return value
     try:
         return duration_parse(value)
+    except ValueError as error:
+        raise CommandError(f"{option}: {error}") from None
+
+
+def max_age_option(value: str | timedelta | None, *, option: str) -> timedelta | None:
+    """A link lifetime option (``--expires-in``), refused above ``LINK_MAX_AGE_LIMIT``."""
+    max_age = duration_option(value, option=option)
+    if max_age is None:
+        return None
+    try:
+        return max_age_check(max_age)
     except ValueError as error:
         raise CommandError(f"{option}: {error}") from None
 

@@ -7,8 +7,8 @@ from invites.by_email import users_invite
 from invites.management.commands._invite import invite_report, people_read
 from invites.management.commands._options import (
     add_output_arguments,
-    duration_option,
     links_output,
+    max_age_option,
     progress_bar,
     refusals_as_command_errors,
 )
@@ -69,7 +69,7 @@ class Command(BaseCommand):
     def handle(self, *args, emails, **options):
         # Plain text: what this command says on standard error is not all errors.
         self.stderr.style_func = None
-        max_age = duration_option(options["expires_in"], option="--expires-in")
+        max_age = max_age_option(options["expires_in"], option="--expires-in")
         output = links_output(options, stdout=self.stdout)
         with refusals_as_command_errors():
             rows, problems = people_read(emails, options)

@@ -7,8 +7,8 @@ from django.utils.translation import ngettext
 from invites.by_email import reset_links_issue
 from invites.management.commands._options import (
     add_output_arguments,
-    duration_option,
     links_output,
+    max_age_option,
     refusals_as_command_errors,
 )
 
@@ -32,7 +32,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, emails, **options):
         self.stderr.style_func = None
-        max_age = duration_option(options["expires_in"], option="--expires-in")
+        max_age = max_age_option(options["expires_in"], option="--expires-in")
         output = links_output(options, stdout=self.stdout)
         with refusals_as_command_errors():
             issued = reset_links_issue(emails=emails, max_age=max_age, deliver=output.write)
