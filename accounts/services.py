@@ -66,10 +66,11 @@ def sign_in_record(
 def sign_ins_purge(*, older_than: timedelta, dry_run: bool = False) -> int:
     """Delete the records of sign-ins and failed attempts older than ``older_than``.
 
-    Returns how many there were; with ``dry_run`` they are only counted.
+    Returns how many there were; with ``dry_run`` they are only counted. Zero
+    deletes them all.
     """
-    if older_than <= timedelta(0):
-        raise ValueError("older_than must be above zero.")
+    if older_than < timedelta(0):
+        raise ValueError("older_than must not be negative.")
     old = SignIn.objects.filter(at__lt=clock.now() - older_than)
     return old.count() if dry_run else old.delete()[1].get(SignIn._meta.label, 0)
 

@@ -17,8 +17,8 @@ _DURATION = re.compile(r"([0-9]{1,9})\s*([mhd])")
 MAX_DURATION = timedelta(days=36500)
 
 
-def duration_parse(value: str) -> timedelta:
-    """Turn ``90m``, ``36h`` or ``7d`` into a positive timedelta.
+def duration_parse(value: str, *, zero: bool = False) -> timedelta:
+    """Turn ``90m``, ``36h`` or ``7d`` into a positive timedelta (or zero, where ``zero``).
 
     Raises ``ValueError`` with a message that says what is expected.
     """
@@ -32,7 +32,7 @@ def duration_parse(value: str) -> timedelta:
             % {"value": value}
         )
     duration = timedelta(**{_UNITS[match[2]]: int(match[1])})
-    if not duration:
+    if not duration and not zero:
         raise ValueError(
             _("%(value)r is no time at all; give a duration above zero.") % {"value": value}
         )

@@ -250,12 +250,13 @@ class LinksPurged:
 def links_purge(*, older_than: timedelta, dry_run: bool = False) -> LinksPurged:
     """Delete the records of links used, revoked or expired more than ``older_than`` ago.
 
-    Open links are never deleted: ``older_than`` is above zero, so the cutoff
-    is in the past, and a link still open has not closed before it. With
-    ``dry_run`` the links are only counted.
+    Open links are never deleted: ``older_than`` is not negative, so the
+    cutoff is not in the future, and a link still open has not closed before
+    it. Zero deletes every closed link. With ``dry_run`` the links are only
+    counted.
     """
-    if older_than <= timedelta(0):
-        raise ValueError("older_than must be above zero: open links are never purged.")
+    if older_than < timedelta(0):
+        raise ValueError("older_than must not be negative: open links are never purged.")
     cutoff = clock.now() - older_than
     links = Link.objects.closed_before(cutoff)
     count = links.count() if dry_run else links.delete()[1].get(Link._meta.label, 0)

@@ -398,6 +398,14 @@ def test_invite_dry_run_reports_and_writes_nothing(csv_file):
     assert "line 3: has@example.com already has a password" in stderr
 
 
+def test_invite_dry_run_needs_no_site_url(settings):
+    settings.SITE_URL = ""
+    stdout, stderr = run("invite", "ada@example.com", "--dry-run")
+    assert stdout == ""
+    assert "Would issue 1 invite link." in stderr
+    assert counts() == (0, 0)
+
+
 def test_invite_dry_run_still_refuses_bad_rows(csv_file):
     with pytest.raises(CommandError, match="line 2: 'nope' is not a valid email address"):
         run("invite", "--csv", csv_file("email\nnope\n"), "--dry-run")
@@ -587,6 +595,12 @@ def test_purge_links_deletes_only_links_closed_before_the_default_30_days(aged_l
 def test_purge_links_older_than_moves_the_cutoff_but_never_deletes_open_links(aged_links):
     run("purge_links", "--older-than", "1m")
     assert remaining() == {aged_links["open_long_lived"].pk, aged_links["open"].pk}
+
+
+def test_purge_links_older_than_0m_purges_every_closed_link(aged_links):
+    stdout, _ = run("purge_links", "--older-than", "0m")
+    assert remaining() == {aged_links["open_long_lived"].pk, aged_links["open"].pk}
+    assert stdout.startswith("Deleted 6 links closed before 2030-05-17T09:30:00+00:00.")
 
 
 def test_purge_links_dry_run_counts_and_deletes_nothing(aged_links):

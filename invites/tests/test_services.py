@@ -708,8 +708,8 @@ def test_purge_dry_run_counts_and_deletes_nothing(closed_links):
 
 
 def test_purge_refuses_an_age_that_would_reach_open_links(closed_links):
-    with pytest.raises(ValueError, match="above zero"):
-        services.links_purge(older_than=timedelta(0))
+    with pytest.raises(ValueError, match="must not be negative"):
+        services.links_purge(older_than=timedelta(minutes=-1))
     assert Link.objects.count() == len(closed_links)
 
 
@@ -871,9 +871,16 @@ def test_purging_when_nothing_is_old_enough_counts_none():
 
 def test_purging_refuses_a_cutoff_that_could_reach_open_links():
     LinkFactory()
-    with pytest.raises(ValueError, match=r"^older_than must be above zero: open links are never"):
-        services.links_purge(older_than=timedelta(0))
+    with pytest.raises(ValueError, match=r"^older_than must not be negative: open links are never"):
+        services.links_purge(older_than=timedelta(minutes=-1))
     assert Link.objects.count() == 1
+
+
+def test_purging_older_than_zero_deletes_every_closed_link_and_no_open_one():
+    open_link = LinkFactory()
+    LinkFactory(used=True)
+    assert services.links_purge(older_than=timedelta(0)).count == 1
+    assert list(Link.objects.all()) == [open_link]
 
 
 def test_no_link_outlives_the_ceiling(settings):

@@ -47,12 +47,14 @@ def add_output_arguments(parser) -> None:
     )
 
 
-def duration_option(value: str | timedelta | None, *, option: str) -> timedelta | None:
-    """A command option's DURATION (``None`` when not given)."""
+def duration_option(
+    value: str | timedelta | None, *, option: str, zero: bool = False
+) -> timedelta | None:
+    """A command option's DURATION (``None`` when not given); ``zero`` lets ``0m`` through."""
     if value is None or isinstance(value, timedelta):
         return value
     try:
-        return duration_parse(value)
+        return duration_parse(value, zero=zero)
     except ValueError as error:
         raise CommandError(f"{option}: {error}") from None
 
@@ -72,12 +74,15 @@ def links_output(options, *, stdout) -> LinksOutput:
     """Where the links go, refused before anything is written if they could not get there.
 
     The output file must be writable, and links need ``SITE_URL``: outside a
-    web request their address comes from it alone.
+    web request their address comes from it alone. A dry run prints no links,
+    so it needs no ``SITE_URL``.
     """
     try:
         output = LinksOutput(path=options["output"], force=options["force"], stdout=stdout)
     except OutputRefused as error:
         raise CommandError(str(error)) from None
+    if options.get("dry_run"):
+        return output
     try:
         link_url(secret_make())
     except ImproperlyConfigured as error:

@@ -23,8 +23,8 @@ class Command(BaseCommand):
             default="30d",
             metavar="DURATION",
             help=_(
-                "How long ago a link must have closed, or a sign-in happened: 90m, 36h, 7d. "
-                "Default: 30d."
+                "How long ago a link must have closed, or a sign-in happened: 90m, 36h, 7d; "
+                "0m for every closed link. Default: 30d."
             ),
         )
         parser.add_argument(
@@ -34,7 +34,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        older_than = duration_option(options["older_than"], option="--older-than")
+        older_than = duration_option(options["older_than"], option="--older-than", zero=True)
         purged = links_purge(older_than=older_than, dry_run=options["dry_run"])
         # Their own age: ACCESS_REQUESTS_MAX_AGE, whatever --older-than says.
         requests = access_requests_purge(dry_run=options["dry_run"])
