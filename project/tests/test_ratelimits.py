@@ -226,3 +226,38 @@ def test_guarding_wraps_exactly_the_views_the_limits_name(site, url):
     plain, guarded_match = resolve(route, urlconf=site.plain), resolve(route, urlconf=site.guarded)
     assert callable(guarded_match.func)
     assert (guarded_match.func is not plain.func) == (url in GUARDED)
+
+
+def respond_with_arguments(request, **kwargs):
+    return HttpResponse(",".join(f"{name}={value}" for name, value in sorted(kwargs.items())))
+
+
+def every_limited_view(view, **kwargs_by_name):
+    """A URL for each view LIMITS names, all answered by ``view``, in their namespaces."""
+    from collections import defaultdict
+
+    from django.urls import include
+
+    from project.ratelimits import LIMITS
+
+    by_namespace = defaultdict(list)
+    for guard in LIMITS:
+        namespace, _, name = guard.view.rpartition(":")
+        if name not in {p.name for p in by_namespace[namespace]}:
+            kwargs = kwargs_by_name.get(guard.view, {})
+            by_namespace[namespace].append(path(f"{name}/", view, kwargs, name=name))
+    return by_namespace.pop("") + [
+        path(f"{namespace}/", include((patterns, namespace)))
+        for namespace, patterns in by_namespace.items()
+    ]
+
+
+def test_a_limited_view_keeps_its_own_arguments_and_answers_as_before(rf):
+    from django.urls import resolve
+
+    patterns = every_limited_view(respond_with_arguments, login={"next": "/home/"})
+    conf = urlconf("limited_views", guarded(patterns))
+    match = resolve("/login/", urlconf=conf)
+    assert match.kwargs == {"next": "/home/"}
+    # A GET is not what the sign-in limits hold: the view answers it as it would unguarded.
+    assert match.func(rf.get("/login/"), **match.kwargs).content == b"next=/home/"
