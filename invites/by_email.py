@@ -194,7 +194,8 @@ def users_invite(
                 max_age=max_age,
             )
             links = list(zip([row for row, _user_id in plan.to_issue], new_links, strict=True))
-            if deliver is not None:
+            # Nothing to hand out: no file, not even a CSV header.
+            if deliver is not None and links:
                 deliver((row.email, link.secret, link.expires_at) for row, link in links)
     except IntegrityError as error:
         # An email taken between the plan and the insert.
@@ -254,9 +255,12 @@ class EmailsRefused(Exception):
 def reset_links_issue(
     *, emails: Sequence[str], max_age: timedelta | None = None, deliver: Deliver | None = None
 ) -> list[IssuedLink]:
-    """Issue a password-reset link for each user named by email, revoking their older links.
+    """Issue a set-password link for each user named by email, revoking their older links.
 
-    Emails match whatever their case; one given twice gets one link. All or
+    A reset link, or an invite (with the invite's lifetime, unless
+    ``max_age``) for a user who never set a password: a reset link would
+    tell them to reset what they never had. Emails match whatever their
+    case; one given twice gets one link. All or
     nothing: ``EmailsRefused`` names every email of no user or of a
     deactivated one, and no link is kept.
     """
@@ -270,7 +274,6 @@ def reset_links_issue(
             issuer=None,
             via=Link.Via.COMMAND,
             max_age=max_age,
-            purpose=Link.Purpose.RESET,
         )
     except UsersInactive as refused:
         issued, inactive = [], {user.email.lower() for user in refused.users}

@@ -262,7 +262,7 @@ def test_invite_run_twice_with_the_same_file_changes_nothing_the_second_time(csv
     stdout, stderr = run("invite", "--csv", path)
 
     assert counts() == after_first
-    assert links_in(stdout) == []
+    assert stdout == ""  # nothing to do: not even a header
     assert "Created 0 users." in stderr
     assert "Issued 0 invite links." in stderr
     assert "Skipped 2 rows (skips do not fail the run):" in stderr
@@ -321,9 +321,26 @@ def test_invite_skips_users_with_a_password_whatever_the_case_even_with_reissue(
 def test_invite_skips_deactivated_users():
     InvitedUserFactory(email="gone@example.com", is_active=False)
     stdout, stderr = run("invite", "gone@example.com")
-    assert links_in(stdout) == []
+    assert stdout == ""
     assert Link.objects.count() == 0
     assert "argument 1: gone@example.com is deactivated" in stderr
+
+
+def test_invite_that_skips_everyone_writes_no_file_and_says_why(tmp_path):
+    UserFactory(email="ada@example.com")
+    InvitedUserFactory(email="bob@example.com")
+    run("invite", "bob@example.com")
+    output = tmp_path / "links.csv"
+
+    stdout, stderr = run("invite", "ada@example.com", "bob@example.com", "--output", str(output))
+
+    assert not output.exists()
+    assert stdout == ""
+    assert (
+        "Nothing to do: every row was skipped (below), so no links were written and "
+        f"{output} was not created."
+    ) in stderr
+    assert "Skipped 2 rows (skips do not fail the run):" in stderr
 
 
 def test_invite_prints_links_in_input_order_skipping_the_skipped(csv_file):
@@ -375,7 +392,7 @@ def test_invite_handles_emails_with_quotes_braces_and_signs_on_every_database(cs
     assert [row["email"] for row in links_in(stdout)] == emails
     # Found again, whatever their case: nothing new the second time.
     stdout, stderr = run("invite", *[email.upper() for email in emails])
-    assert links_in(stdout) == []
+    assert stdout == ""
     assert "Skipped 3 rows" in stderr
     assert User.objects.count() == 3
 
@@ -481,7 +498,7 @@ def test_invite_shows_a_progress_bar_on_a_terminal_for_large_inputs(csv_file):
 def test_reset_link_issues_reset_links_for_existing_users_in_any_case(client):
     ada = UserFactory(email="ada@example.com")
     older = link_issue(user=ada, issuer=None, via=Link.Via.ADMIN)
-    bob = InvitedUserFactory(email="bob@example.com")
+    bob = UserFactory(email="bob@example.com")
 
     stdout, stderr = run("reset_link", "ADA@example.com", "bob@example.com")
 
@@ -495,6 +512,29 @@ def test_reset_link_issues_reset_links_for_existing_users_in_any_case(client):
     assert older.link.revoke_reason == Link.RevokeReason.SUPERSEDED
     assert client.get(rows[0]["link"]).status_code == HTTPStatus.FOUND
     assert "Issued 2 password-reset links" in stderr
+    assert "invite" not in stderr
+
+
+def test_reset_link_for_someone_who_never_set_a_password_issues_an_invite_and_says_so(
+    fixed_clock,
+):
+    UserFactory(email="ada@example.com")
+    InvitedUserFactory(email="bob@example.com")
+
+    stdout, stderr = run("reset_link", "ada@example.com", "bob@example.com")
+
+    purposes = dict(Link.objects.values_list("user__email", "purpose"))
+    assert purposes == {"ada@example.com": Link.Purpose.RESET, "bob@example.com": "invite"}
+    rows = {row["email"]: row["expires_at"] for row in links_in(stdout)}
+    assert rows == {
+        "ada@example.com": "2030-05-18T09:30:00+00:00",  # RESET_MAX_AGE: 1 day
+        "bob@example.com": "2030-05-24T09:30:00+00:00",  # INVITE_MAX_AGE: 7 days
+    }
+    assert "Issued 1 password-reset link;" in stderr
+    assert (
+        "Issued 1 invite link instead, valid until 2030-05-24T09:30:00+00:00, for a user "
+        "who never set a password: bob@example.com."
+    ) in stderr
 
 
 def test_reset_link_names_every_unknown_or_deactivated_email_and_issues_nothing():

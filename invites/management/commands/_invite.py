@@ -77,6 +77,17 @@ def invite_report(invitation: Invitation, *, list_all: bool, output: str | None)
             )
             % {"count": issued - created}
         )
+    if not invitation.dry_run and not issued:
+        # Not a failure: running again over people already invited is safe.
+        lines.append(
+            _("Nothing to do: every row was skipped (below), so no links were written.")
+            if not output
+            else _(
+                "Nothing to do: every row was skipped (below), so no links were written "
+                "and %(path)s was not created."
+            )
+            % {"path": output}
+        )
     if invitation.plan.skipped:
         lines += _skipped(invitation.plan.skipped, list_all=list_all)
     if not invitation.dry_run and output and issued:

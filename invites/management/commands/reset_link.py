@@ -5,12 +5,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from invites.by_email import reset_links_issue
+from invites.csv_output import utc_iso
 from invites.management.commands._options import (
     add_output_arguments,
     links_output,
     max_age_option,
     refusals_as_command_errors,
 )
+from invites.models import Link
 
 
 class Command(BaseCommand):
@@ -37,11 +39,30 @@ class Command(BaseCommand):
         with refusals_as_command_errors():
             issued = reset_links_issue(emails=emails, max_age=max_age, deliver=output.write)
         if options["verbosity"] >= 1:
-            self.stderr.write(
-                ngettext(
-                    "Issued %(count)d password-reset link; the user's older links are revoked.",
-                    "Issued %(count)d password-reset links; the users' older links are revoked.",
-                    len(issued),
+            invites = [item for item in issued if item.link.purpose == Link.Purpose.INVITE]
+            resets = len(issued) - len(invites)
+            if resets:
+                self.stderr.write(
+                    ngettext(
+                        "Issued %(count)d password-reset link; the user's older links are revoked.",
+                        "Issued %(count)d password-reset links; the users' older links are "
+                        "revoked.",
+                        resets,
+                    )
+                    % {"count": resets}
                 )
-                % {"count": len(issued)}
-            )
+            if invites:
+                self.stderr.write(
+                    ngettext(
+                        "Issued %(count)d invite link instead, valid until %(expires_at)s, for "
+                        "a user who never set a password: %(emails)s.",
+                        "Issued %(count)d invite links instead, valid until %(expires_at)s, for "
+                        "users who never set a password: %(emails)s.",
+                        len(invites),
+                    )
+                    % {
+                        "count": len(invites),
+                        "expires_at": utc_iso(invites[0].link.expires_at),
+                        "emails": ", ".join(item.user.email for item in invites),
+                    }
+                )
