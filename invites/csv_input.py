@@ -7,6 +7,7 @@ from one message and run the command again.
 
 import csv
 import io
+import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -155,7 +156,8 @@ def _rows_read(reader, *, name: str) -> tuple[list[InviteRow], list[Problem]]:
                 )
             ]
         )
-    columns = [cell.strip().lower() for cell in header]
+    _separator_check(header)
+    columns = [column_name(cell) for cell in header]
     _header_check(columns)
     email_at = columns.index("email")
     first_name_at = columns.index("first_name") if "first_name" in columns else None
@@ -195,6 +197,53 @@ def _rows_read(reader, *, name: str) -> tuple[list[InviteRow], list[Problem]]:
             )
         )
     return rows, problems
+
+
+# Headers as people write them: "E-mail", "First name", "Last Name", "Group".
+_COLUMN_ALIASES = {
+    "email": "email",
+    "emailaddress": "email",
+    "firstname": "first_name",
+    "givenname": "first_name",
+    "lastname": "last_name",
+    "surname": "last_name",
+    "familyname": "last_name",
+    "groups": "groups",
+    "group": "groups",
+}
+
+
+def column_name(cell: str) -> str:
+    """The column a header cell names, whatever its case, spaces, hyphens and underscores.
+
+    A cell that names none comes back as written (lowercased), for the message.
+    """
+    written = cell.strip().lower()
+    return _COLUMN_ALIASES.get(re.sub(r"[\s_-]+", "", written), written)
+
+
+def _separator_check(header: list[str]) -> None:
+    """Refuse a file separated by semicolons, saying so.
+
+    Spreadsheets in many languages save "CSV" with semicolons, since there the
+    comma is the decimal mark. Read with commas, its header is one column.
+    """
+    if len(header) == 1 and ";" in header[0]:
+        named = {column_name(cell) for cell in header[0].split(";")}
+        if "email" in named:
+            raise InputInvalid(
+                [
+                    _line_problem(
+                        1,
+                        _(
+                            "the columns are separated by semicolons (;), not commas. Save "
+                            "the file as 'CSV UTF-8 (comma delimited)', or replace the "
+                            "semicolons between columns with commas, and run the command "
+                            "again."
+                        ),
+                    )
+                ]
+            )
 
 
 def _header_check(columns: list[str]) -> None:

@@ -209,6 +209,24 @@ def test_invite_names_an_unknown_column(csv_file):
     assert counts() == (0, 0)
 
 
+def test_invite_reads_headers_as_people_write_them(csv_file):
+    path = csv_file("E-mail,First name,Last Name,Group\nada@example.com,Ada,Lovelace,\n")
+
+    run("invite", "--csv", path)
+
+    user = User.objects.get()
+    assert (user.email, user.first_name, user.last_name) == ("ada@example.com", "Ada", "Lovelace")
+
+
+def test_invite_says_a_semicolon_separated_file_needs_commas(csv_file):
+    path = csv_file("email;first_name;last_name\nada@example.com;Ada;Lovelace\n")
+
+    with pytest.raises(CommandError, match=r"line 1: the columns are separated by semicolons"):
+        run("invite", "--csv", path)
+
+    assert counts() == (0, 0)
+
+
 def test_invite_refuses_a_file_that_cannot_be_read(tmp_path):
     with pytest.raises(CommandError, match=r"Cannot read .*missing\.csv: No such file"):
         run("invite", "--csv", str(tmp_path / "missing.csv"))
