@@ -897,3 +897,15 @@ def test_no_link_outlives_the_ceiling(settings):
         user=user, issuer=None, via=Link.Via.COMMAND, max_age=timedelta(days=30)
     )
     assert issued.link.expires_at - issued.link.created_at == timedelta(days=30)
+
+
+def test_closing_a_deactivated_administrators_links_at_a_given_moment(frozen_clock):
+    issuer = issuing_staff()
+    own, issued = LinkFactory(user=issuer), LinkFactory(created_by=issuer)
+    moment = frozen_clock.current - timedelta(minutes=3)
+
+    assert services.links_revoke_for_deactivated(user_ids=[issuer.pk], now=moment) == 2
+
+    for link in (own, issued):
+        link.refresh_from_db()
+        assert link.revoked_at == moment
