@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from accounts.admin_lists import CountedUpTo, list_datetime
 from accounts.models import User
 from invites import services
+from invites.admin.records import RecordsWithDigests
 from invites.errors import AccessRequestRefused, IssueRefused
 from invites.models import AccessRequest
 from invites.selectors import ISSUE_PERMISSION
@@ -72,7 +73,7 @@ class DeclineForm(forms.Form):
 
 
 @admin.register(AccessRequest)
-class AccessRequestAdmin(CountedUpTo, admin.ModelAdmin):
+class AccessRequestAdmin(RecordsWithDigests, CountedUpTo, admin.ModelAdmin):
     """Requests for an account: read-only rows, decided by Approve and Decline."""
 
     list_display = (
@@ -136,19 +137,6 @@ class AccessRequestAdmin(CountedUpTo, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("has an account"), boolean=True)
     def has_account(self, access_request: AccessRequest) -> bool:
         return access_request.account_exists
-
-    def lookup_allowed(self, lookup, value, request=None):
-        # Filtering by digest through the URL would confirm a guessed digest.
-        return not lookup.startswith("digest") and super().lookup_allowed(lookup, value, request)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_approve_permission(self, request) -> bool:
         return all(request.user.has_perm(each) for each in APPROVE_PERMISSIONS)

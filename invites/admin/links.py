@@ -7,6 +7,7 @@ from accounts import clock
 from accounts.admin_lists import CountedUpTo, list_datetime
 from accounts.powers import PowersExceeded
 from invites import services
+from invites.admin.records import RecordsWithDigests
 from invites.models import Link
 from invites.selectors import EXPIRING_WITHIN, ISSUE_PERMISSION, REDEEMED_WITHIN, links_search
 
@@ -72,7 +73,7 @@ class RedeemedRecentlyFilter(admin.SimpleListFilter):
 
 
 @admin.register(Link)
-class LinkAdmin(CountedUpTo, admin.ModelAdmin):
+class LinkAdmin(RecordsWithDigests, CountedUpTo, admin.ModelAdmin):
     """Every link, read-only: what was issued, to whom, by whom, and what became of it.
 
     Only the secret's digest is stored, and it is shown nowhere, not even as a
@@ -161,19 +162,6 @@ class LinkAdmin(CountedUpTo, admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         """Links of the users whose email contains the term (``links_search``)."""
         return links_search(links=queryset, term=search_term), False
-
-    def lookup_allowed(self, lookup, value, request=None):
-        # Filtering by digest through the URL would confirm a guessed digest.
-        return not lookup.startswith("digest") and super().lookup_allowed(lookup, value, request)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_revoke_permission(self, request) -> bool:
         """Who may issue links may take them back; so may holders of "change link"."""
