@@ -215,3 +215,57 @@ def test_failed_status_openings_are_limited_per_address(client):
     for _ in range(30):
         assert client.get(STATUS).status_code == HTTPStatus.NOT_FOUND
     assert client.get(STATUS).status_code == HTTPStatus.TOO_MANY_REQUESTS
+
+
+# --- What mutation testing found unguarded (docs/testing.md, "Mutation testing") ----------------
+
+
+def test_an_invalid_status_link_is_logged_forgotten_where_it_is_kept_and_framed(
+    client, settings, caplog
+):
+    settings.SITE_NAME = "Acme People"
+    with caplog.at_level("INFO", logger="invites.views"):
+        opened = open_status(client, "a" * 32)
+        response = client.get(STATUS) if opened.status_code == HTTPStatus.FOUND else opened
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert "<title>Link not valid · Acme People</title>" in response.content.decode()
+    forget = response.cookies[ACCESS_REQUEST_COOKIE]
+    assert (forget.value, forget["max-age"], forget["path"], forget["samesite"]) == (
+        "",
+        0,
+        STATUS,
+        "Lax",
+    )
+    logged = [r.getMessage() for r in caplog.records if r.name == "invites.views"]
+    assert logged == ["Refused an access request's status link (unknown)."]
+
+
+def test_a_filled_honeypot_is_logged_as_such(client, caplog):
+    with caplog.at_level("INFO", logger="invites.views"):
+        ask(client, website="https://spam.example.com")
+    logged = [r.getMessage() for r in caplog.records if r.name == "invites.views"]
+    assert logged == ["An access request filled in the honeypot: nothing stored."]
+
+
+def test_past_the_cap_the_form_comes_back_filled_in_and_the_log_says_why(client, settings, caplog):
+    settings.ACCESS_REQUESTS_MAX_PENDING = 1
+    ask(client)
+    with caplog.at_level("WARNING", logger="invites.views"):
+        response = ask(client, email="grace@example.com", address="192.0.2.8")
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert response.context["form"]["email"].value() == "grace@example.com"
+    logged = [r.getMessage() for r in caplog.records if r.name == "invites.views"]
+    assert logged == ["Access request refused: ACCESS_REQUESTS_MAX_PENDING are pending."]
+
+
+def test_without_site_url_the_status_link_starts_with_the_requests_own_host(client, settings):
+    settings.SITE_URL = ""
+    settings.SITE_NAME = "Acme People"
+    response = client.post(
+        FORM,
+        {"email": "ada@example.com", "first_name": "Ada", "last_name": "L", "note": "hi"},
+        HTTP_HOST="localhost",
+    )
+    body = response.content.decode()
+    assert re.search(r'value="http://localhost/accounts/request/[A-Za-z0-9_-]{32}/"', body)
+    assert "· Acme People</title>" in body
