@@ -184,3 +184,84 @@ def test_links_insert_takes_one_digest_per_user():
         services.links_insert(
             users=[UserFactory(), UserFactory()], issuer=None, via=Link.Via.COMMAND, digests=["a"]
         )
+
+
+# --- What mutation testing found unguarded (docs/testing.md, "Mutation testing") ----------------
+
+
+def test_an_approved_account_is_not_staff_unless_asked():
+    submit()
+    user = services.access_request_approve(
+        access_request=AccessRequest.objects.get(), approver=SuperuserFactory()
+    )
+    assert not user.is_staff
+
+
+def test_of_two_approvals_of_one_email_at_once_the_second_is_refused(monkeypatch):
+    """Both pass the check for an existing account; the second then meets the unique email."""
+    submit()
+    submit(email="ADA@example.com")
+    first, second = AccessRequest.objects.order_by("pk")
+    admin = SuperuserFactory()
+    services.access_request_approve(access_request=first, approver=admin)
+    monkeypatch.setattr(
+        type(User.objects), "by_email", lambda self, email: User.objects.none(), raising=False
+    )
+
+    with pytest.raises(AccessRequestRefused) as refused:
+        services.access_request_approve(access_request=second, approver=admin)
+
+    assert refused.value.reason == AccessRequestRefused.Reason.ACCOUNT_EXISTS
+    second.refresh_from_db()
+    assert second.state == "pending"
+    assert Link.objects.count() == 1
+
+
+def test_an_approval_is_logged_and_written_to_the_new_users_history(caplog, frozen_clock):
+    from django.contrib.admin.models import ADDITION, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    submit()
+    request, admin = AccessRequest.objects.get(), SuperuserFactory()
+    with caplog.at_level("INFO", logger="invites.services"):
+        user = services.access_request_approve(access_request=request, approver=admin)
+
+    assert [r.getMessage() for r in caplog.records if r.name == "invites.services"] == [
+        f"Access request {request.pk} approved by user {admin.pk}: user {user.pk}."
+    ]
+    added = LogEntry.objects.get(action_flag=ADDITION)
+    assert (added.user, added.content_type, added.object_id, added.object_repr) == (
+        admin,
+        ContentType.objects.get_for_model(User),
+        str(user.pk),
+        "ada@example.com",
+    )
+    assert (added.get_change_message(), added.action_time) == ("Added.", frozen_clock.current)
+
+
+def test_declining_without_a_reason_keeps_none():
+    submit()
+    services.access_requests_decline(
+        access_requests=AccessRequest.objects.all(), by=SuperuserFactory()
+    )
+    assert AccessRequest.objects.get().decline_reason == ""
+
+
+def test_purging_takes_any_age_above_zero_and_says_which_cutoff_it_used(frozen_clock):
+    from datetime import timedelta
+
+    submit()
+    purged = services.access_requests_purge(older_than=timedelta(hours=1))
+    assert (purged.count, purged.cutoff) == (0, frozen_clock.current - timedelta(hours=1))
+    assert AccessRequest.objects.count() == 1
+
+
+@pytest.mark.parametrize("max_age", [0, -60])
+def test_a_maximum_age_of_zero_or_less_purges_nothing_and_says_so(settings, frozen_clock, max_age):
+    """Else every pending request would be deleted at once."""
+    settings.ACCESS_REQUESTS_MAX_AGE = max_age
+    submit()
+    frozen_clock.advance(seconds=1)
+    with pytest.raises(ValueError, match=r"^older_than must be above zero\.$"):
+        services.access_requests_purge()
+    assert AccessRequest.objects.count() == 1
