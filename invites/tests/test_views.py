@@ -706,3 +706,12 @@ def test_success_says_in_so_many_words_that_the_password_is_set(client):
     assert [str(message) for message in page.context["messages"]] == [
         "Your password is set. You can sign in now."
     ]
+
+
+@pytest.mark.parametrize("signed_in", ["nobody", "the link's own account"])
+def test_only_someone_signed_in_as_another_account_is_warned(client, signed_in):
+    issued = issue()
+    if signed_in != "nobody":
+        client.force_login(issued.link.user)
+    client.get(open_path(issued.secret))
+    assert "You are signed in as" not in client.get(SET_PASSWORD).content.decode()
