@@ -715,3 +715,9 @@ def test_only_someone_signed_in_as_another_account_is_warned(client, signed_in):
         client.force_login(issued.link.user)
     client.get(open_path(issued.secret))
     assert "You are signed in as" not in client.get(SET_PASSWORD).content.decode()
+
+
+def test_over_https_the_link_cookie_is_sent_over_https_only(client, settings):
+    settings.SESSION_COOKIE_SECURE = True
+    cookie = client.get(open_path(issue().secret)).cookies[LINK_COOKIE]
+    assert cookie["secure"]
