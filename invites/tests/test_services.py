@@ -909,3 +909,20 @@ def test_closing_a_deactivated_administrators_links_at_a_given_moment(frozen_clo
     for link in (own, issued):
         link.refresh_from_db()
         assert link.revoked_at == moment
+
+
+def test_an_explicit_purpose_wins_over_what_each_user_would_need():
+    [issued] = services.links_issue(
+        users=[InvitedUserFactory()], issuer=None, via=Link.Via.COMMAND, purpose=Link.Purpose.RESET
+    )
+    assert issued.link.purpose == Link.Purpose.RESET
+    assert Link.objects.get().purpose == Link.Purpose.RESET
+
+
+def test_links_needing_attention_are_counted_at_the_moment_asked(frozen_clock):
+    from invites.selectors import EXPIRING_WITHIN, links_needing_attention
+
+    issue(InvitedUserFactory(), max_age=EXPIRING_WITHIN + timedelta(hours=6))
+    later = frozen_clock.current + timedelta(hours=12)
+    assert links_needing_attention(now=frozen_clock.current)["expiring"] == 0
+    assert links_needing_attention(now=later)["expiring"] == 1
