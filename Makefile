@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lint format clean
+.PHONY: run test lint format mutation clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,16 @@ lint: $(VENV)/.installed-dev
 format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# Mutation testing of the security core against the unit tests (docs/testing.md,
+# "Mutation testing"). About half an hour on two cores, so not in CI. Starts
+# afresh each time: mutmut would otherwise keep results of code since changed.
+MUTATION_CHILDREN ?= 2
+mutation: $(VENV)/.installed-dev
+	rm -rf mutants
+	$(VENV)/bin/mutmut run --max-children $(MUTATION_CHILDREN)
+	$(PY) -m tests.mutation.score
+	$(PY) -m tests.mutation.extra
 
 clean:
 	rm -rf $(VENV) staticfiles
