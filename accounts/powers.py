@@ -26,8 +26,9 @@ class PowersExceeded(Exception):
 def users_beyond(*, actor: User, users: Iterable[User]) -> list[User]:
     """The users whose powers exceed ``actor``'s, in the order given.
 
-    Costs no query for an active superuser, and at most four queries however
-    many users are asked about otherwise.
+    Costs no query for an active superuser; otherwise at most five however many
+    users are asked about (two of them read the actor's own permissions, unless
+    already cached).
     """
     users = list(users)
     if actor.is_active and actor.is_superuser:
