@@ -69,3 +69,25 @@ def ensure_may_act_on(*, actor: User, users: Iterable[User]) -> None:
     refused = users_beyond(actor=actor, users=users)
     if refused:
         raise PowersExceeded(refused)
+
+
+def groups_beyond(*, actor: User, groups: Iterable[Group]) -> list[Group]:
+    """The groups that grant a permission ``actor`` lacks, in the order given.
+
+    Giving someone such a group would hand them powers beyond the giver's own
+    (a team link, say). None for an active superuser; every group for an
+    inactive actor that grants anything. Two queries at most.
+    """
+    groups = list(groups)
+    if actor.is_active and actor.is_superuser:
+        return []
+    if not groups:
+        return []
+    actor_permissions = actor.get_all_permissions() if actor.is_active else set()
+    granted: dict[int, set[str]] = defaultdict(set)
+    rows = Group.permissions.through.objects.filter(
+        group_id__in=[group.pk for group in groups]
+    ).values_list("group_id", "permission__content_type__app_label", "permission__codename")
+    for group_id, app_label, codename in rows:
+        granted[group_id].add(f"{app_label}.{codename}")
+    return [group for group in groups if not granted[group.pk] <= actor_permissions]

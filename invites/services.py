@@ -487,16 +487,30 @@ def access_request_approve(
             raise AccessRequestRefused(AccessRequestRefused.Reason.ACCOUNT_EXISTS) from None
         user.groups.set(groups)
         _log_user_added(actor_id=approver.pk, user=user)
-        links_insert(
-            users=[user],
-            issuer=approver,
-            via=Link.Via.ADMIN,
-            purpose=Link.Purpose.INVITE,
-            digests=[locked.digest],
-        )
+        if locked.password:
+            # Filed by joining a team link: the account takes the password its
+            # owner chose there, and needs no link; the approver's powers over
+            # it are checked as issuing one would.
+            User.objects.filter(pk=user.pk).update(password=locked.password)
+            user.password = locked.password
+            refused = users_refused_to_issuer(issuer=approver, users=[user])
+            if refused:
+                raise IssueRefused(refused)
+        else:
+            links_insert(
+                users=[user],
+                issuer=approver,
+                via=Link.Via.ADMIN,
+                purpose=Link.Purpose.INVITE,
+                digests=[locked.digest],
+            )
         now = clock.now()
         AccessRequest.objects.filter(pk=locked.pk).update(
-            state=AccessRequest.State.APPROVED, decided_at=now, decided_by=approver, user=user
+            state=AccessRequest.State.APPROVED,
+            decided_at=now,
+            decided_by=approver,
+            user=user,
+            password="",
         )
     access_request.refresh_from_db()
     logger.info("Access request %s approved by user %s: user %s.", locked.pk, approver.pk, user.pk)
@@ -536,6 +550,9 @@ def access_requests_purge(
 ) -> AccessRequestsPurged:
     """Delete requests declined, or left pending, more than ``older_than`` ago.
 
+            # A team link's request carries a password's hash: a declined one
+            # keeps none.
+            password="",
     ``older_than`` defaults to ``ACCESS_REQUESTS_MAX_AGE``. The status link of
     a deleted request then gets the one invalid-link page. Approved requests
     stay (see ``AccessRequestQuerySet.purgeable``). ``purge_links`` calls this.

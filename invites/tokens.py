@@ -57,6 +57,11 @@ def access_request_url(secret: str, *, request: HttpRequest | None = None) -> st
     )
 
 
+def team_link_url(secret: str, *, request: HttpRequest | None = None) -> str:
+    """The absolute URL of a team link, built like ``link_url``'s."""
+    return _absolute_url(reverse("invites:team_open", kwargs={"secret": secret}), request=request)
+
+
 def _absolute_url(path: str, *, request: HttpRequest | None) -> str:
     if settings.SITE_URL:
         return settings.SITE_URL + path

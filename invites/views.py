@@ -31,10 +31,11 @@ from django.views.generic import FormView
 from accounts.views import prefill_sign_in
 from invites.decorators import noindex
 from invites.errors import AccessRequestsFull, LinkInvalid
-from invites.forms import AccessRequestForm, LinkSetPasswordForm
+from invites.forms import AccessRequestForm, LinkSetPasswordForm, TeamJoinForm
 from invites.models import AccessRequest
 from invites.selectors import link_open_by_digest
 from invites.services import access_request_submit, link_presented_again
+from invites.team_links import team_link_join, team_link_open_by_digest
 from invites.tokens import (
     access_request_url,
     looks_like_digest,
@@ -322,3 +323,116 @@ def access_request_status(request):
         # page takes it from here, with its rules and its one-winner redemption.
         return _remember_link(redirect("invites:set_password"), digest)
     return render(request, "invites/access_request_status.html", {"access_request": access_request})
+
+
+# --- Team links -----------------------------------------------------------------
+#
+# A team link opens like a set-password link: GET moves the secret into a
+# signed cookie holding its digest, sent only to the join page, and takes no
+# use. Every link that cannot be joined through gets the one invalid page.
+
+TEAM_LINK_COOKIE = "team_link"
+TEAM_LINK_COOKIE_SALT = "invites.views.team-link-cookie"
+
+
+def _team_cookie_path() -> str:
+    return reverse("invites:team_join")
+
+
+def remembered_team_digest(request) -> str | None:
+    """The team link's digest this browser's cookie carries; None when absent or forged."""
+    try:
+        value = request.get_signed_cookie(TEAM_LINK_COOKIE, salt=TEAM_LINK_COOKIE_SALT)
+    except (KeyError, signing.BadSignature):
+        return None
+    return value if looks_like_digest(value) else None
+
+
+def _forget_team_link(response):
+    response.delete_cookie(TEAM_LINK_COOKIE, path=_team_cookie_path(), samesite="Lax")
+    return response
+
+
+def _team_invalid(request, error: LinkInvalid):
+    """The page every closed set-password link gets, for every reason; the reason is logged."""
+    logger.info("Refused a team link (%s): team link %s.", error.reason, error.link_id)
+    response = render(request, "invites/link_invalid.html", status=HTTPStatus.NOT_FOUND)
+    return _forget_team_link(response)
+
+
+@sensitive_variables("secret")
+@never_cache
+@noindex
+def team_open(request, secret: str):
+    """Move a team link's secret out of the URL into a cookie, as ``open_link`` does.
+
+    Takes no use: chat apps open links to draw previews. The join page checks
+    the link, and counts an unknown one as a failed opening.
+    """
+    if not looks_like_secret(secret):
+        return _team_invalid(request, LinkInvalid(LinkInvalid.Reason.UNKNOWN))
+    response = redirect("invites:team_join")
+    response.set_signed_cookie(
+        TEAM_LINK_COOKIE,
+        secret_digest(secret),
+        salt=TEAM_LINK_COOKIE_SALT,
+        max_age=settings.LINK_MAX_AGE_LIMIT,
+        path=_team_cookie_path(),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+@method_decorator([sensitive_post_parameters(), never_cache, noindex], name="dispatch")
+class TeamJoinView(FormView):
+    """The join form of the team link this browser opened; its POST joins.
+
+    The answer to a join is the same whether the email was new or had an
+    account (``team_links.team_link_join``): a redirect to the sign-in page,
+    with a message that holds for both.
+    """
+
+    form_class = TeamJoinForm
+    template_name = "invites/team_join.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        digest = remembered_team_digest(request)
+        try:
+            if digest is None:
+                raise LinkInvalid(LinkInvalid.Reason.UNKNOWN)
+            self.team_link = team_link_open_by_digest(digest=digest)
+        except LinkInvalid as error:
+            return _team_invalid(request, error)
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            team_link_join(
+                team_link=self.team_link,
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                password=data["password1"],
+                address=self.request.META.get("REMOTE_ADDR") or None,
+            )
+        except LinkInvalid as error:
+            return _team_invalid(self.request, error)
+        if self.team_link.approval:
+            reply = _(
+                "If this address can join, its request now waits for an administrator's "
+                "approval. Once it is approved, sign in with the password you chose."
+            )
+        else:
+            reply = _(
+                "If this address can join, its account is ready: sign in with the "
+                "password you chose."
+            )
+        messages.success(self.request, reply)
+        response = _forget_team_link(redirect("login"))
+        return prefill_sign_in(response, data["email"])
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(team_link=self.team_link, **kwargs)

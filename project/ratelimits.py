@@ -33,7 +33,7 @@ from django_ratelimit.core import _split_rate, get_usage
 
 from accounts.devices import known_device, remember_device
 from accounts.models import sign_in_key
-from invites.views import remembered_digest
+from invites.views import remembered_digest, remembered_team_digest
 from project.views import ratelimited
 
 # django-ratelimit's key for the client's address (project.net.client_ip).
@@ -119,6 +119,11 @@ PASSWORD_CHANGE_PER_ACCOUNT = Limit("password-change-account", "10/m", _signed_i
 LINK_OPEN_PER_ADDRESS = Limit("link-open-address", "30/m", ADDRESS)
 SET_PASSWORD_PER_ADDRESS = Limit("set-password-address", "30/m", ADDRESS)
 SET_PASSWORD_PER_LINK = Limit("set-password-link", "5/m", remembered_digest)
+# Joining through a team link: failures per address and per link (the one
+# this browser opened). Joins that work count nothing: a workshop of thirty
+# behind one address all join.
+TEAM_JOIN_PER_ADDRESS = Limit("team-join-address", "30/m", ADDRESS)
+TEAM_JOIN_PER_LINK = Limit("team-join-link", "30/m", remembered_team_digest)
 # Every access request counts, taken or not: a request taken is what a bot
 # wants. Five an hour lets a person retry a typo; a flood meets the cap on
 # pending requests (ACCESS_REQUESTS_MAX_PENDING) soon after.
@@ -158,6 +163,11 @@ LIMITS = (
     # the form's page then finds. A link that opens counts nothing.
     Guard("invites:open", ANY_METHOD, (LINK_OPEN_PER_ADDRESS,), _not_found),
     Guard("invites:set_password", frozenset({"GET", "HEAD"}), (LINK_OPEN_PER_ADDRESS,), _not_found),
+    # Team links: openings like a set-password link's, sharing their count;
+    # joins that fail (an invalid form, a closed link), per address and link.
+    Guard("invites:team_open", ANY_METHOD, (LINK_OPEN_PER_ADDRESS,), _not_found),
+    Guard("invites:team_join", frozenset({"GET", "HEAD"}), (LINK_OPEN_PER_ADDRESS,), _not_found),
+    Guard("invites:team_join", _POST, (TEAM_JOIN_PER_ADDRESS, TEAM_JOIN_PER_LINK), _not_redirected),
     # Access requests: every submission; the status link's openings like a
     # link's, sharing their count (a guess is a guess, whichever the path).
     Guard("invites:access_request", _POST, (ACCESS_REQUEST_PER_ADDRESS,), _always),
@@ -180,7 +190,8 @@ address, and 10 per account; a browser that has signed in to the account
 before (accounts.devices) is held by 10 of its own instead of the account's.
 Password change: 30 per address, 10 per account. Opening links (set-password
 and access-request status links): 30 failed openings per address.
-Set-password: 30 failures per address, 5 per link. Access requests: 5
+Set-password: 30 failures per address, 5 per link. Joining through a team
+link: 30 failures per address, 30 per link. Access requests: 5
 submissions an hour per address.
 One's names (``/accounts/names/``): 30 invalid forms per address, 10 per
 account. Sign out everywhere else: 10 per account and 60 per address, every

@@ -1,0 +1,307 @@
+"""Team links: one link for many people, each use making one account, up to a limit.
+
+Every write on a team link lives here, as ``services`` holds every write on a
+link: making one, joining through one, revoking. The admin, the command and
+the public join page call these and nothing else.
+
+The rules:
+
+- only active staff with ``invites.issue_team_link`` make or revoke one, and
+  only with groups that grant nothing they lack themselves (superusers: any);
+  a link carries its issuer's powers no longer than they last, checked again
+  in the transaction of every join, as a link's redemption does;
+- a use is taken by a conditional UPDATE in the transaction that makes the
+  account: under any number of simultaneous joins, exactly ``uses_allowed``
+  accounts (or access requests) come to be;
+- an email that has an account gets the same answer as a new one, changes
+  nothing, takes no use and costs the same password hashing.
+"""
+
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from django.conf import settings
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import translation
+
+from accounts import clock
+from accounts.models import User, sign_in_key
+from accounts.powers import groups_beyond
+from invites.durations import max_age_check
+from invites.errors import LinkInvalid, TeamLinkRefused
+from invites.models import AccessRequest, Link, TeamLink, TeamLinkJoin
+from invites.services import _log_user_added
+from invites.tokens import secret_digest, secret_make
+
+logger = logging.getLogger(__name__)
+
+TEAM_ISSUE_PERMISSION = "invites.issue_team_link"
+# A workshop, a department, a conference: beyond this, issue several links.
+MAX_USES = 1000
+
+_CLOSED_REASONS = {
+    TeamLink.State.USED_UP: LinkInvalid.Reason.USED,
+    TeamLink.State.REVOKED: LinkInvalid.Reason.REVOKED,
+    TeamLink.State.EXPIRED: LinkInvalid.Reason.EXPIRED,
+}
+
+
+@dataclass(frozen=True)
+class IssuedTeamLink:
+    """A team link just made, with its secret: the only time the secret exists."""
+
+    team_link: TeamLink
+    secret: str
+
+
+class Joined(StrEnum):
+    """What a join did. The person joining is told the same whatever it is."""
+
+    ACCOUNT = "account"
+    REQUESTED = "requested"
+    NOTHING = "nothing"  # the email has an account: nothing changed
+
+
+def default_team_max_age() -> timedelta:
+    """A team link lasts as long as an invite unless its issuer says otherwise."""
+    return timedelta(seconds=settings.INVITE_MAX_AGE)
+
+
+def issuer_refusal(*, issuer: User, groups: Iterable[Group]) -> TeamLinkRefused | None:
+    """Why ``issuer`` may not hand out ``groups`` through a team link, or None if they may."""
+    if not (issuer.is_active and issuer.is_staff and issuer.has_perm(TEAM_ISSUE_PERMISSION)):
+        return TeamLinkRefused(TeamLinkRefused.Reason.NOT_ALLOWED)
+    beyond = groups_beyond(actor=issuer, groups=groups)
+    if beyond:
+        return TeamLinkRefused(TeamLinkRefused.Reason.GROUPS_BEYOND, beyond)
+    return None
+
+
+def _issuer_powerless(team_link: TeamLink, groups: Sequence[Group]) -> bool:
+    """Whether the link outlived its issuer's powers (a command's link has no issuer)."""
+    if team_link.created_via == Link.Via.COMMAND and team_link.created_by_id is None:
+        return False
+    issuer = User.objects.filter(pk=team_link.created_by_id).first()
+    return issuer is None or issuer_refusal(issuer=issuer, groups=groups) is not None
+
+
+def team_link_create(
+    *,
+    name: str,
+    groups: Sequence[Group],
+    uses: int,
+    issuer: User | None,
+    via: str,
+    max_age: timedelta | None = None,
+    approval: bool = False,
+) -> IssuedTeamLink:
+    """Make a team link; returns it with its secret, which nothing keeps.
+
+    ``issuer`` is the administrator (``None`` for a command, run with the
+    operator's full trust): ``TeamLinkRefused`` when they may not issue team
+    links or a group grants what they lack. ``ValueError`` when ``uses`` is
+    not within 1..``MAX_USES`` or ``max_age`` exceeds ``LINK_MAX_AGE_LIMIT``.
+    """
+    if not 1 <= uses <= MAX_USES:
+        raise ValueError(f"uses must be between 1 and {MAX_USES}")
+    max_age = max_age_check(max_age) if max_age is not None else default_team_max_age()
+    groups = list(groups)
+    if issuer is not None:
+        refusal = issuer_refusal(issuer=issuer, groups=groups)
+        if refusal is not None:
+            raise refusal
+    secret = secret_make()
+    now = clock.now()
+    with transaction.atomic():
+        team_link = TeamLink.objects.create(
+            name=name.strip(),
+            digest=secret_digest(secret),
+            uses_allowed=uses,
+            approval=approval,
+            created_at=now,
+            created_by=issuer,
+            created_via=via,
+            expires_at=now + max_age,
+        )
+        team_link.groups.set(groups)
+        if issuer is not None:
+            _log_team_link(
+                actor=issuer, team_links=[team_link], flag=ADDITION, message=[{"added": {}}]
+            )
+    logger.info("Team link %s made for %d uses.", team_link.pk, uses)
+    return IssuedTeamLink(team_link=team_link, secret=secret)
+
+
+def team_link_open_by_digest(*, digest: str) -> TeamLink:
+    """The open team link whose secret has this digest, or ``LinkInvalid`` saying why not."""
+    team_link = TeamLink.objects.select_related("created_by").filter(digest=digest).first()
+    if team_link is None:
+        raise LinkInvalid(LinkInvalid.Reason.UNKNOWN)
+    state = team_link.state
+    if state != TeamLink.State.OPEN:
+        raise LinkInvalid(_CLOSED_REASONS[state], team_link.pk)
+    if _issuer_powerless(team_link, list(team_link.groups.all())):
+        raise LinkInvalid(LinkInvalid.Reason.ISSUER_POWERLESS, team_link.pk)
+    return team_link
+
+
+class _EmailTaken(Exception):
+    """Raised inside the join's transaction to undo the use it took."""
+
+
+def team_link_join(
+    *,
+    team_link: TeamLink,
+    email: str,
+    first_name: str,
+    last_name: str,
+    password: str,
+    address: str | None,
+) -> Joined:
+    """Join through a team link: take one use and make the account (or the access request).
+
+    The password must already be validated. In one transaction: the issuer's
+    powers are checked as they are now; a conditional UPDATE takes a use only
+    while the link is open with a use left (``LinkInvalid`` otherwise, having
+    written nothing); the account is made with the link's groups, never staff,
+    or, where the link needs approval, an access request carrying the
+    password's hash and the groups; the join is recorded.
+
+    An email that has an account (as sign-in finds it: ``sign_in_key``) makes
+    nothing and takes no use: ``Joined.NOTHING``. The password is hashed
+    whatever the email, so that the time taken tells nothing either.
+    """
+    # Hash first, outside the transaction: Argon2 takes tens of milliseconds,
+    # which should hold no lock, and which an existing email must cost too.
+    hashed = make_password(password)
+    email = sign_in_key(email)
+    try:
+        with transaction.atomic():
+            if User.objects.by_email(email).exists():
+                raise _EmailTaken
+            now = clock.now()
+            groups = list(team_link.groups.all())
+            if _issuer_powerless(team_link, groups):
+                raise LinkInvalid(LinkInvalid.Reason.ISSUER_POWERLESS, team_link.pk)
+            # The condition names only the row's own columns: PostgreSQL
+            # re-checks it on a row a concurrent join just committed, so the
+            # last use goes to one of them alone (see ``link_redeem``).
+            taken = (
+                TeamLink.objects.open(now)
+                .filter(pk=team_link.pk)
+                .update(uses_taken=F("uses_taken") + 1)
+            )
+            if not taken:
+                team_link_open_by_digest(digest=team_link.digest)
+                raise LinkInvalid(LinkInvalid.Reason.USED, team_link.pk)
+            if team_link.approval:
+                outcome = Joined.REQUESTED
+                access_request = AccessRequest.objects.create(
+                    email=email,
+                    first_name=first_name,
+                    last_name=last_name,
+                    note="",
+                    # The joiner holds no status link: a digest of a secret
+                    # nobody keeps fills the column.
+                    digest=secret_digest(secret_make()),
+                    client_address=address,
+                    team_link=team_link,
+                    password=hashed,
+                )
+                access_request.groups.set(groups)
+                TeamLinkJoin.objects.create(
+                    team_link=team_link,
+                    access_request=access_request,
+                    joined_at=now,
+                    client_address=address,
+                )
+            else:
+                outcome = Joined.ACCOUNT
+                try:
+                    # A savepoint: on PostgreSQL a failed statement aborts the rest.
+                    with transaction.atomic():
+                        user = User(
+                            email=email,
+                            first_name=first_name,
+                            last_name=last_name,
+                            password=hashed,
+                            date_joined=now,
+                        )
+                        user.save()
+                except IntegrityError:
+                    # The same email joined at this very moment.
+                    raise _EmailTaken from None
+                user.groups.set(groups)
+                TeamLinkJoin.objects.create(
+                    team_link=team_link, user=user, joined_at=now, client_address=address
+                )
+                _log_user_added(actor_id=user.pk, user=user)
+    except _EmailTaken:
+        logger.info(
+            "Team link %s: an email that has an account joined; nothing done.", team_link.pk
+        )
+        return Joined.NOTHING
+    logger.info("Team link %s: one use taken (%s).", team_link.pk, outcome)
+    return outcome
+
+
+def team_links_revoke(*, team_links: Iterable[TeamLink], by: User) -> int:
+    """Revoke team links on an administrator's request; returns how many were unrevoked.
+
+    Raises ``TeamLinkRefused`` and revokes nothing when ``by`` may not issue
+    team links or a link's groups grant what they lack: taking back a link
+    is acting on what it hands out.
+    """
+    ids = [each.pk for each in team_links]
+    with transaction.atomic():
+        closing = list(
+            TeamLink.objects.filter(pk__in=ids, revoked_at__isnull=True)
+            .prefetch_related("groups")
+            .order_by("pk")
+        )
+        groups = {group.pk: group for each in closing for group in each.groups.all()}
+        refusal = issuer_refusal(issuer=by, groups=groups.values())
+        if refusal is not None:
+            raise refusal
+        count = TeamLink.objects.filter(pk__in=[each.pk for each in closing]).update(
+            revoked_at=clock.now(), revoked_by=by
+        )
+        _log_team_link(
+            actor=by,
+            team_links=closing,
+            flag=CHANGE,
+            message=[{"changed": {"fields": ["revoked"]}}],
+        )
+    return count
+
+
+def _log_team_link(
+    *, actor: User, team_links: Sequence[TeamLink], flag: int, message: list
+) -> None:
+    """The team links' History, in Django's structured change messages (translated when shown)."""
+    if not team_links:
+        return
+    content_type = ContentType.objects.get_for_model(TeamLink)
+    with translation.override(None):
+        text = json.dumps(message, ensure_ascii=False)
+    LogEntry.objects.bulk_create(
+        LogEntry(
+            user_id=actor.pk,
+            content_type=content_type,
+            object_id=str(each.pk),
+            object_repr=str(each)[:200],
+            action_flag=flag,
+            change_message=text,
+            action_time=clock.now(),
+        )
+        for each in team_links
+    )
