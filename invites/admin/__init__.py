@@ -5,9 +5,10 @@
 - ``qr``: drawing a link's QR code;
 - ``links``: the read-only links list;
 - ``users``: the user admin of ``accounts``, registered again with the above;
-- ``access_requests``: requests for an account, approved or declined.
+- ``access_requests``: requests for an account, approved or declined;
+- ``team_links``: team links, made (and shown once), listed and revoked.
 """
 
-from invites.admin import access_requests, links, users
+from invites.admin import access_requests, links, team_links, users
 
-__all__ = ["access_requests", "links", "users"]
+__all__ = ["access_requests", "links", "team_links", "users"]

@@ -102,6 +102,7 @@ class AccessRequestAdmin(RecordsWithDigests, CountedUpTo, admin.ModelAdmin):
         "decided_by",
         "decline_reason",
         "user",
+        "team_link",
     )
     readonly_fields = fields
     actions = ["approve_request", "decline_requests"]
@@ -190,7 +191,12 @@ class AccessRequestAdmin(RecordsWithDigests, CountedUpTo, admin.ModelAdmin):
         if access_request.state != AccessRequest.State.PENDING:
             self.message_user(request, _("This request was decided already."), messages.WARNING)
             return HttpResponseRedirect(change_url)
-        form = ApproveForm(request.POST if request.method == "POST" else None)
+        # A team link's request proposes the link's groups.
+        form = ApproveForm(
+            request.POST if request.method == "POST" else None,
+            initial={"groups": list(access_request.groups.all())},
+        )
+        chose_a_password = bool(access_request.password)
         if request.method == "POST" and form.is_valid():
             try:
                 user = services.access_request_approve(
@@ -219,9 +225,16 @@ class AccessRequestAdmin(RecordsWithDigests, CountedUpTo, admin.ModelAdmin):
             else:
                 self.message_user(
                     request,
-                    _(
-                        "Approved: the account %(email)s was created. Its owner sets their "
-                        "password with their status link."
+                    (
+                        _(
+                            "Approved: the account %(email)s was created. Its owner signs in "
+                            "with the password they chose when they joined."
+                        )
+                        if chose_a_password
+                        else _(
+                            "Approved: the account %(email)s was created. Its owner sets their "
+                            "password with their status link."
+                        )
                     )
                     % {"email": user.email},
                     messages.SUCCESS,
