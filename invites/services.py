@@ -50,6 +50,18 @@ class IssuedLink:
         return self.link.user
 
 
+class LinkBatch(list):
+    """Links just issued (``NewLink`` or ``IssuedLink``), in the order of their users.
+
+    ``superseded`` is how many older open links of these users the new ones
+    revoked: the revoking UPDATE's row count, so it costs no query.
+    """
+
+    def __init__(self, links: Iterable = (), *, superseded: int = 0) -> None:
+        super().__init__(links)
+        self.superseded = superseded
+
+
 def default_max_age(purpose: str) -> timedelta:
     seconds = settings.INVITE_MAX_AGE if purpose == Link.Purpose.INVITE else settings.RESET_MAX_AGE
     return timedelta(seconds=seconds)
@@ -84,7 +96,7 @@ def links_insert(
     purpose: str | None = None,
     max_age: timedelta | None = None,
     digests: Sequence[str] | None = None,
-) -> list[NewLink]:
+) -> LinkBatch:
     """Insert an open link for each user: the one way a link comes to be.
 
     Every rule of issuing holds here, and a refusal writes nothing:
@@ -103,7 +115,8 @@ def links_insert(
     more than the rest (the invite command's tens of thousands); links for
     users given by id need a ``purpose`` and no issuer. The links go in with
     a statement per 5,000 (see ``bulk.rows_insert``); no other query grows
-    with the number of users. Returns the links in the order of the users.
+    with the number of users. Returns the links (``NewLink``) in the order of
+    the users, a ``LinkBatch`` that counts the older links they superseded.
 
     ``digests``, one per user, are stored in place of fresh secrets' digests:
     for a secret the server never saw, an approved access request's, whose
@@ -145,7 +158,9 @@ def links_insert(
             .values_list("pk")
         )
     now = clock.now()
-    links_revoke_for_users(user_ids=ids, reason=Link.RevokeReason.SUPERSEDED, by=issuer, now=now)
+    superseded = links_revoke_for_users(
+        user_ids=ids, reason=Link.RevokeReason.SUPERSEDED, by=issuer, now=now
+    )
     purposes = [purpose] * len(ids) if purpose else [purpose_for(user) for user in users]
     expires_at = {each: now + (max_age or default_max_age(each)) for each in set(purposes)}
     expiry_field = Link._meta.get_field("expires_at")
@@ -179,7 +194,7 @@ def links_insert(
                 for user_id, link_purpose, digest in zip(ids, purposes, digests, strict=True)
             ],
         )
-    return [
+    new_links = [
         NewLink(
             pk=pks[digest],
             user_id=user_id,
@@ -192,6 +207,7 @@ def links_insert(
             ids, purposes, secrets, digests, strict=True
         )
     ]
+    return LinkBatch(new_links, superseded=superseded)
 
 
 def links_issue(
@@ -201,19 +217,20 @@ def links_issue(
     via: str,
     max_age: timedelta | None = None,
     purpose: str | None = None,
-) -> list[IssuedLink]:
+) -> LinkBatch:
     """Issue one link per user, revoking each user's older links.
 
     ``issuer`` is the administrator, or ``None`` for a command (which runs with
     the operator's full trust). Raises ``UsersInactive`` naming every
     deactivated user, or ``IssueRefused`` naming every user the issuer may not
     issue for, and then issues nothing. ``purpose`` defaults to what each user
-    needs. A constant number of queries, whatever the number of users: see
-    ``links_insert``, which this calls.
+    needs. Returns the ``IssuedLink``s as a ``LinkBatch``, which counts the
+    older links revoked. A constant number of queries, whatever the number of
+    users: see ``links_insert``, which this calls.
     """
     users = list(users)
     new_links = links_insert(users=users, issuer=issuer, via=via, purpose=purpose, max_age=max_age)
-    issued = []
+    issued = LinkBatch(superseded=new_links.superseded)
     for user, new in zip(users, new_links, strict=True):
         link = Link(
             pk=new.pk,

@@ -10,8 +10,10 @@ page posts back (``link_qr_view``), and that response is not kept either.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from http import HTTPStatus
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IS_POPUP_VAR
@@ -29,7 +31,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
-from django.utils.html import conditional_escape, format_html_join
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -40,6 +42,8 @@ from django.views.decorators.http import require_POST
 from accounts.dates import relative, when
 from accounts.models import User
 from invites import services
+from invites.admin import handover
+from invites.admin.handover import handover_messages
 from invites.admin.qr import qr_svg
 from invites.csv_output import utc_iso
 from invites.errors import IssueRefused, UsersInactive
@@ -48,6 +52,9 @@ from invites.models import Link
 from invites.selectors import ISSUE_PERMISSION, links_of_user
 from invites.services import IssuedLink, purpose_for
 from invites.tokens import link_url, link_urls, looks_like_secret
+
+# Who may print a team link's sheet: whoever may issue team links.
+TEAM_PERMISSION = "invites.issue_team_link"
 
 # The user's change page shows this many of their newest links; the links
 # list, filtered to the user, shows them all.
@@ -63,10 +70,10 @@ QR_INLINE_LIMIT = 10
 # value as a template would. A {% for %} loop in the template costs about 20 ms
 # more for 500 rows, on an action measured against its writes
 # (docs/benchmarks.md).
-_ROW_START = """<section class="issued-link" data-email="{email}" data-expires-at="{expires_at_iso}"
-           aria-labelledby="issued-link-{number}-email">
+_ROW_START = """<section class="issued-link" data-email="{email}" data-name="{name}"
+           data-expires-at="{expires_at_iso}" aria-labelledby="issued-link-{number}-email">
     <div class="issued-link-details">
-      <h2 id="issued-link-{number}-email">{email}</h2>
+      <h2 id="issued-link-{number}-email">{heading}</h2>
       <dl>
         <dt>{purpose_label}</dt>
         <dd>{purpose}</dd>
@@ -79,6 +86,16 @@ _ROW_START = """<section class="issued-link" data-email="{email}" data-expires-a
                spellcheck="false" autocomplete="off">
         <button type="button" class="button" data-copy data-copied="{copied_label}"
                 hidden>{copy_label}</button>
+      </div>
+      <details class="issued-link-message">
+        <summary>{message_label}</summary>
+        <textarea readonly rows="4" class="message-text" id="issued-link-{number}-message"
+                  aria-label="{message_aria_label}" spellcheck="false">{message}</textarea>
+      </details>
+      <div class="issued-link-actions">
+        <button type="button" class="button" data-copy-message data-copied="{copied_label}"
+                hidden>{copy_message_label}</button>
+        <button type="button" class="button" data-print hidden>{print_label}</button>
       </div>
     </div>
     """
@@ -99,7 +116,8 @@ def links_on_page(
     The expiry's ``datetime`` is in UTC with its offset, to the second, as in
     the commands' CSV; its text as on every page (``accounts.dates``). What
     rows share (labels, purposes, the expiry of links issued together) is
-    translated, formatted and escaped once.
+    translated, formatted and escaped once. Each row names its person and
+    carries their copy-ready message (``handover_messages``).
     """
     labels = {
         name: conditional_escape(label)
@@ -110,21 +128,44 @@ def links_on_page(
             "copy_label": _("Copy"),
             "copied_label": _("Copied"),
             "show_qr_label": _("Show QR code"),
+            "message_label": _("Message to send"),
+            "copy_message_label": _("Copy message"),
+            "print_label": _("Print sheet"),
         }.items()
     }
     purposes = {value: conditional_escape(capfirst(label)) for value, label in Link.Purpose.choices}
     qr_label = _("QR code of the link for %(email)s")
+    message_aria_label = _("Message to send to %(email)s")
+    # The expiry as people read it, once for the links issued together.
+    moments = {
+        at: {"expires_at": when(at), "expires_in": relative(at)}
+        for at in {item.link.expires_at for item in issued}
+    }
     expiries: dict[datetime, dict[str, SafeString]] = {}
     urls = link_urls([item.secret for item in issued], request=request)
+    names = [item.user.get_full_name() for item in issued]
+    messages = handover_messages(
+        [
+            {
+                "name": name,
+                "first_name": item.user.first_name.strip(),
+                "email": item.user.email,
+                "url": url,
+                **moments[item.link.expires_at],
+            }
+            for item, url, name in zip(issued, urls, names, strict=True)
+        ]
+    )
 
     def rows():
-        for number, (item, url) in enumerate(zip(issued, urls, strict=True), start=1):
+        rows_data = zip(issued, urls, names, messages, strict=True)
+        for number, (item, url, name, message) in enumerate(rows_data, start=1):
             expires_at = item.link.expires_at
             if expires_at not in expiries:
                 expiries[expires_at] = {
                     "expires_at_iso": conditional_escape(utc_iso(expires_at)),
                     "expires_at_display": conditional_escape(
-                        f"{when(expires_at)} ({relative(expires_at)})"
+                        "{expires_at} ({expires_in})".format(**moments[expires_at])
                     ),
                 }
             email = item.user.email
@@ -133,6 +174,14 @@ def links_on_page(
                 **expiries[expires_at],
                 "number": number,
                 "email": email,
+                "name": name,
+                "heading": (
+                    format_html('{} <span class="issued-link-email">{}</span>', name, email)
+                    if name
+                    else email
+                ),
+                "message": message,
+                "message_aria_label": message_aria_label % {"email": email},
                 "purpose": purposes[item.link.purpose],
                 "url": url,
                 "qr_label": qr_label % {"email": email},
@@ -172,6 +221,8 @@ class SetPasswordLinksAdminMixin:
     change_form_template = "admin/invites/user_change_form.html"
     issued_links_template = "admin/invites/issued_links.html"
     issue_confirmation_template = "admin/invites/issue_links_confirmation.html"
+    handover_sheets_template = "admin/invites/handover_sheets.html"
+    handover_invalid_template = "admin/invites/handover_sheets_invalid.html"
 
     def has_issue_link_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(ISSUE_PERMISSION)
@@ -185,6 +236,11 @@ class SetPasswordLinksAdminMixin:
                 "link-qr/",
                 self.admin_site.admin_view(self.link_qr_view),
                 name=f"{opts.app_label}_{opts.model_name}_link_qr",
+            ),
+            path(
+                "handover-sheets/",
+                self.admin_site.admin_view(self.handover_sheets_view),
+                name=f"{opts.app_label}_{opts.model_name}_handover_sheets",
             ),
             path(
                 "<path:object_id>/issue-link/",
@@ -265,6 +321,59 @@ class SetPasswordLinksAdminMixin:
                 _("This is not a set-password link."), content_type="text/plain; charset=utf-8"
             )
         return HttpResponse(qr_svg(url), content_type="image/svg+xml")
+
+    @method_decorator([require_POST, sensitive_post_parameters("sheet")])
+    def handover_sheets_view(self, request):
+        """Printable handover sheets of the links a page posts back (POST only).
+
+        Each ``sheet`` field describes one sheet (see ``handover.sheet_value``):
+        the links page posts its links, a team link's page its link. Every
+        link must be one this site makes, or the answer is a 400 page saying
+        so; set-password links need the permission to issue them, team links
+        the permission to issue team links. Nothing is looked up or stored,
+        and the answer is marked ``no-store``.
+        """
+        may_issue = self.has_issue_link_permission(request)
+        may_issue_team = request.user.has_perm(TEAM_PERMISSION)
+        if not (may_issue or may_issue_team):
+            raise PermissionDenied
+        request.current_app = self.admin_site.name
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "is_nav_sidebar_enabled": False,
+        }
+        try:
+            sheets = handover.sheets_read(request.POST.getlist("sheet"), request=request)
+        except handover.SheetsInvalid as invalid:
+            response = TemplateResponse(
+                request,
+                self.handover_invalid_template,
+                {**context, "title": _("These sheets cannot be printed"), "reason": str(invalid)},
+                status=HTTPStatus.BAD_REQUEST,
+            )
+            add_never_cache_headers(response)
+            return response
+        kinds = {sheet.kind for sheet in sheets}
+        if (handover.SET_PASSWORD in kinds and not may_issue) or (
+            handover.TEAM in kinds and not may_issue_team
+        ):
+            raise PermissionDenied
+        sign_in_url = handover.site_address(reverse("login"), request=request)
+        response = TemplateResponse(
+            request,
+            self.handover_sheets_template,
+            {
+                **context,
+                "title": ngettext("Handover sheet", "Handover sheets", len(sheets)),
+                "site_name": settings.SITE_NAME,
+                "sign_in_url": sign_in_url,
+                "sheets": [(sheet, qr_svg(sheet.url)) for sheet in sheets],
+                "set_password_kind": handover.SET_PASSWORD,
+            },
+        )
+        add_never_cache_headers(response)
+        return response
 
     def response_add(self, request, obj, post_url_continue=None):
         """After adding a user, show their invite link on a page of its own.
@@ -394,7 +503,9 @@ class SetPasswordLinksAdminMixin:
         """The page that shows freshly issued links, once, ready to copy.
 
         Up to ``QR_INLINE_LIMIT`` links each come with their QR code; beyond
-        it, each row's button fetches its code from ``link_qr_view``.
+        it, each row's button fetches its code from ``link_qr_view``. The page
+        says how many older links the new ones revoked, and posts links to
+        ``handover_sheets_view`` to print them.
         """
         request.current_app = self.admin_site.name
         qr_inline = len(issued) <= QR_INLINE_LIMIT
@@ -411,6 +522,16 @@ class SetPasswordLinksAdminMixin:
                 "qr_inline_limit": QR_INLINE_LIMIT,
                 "qr_url": None if qr_inline else self._url("link_qr"),
                 "next_steps": next_steps,
+                # Older open links of these users that the new ones revoked.
+                "superseded": getattr(issued, "superseded", 0),
+                "print_url": self._url("handover_sheets"),
+                "print_all": len(issued) <= handover.MAX_SHEETS,
+                "max_sheets": handover.MAX_SHEETS,
+                # Where a reload of the page goes instead of posting its form again.
+                "reload_url": next(
+                    (step.url for step in next_steps if step.is_default),
+                    self._changelist_url(request),
+                ),
             },
         )
         # The page holds secrets: no cache, shared or private, may keep it.

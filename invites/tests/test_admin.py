@@ -236,8 +236,8 @@ def test_action_issues_an_invite_or_a_reset_per_user_on_one_page(admin_client):
         expires_at = datetime.fromisoformat(attrs_of(row)["data-expires-at"])
         assert expires_at.utcoffset() == timedelta(0), "in UTC, with its offset"
         assert expires_at == link.expires_at.replace(microsecond=0)
-        (copy_button,) = find_all(row, "button")
-        assert (attrs_of(copy_button)["type"], text_of(copy_button)) == ("button", "Copy")
+        buttons = {text_of(button): attrs_of(button)["type"] for button in find_all(row, "button")}
+        assert buttons == {"Copy": "button", "Copy message": "button", "Print sheet": "button"}
         (qr,) = find_all(row, cls="qr")
         assert find_all(qr, "svg")
 
@@ -281,11 +281,11 @@ def test_every_link_on_the_page_is_what_link_url_makes_of_its_users_secret(
 
 
 def test_links_page_offers_copy_all_and_csv_and_says_it_is_shown_once(admin_client):
-    response = admin_client.post(USERS_URL, issue_data([UserFactory()]))
+    response = admin_client.post(USERS_URL, issue_data([UserFactory(), UserFactory()]))
 
     page = parse(response)
     buttons = {text_of(button): button for button in find_all(page, "button")}
-    assert {"Copy", "Copy all", "Download CSV"} <= set(buttons)
+    assert {"Copy", "Copy all", "Download CSV", "Print all"} <= set(buttons)
     assert attrs_of(buttons["Download CSV"])["data-filename"] == "set-password-links.csv"
     assert "shown only this once" in text_of(page)
 
@@ -297,10 +297,10 @@ def test_links_page_shows_everything_without_javascript(admin_client):
     # The buttons need JavaScript, so they wait hidden until it runs...
     (tools,) = find_all(page, cls="issued-links-tools")
     assert "hidden" in attrs_of(tools)
-    assert {text_of(button) for button in find_all(tools, "button")} == {"Copy all", "Download CSV"}
+    # (one link: nothing to copy all of, or print all of)
+    assert {text_of(button) for button in find_all(tools, "button")} == {"Download CSV"}
     row = link_rows(response)["ada@example.com"]
-    (copy_button,) = find_all(row, "button")
-    assert "hidden" in attrs_of(copy_button)
+    assert all("hidden" in attrs_of(button) for button in find_all(row, "button"))
     # ...while the link and its QR code are on the page from the start.
     assert "hidden" not in attrs_of(row)
     assert row_url(row).startswith("http://testserver/set-password/")

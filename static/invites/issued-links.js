@@ -1,11 +1,18 @@
 /*
- * The buttons of the issued-links page: Copy (one link), Copy all, Download CSV,
- * and, on a page with too many links to draw every QR code, Show QR code.
+ * The buttons of the issued-links page: Copy (one link), Copy message, Print
+ * sheet, Copy all, Download CSV, Print all, and, on a page with too many links
+ * to draw every QR code, Show QR code and Show all QR codes.
  *
  * Everything is read from the page itself (each .issued-link row's data-email,
  * data-expires-at and .link-url input), so the server never keeps the secrets:
  * Show QR code posts the row's link to the page's data-qr-url and puts the SVG
- * it answers into the row's .qr element.
+ * it answers into the row's .qr element. Print posts the rows' links to the
+ * page's data-print-url, whose sheets open in a new tab.
+ *
+ * The links are shown only this once: leaving the page (a link, a reload,
+ * closing the tab) asks first while a link was neither copied, downloaded nor
+ * printed. And a reload goes to data-reload-url instead of posting the page's
+ * form again, which would issue new links, or fail, and lose these.
  * Without JavaScript the buttons stay hidden and the links stay selectable.
  */
 "use strict";
@@ -17,10 +24,53 @@
     return Array.from(document.querySelectorAll(".issued-link")).map(function (row) {
       return {
         email: row.dataset.email,
+        name: row.dataset.name,
         link: row.querySelector(".link-url").value,
         expiresAt: row.dataset.expiresAt,
       };
     });
+  }
+
+  // Rows whose link was handed on (copied, downloaded, printed): leaving the
+  // page warns while one is not.
+  const taken = new Set();
+
+  function take(elements) {
+    elements.forEach(function (row) { taken.add(row); });
+  }
+
+  function warnBeforeLeaving(event) {
+    if (taken.size < document.querySelectorAll(".issued-link").length) {
+      event.preventDefault();
+      event.returnValue = "";  // what older browsers need to ask
+    }
+  }
+
+  // The sheets open in a new tab, so that this page and its links stay.
+  // Each sheet is one field (see invites/admin/handover.py, sheet_value).
+  function printSheets(page, items) {
+    const form = document.createElement("form");
+    form.method = "post";
+    form.action = page.dataset.printUrl;
+    form.target = "_blank";
+    form.hidden = true;
+    const fields = [["csrfmiddlewaretoken", page.dataset.csrfToken]].concat(
+      items.map(function (item) {
+        return ["sheet", JSON.stringify({
+          url: item.link, name: item.name, email: item.email, expires_at: item.expiresAt,
+        })];
+      })
+    );
+    fields.forEach(function (field) {
+      const input = document.createElement("input");
+      input.type = "hidden";
+      input.name = field[0];
+      input.value = field[1];
+      form.appendChild(input);
+    });
+    document.body.appendChild(form);
+    form.submit();
+    form.remove();
   }
 
   // The Clipboard API needs a secure context (HTTPS or localhost); elsewhere
@@ -112,7 +162,7 @@
     const body = new FormData();
     body.append("url", row.querySelector(".link-url").value);
     button.disabled = true;
-    fetch(page.dataset.qrUrl, {
+    return fetch(page.dataset.qrUrl, {
       method: "POST",
       body: body,
       credentials: "same-origin",
@@ -141,19 +191,47 @@
       });
   }
 
+  // One request at a time: hundreds at once would queue on the server anyway.
+  function showAllQrCodes(page, tools, button) {
+    const pending = Array.from(document.querySelectorAll(".issued-link")).filter(function (row) {
+      return !row.querySelector(".qr svg");
+    });
+    button.disabled = true;
+    pending.reduce(function (previous, row) {
+      return previous.then(function () {
+        const rowButton = row.querySelector("button[data-show-qr]");
+        return rowButton.disabled ? null : showQrCode(page, tools, row, rowButton);
+      });
+    }, Promise.resolve()).then(function () {
+      button.hidden = Array.from(document.querySelectorAll(".issued-link")).every(function (row) {
+        return row.querySelector(".qr svg");
+      });
+      button.disabled = false;
+    });
+  }
+
   function init() {
     const tools = document.querySelector(".issued-links-tools");
     if (!tools) {
       return;
     }
+    const main = document.querySelector(".issued-links");
+    const allRows = Array.from(document.querySelectorAll(".issued-link"));
 
-    document.querySelectorAll(".issued-link").forEach(function (row) {
+    // A reload must not post the form that issued these links again.
+    if (main.dataset.reloadUrl && window.history.replaceState) {
+      window.history.replaceState(null, "", main.dataset.reloadUrl);
+    }
+    window.addEventListener("beforeunload", warnBeforeLeaving);
+
+    allRows.forEach(function (row, index) {
       const button = row.querySelector("button[data-copy]");
       const input = row.querySelector(".link-url");
       input.addEventListener("focus", function () { input.select(); });
       button.addEventListener("click", function () {
         copyText(input.value).then(function (copied) {
           if (copied) {
+            take([row]);
             flash(button, button.dataset.copied);
           } else {
             selectLink(row);
@@ -162,19 +240,58 @@
         });
       });
       button.hidden = false;
+
+      const messageButton = row.querySelector("button[data-copy-message]");
+      const message = row.querySelector(".message-text");
+      messageButton.addEventListener("click", function () {
+        copyText(message.value).then(function (copied) {
+          if (copied) {
+            take([row]);
+            flash(messageButton, messageButton.dataset.copied);
+          } else {
+            row.querySelector(".issued-link-message").open = true;
+            message.focus();
+            message.select();
+            announce(tools, tools.dataset.copyFailed);
+          }
+        });
+      });
+      messageButton.hidden = false;
+
+      const printButton = row.querySelector("button[data-print]");
+      printButton.addEventListener("click", function () {
+        take([row]);
+        printSheets(main, [rows()[index]]);
+      });
+      printButton.hidden = false;
     });
 
-    tools.querySelector("button[data-copy-all]").addEventListener("click", function () {
-      const text = rows().map(function (item) { return item.email + " " + item.link; }).join("\n") + "\n";
-      copyText(text).then(function (copied) {
-        announce(tools, copied ? tools.dataset.copiedAll : tools.dataset.copyFailed);
+    const copyAllButton = tools.querySelector("button[data-copy-all]");
+    if (copyAllButton) {
+      copyAllButton.addEventListener("click", function () {
+        const text = rows().map(function (item) { return item.email + " " + item.link; }).join("\n") + "\n";
+        copyText(text).then(function (copied) {
+          if (copied) {
+            take(allRows);
+          }
+          announce(tools, copied ? tools.dataset.copiedAll : tools.dataset.copyFailed);
+        });
       });
-    });
+    }
 
     const downloadButton = tools.querySelector("button[data-download-csv]");
     downloadButton.addEventListener("click", function () {
+      take(allRows);
       download(csv(rows()), downloadButton.dataset.filename);
     });
+
+    const printAllButton = tools.querySelector("button[data-print-all]");
+    if (printAllButton) {
+      printAllButton.addEventListener("click", function () {
+        take(allRows);
+        printSheets(main, rows());
+      });
+    }
 
     const page = document.querySelector(".issued-links[data-qr-url]");
     if (page) {
@@ -184,6 +301,10 @@
           showQrCode(page, tools, row, button);
         });
         button.hidden = false;
+      });
+      const showAllButton = tools.querySelector("button[data-show-all-qr]");
+      showAllButton.addEventListener("click", function () {
+        showAllQrCodes(page, tools, showAllButton);
       });
     }
 

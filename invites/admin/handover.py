@@ -1,0 +1,189 @@
+"""Handing links over: printable sheets, and a copy-ready message for each person.
+
+A sheet holds a link's secret, so the print view keeps nothing and looks
+nothing up: a page that shows links (the links page, a team link's page)
+posts them back, one ``sheet`` field each (``sheet_value``), and the view
+draws the sheets from that, after checking that every link is one this site
+makes (``link_kind``). The messages on the links page come from a template
+the site may override (``MESSAGE_TEMPLATE``).
+"""
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.template import Context
+from django.template.loader import get_template
+from django.urls import NoReverseMatch
+from django.utils.translation import gettext as _
+
+from accounts.dates import relative, when
+from invites.csv_output import utc_iso
+from invites.tokens import link_url, looks_like_secret, team_link_url
+
+# One print holds at most this many sheets: each is a field of the POST, and
+# Django refuses a request of more than DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000).
+MAX_SHEETS = 500
+# The characters of a link's secret printed together: eight groups of four
+# are easier to type from paper than one run of 32.
+GROUP_SIZE = 4
+
+SET_PASSWORD = "set_password"  # noqa: S105 (a kind of link, not a password)
+TEAM = "team"
+
+MESSAGE_TEMPLATE = "invites/handover_message.txt"
+
+
+def site_address(path: str, *, request: HttpRequest) -> str:
+    """The absolute URL of one of this site's pages, starting as its links do (``link_url``)."""
+    return settings.SITE_URL + path if settings.SITE_URL else request.build_absolute_uri(path)
+
+
+def link_kind(url: str, *, request: HttpRequest) -> str | None:
+    """``SET_PASSWORD`` or ``TEAM`` if ``url`` is exactly such a link of this site, else None."""
+    secret = urlsplit(url).path.rstrip("/").rpartition("/")[2]
+    if not looks_like_secret(secret):
+        return None
+    if link_url(secret, request=request) == url:
+        return SET_PASSWORD
+    try:
+        if team_link_url(secret, request=request) == url:
+            return TEAM
+    except NoReverseMatch:  # a project without team links
+        pass
+    return None
+
+
+def sheet_value(*, url: str, name: str, email: str = "", expires_at: datetime) -> str:
+    """The value of one ``sheet`` field that a page posts to the print view.
+
+    ``name`` is the person's name, or a team link's own name (with no
+    ``email``); ``expires_at`` the link's expiry.
+    """
+    return json.dumps(
+        {"url": url, "name": name, "email": email, "expires_at": utc_iso(expires_at)},
+        separators=(",", ":"),
+    )
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One printed sheet: a link and whom (or which team link) it is for."""
+
+    url: str
+    kind: str
+    name: str
+    email: str
+    expires_at: datetime
+
+    @property
+    def url_groups(self) -> list[str]:
+        """The link as printed: the site's part, then its secret in groups of ``GROUP_SIZE``."""
+        head, _, secret = self.url.rstrip("/").rpartition("/")
+        tail = self.url[len(head) + 1 + len(secret) :]
+        return [
+            head + "/",
+            *[secret[i : i + GROUP_SIZE] for i in range(0, len(secret), GROUP_SIZE)],
+            *([tail] if tail else []),
+        ]
+
+    @property
+    def expires_display(self) -> str:
+        return when(self.expires_at)
+
+    @property
+    def expires_in(self) -> str:
+        return relative(self.expires_at)
+
+
+class SheetsInvalid(ValueError):
+    """What a page posted cannot be printed; the message says why, for a person."""
+
+
+def sheets_read(values: Sequence[str], *, request: HttpRequest) -> list[Sheet]:
+    """The sheets the posted ``sheet`` values describe, in order; ``SheetsInvalid`` if any is wrong.
+
+    Every link must be one this site makes (``link_kind``): a forged or
+    foreign link is never drawn, so the view cannot be used to print a QR
+    code of any address. The names and expiry are only printed.
+    """
+    if not values:
+        raise SheetsInvalid(_("No sheet was sent. Print from the page that shows the links."))
+    if len(values) > MAX_SHEETS:
+        raise SheetsInvalid(
+            _("At most %(count)d sheets can be printed at once.") % {"count": MAX_SHEETS}
+        )
+    sheets = []
+    for number, value in enumerate(values, start=1):
+        try:
+            data = json.loads(value)
+            url, name, email = (str(data[key]) for key in ("url", "name", "email"))
+            expires_at = datetime.fromisoformat(str(data["expires_at"]))
+        except (ValueError, TypeError, KeyError):
+            data = None
+        if data is None or expires_at.tzinfo is None:
+            raise SheetsInvalid(
+                _("Sheet %(number)d is incomplete. Print from the page that shows the links.")
+                % {"number": number}
+            )
+        kind = link_kind(url, request=request)
+        if kind is None:
+            raise SheetsInvalid(
+                _(
+                    "Sheet %(number)d does not hold a link of this site, so it is not "
+                    "printed. Print from the page that shows the links."
+                )
+                % {"number": number}
+            )
+        sheets.append(Sheet(url=url, kind=kind, name=name, email=email, expires_at=expires_at))
+    return sheets
+
+
+# --- The copy-ready message of each person -----------------------------------------
+
+# A value stands in for each variable while a message's skeleton is drawn.
+_MARK = "\ue000{}\ue001"
+_MARKED = re.compile("\ue000(\\w+)\ue001")
+
+
+def handover_messages(people: Sequence[Mapping[str, str]]) -> list[str]:
+    """Each person's message, from ``MESSAGE_TEMPLATE``, as plain text.
+
+    Each of ``people`` gives the template's variables: ``name``,
+    ``first_name``, ``email``, ``url``, ``expires_at``, ``expires_in``, with
+    ``site_name`` added here. Rendering the template once a person would cost
+    the links page for 500 people about 20 ms (its ``{% translate %}`` tags),
+    beyond what its budget allows: so the template is drawn once for each
+    set of variables that are empty, with marks in place of the values, and
+    the marks then take each person's values. The first person of each such
+    set is rendered in full too; where the two differ (the template changes a
+    value, with a filter such as ``upper``), everyone is rendered in full.
+    """
+    template = get_template(MESSAGE_TEMPLATE).template
+
+    def render(values: Mapping[str, str]) -> str:
+        return template.render(Context(dict(values), autoescape=False)).strip() + "\n"
+
+    def fill(skeleton: str, values: Mapping[str, str]) -> str:
+        return _MARKED.sub(lambda mark: values.get(mark[1], mark[0]), skeleton)
+
+    skeletons: dict[tuple, str | None] = {}
+    messages = []
+    for person in people:
+        values = {**person, "site_name": settings.SITE_NAME}
+        shape = tuple(sorted(key for key, value in values.items() if value))
+        if shape not in skeletons:
+            marked = {key: _MARK.format(key) if value else "" for key, value in values.items()}
+            skeleton = render(marked)
+            message = render(values)
+            skeletons[shape] = skeleton if fill(skeleton, values) == message else None
+            messages.append(message)
+            continue
+        skeleton = skeletons[shape]
+        messages.append(render(values) if skeleton is None else fill(skeleton, values))
+    return messages

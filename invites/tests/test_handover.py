@@ -1,0 +1,402 @@
+"""Handing links over: the links page's names, messages and counts, and the print view."""
+
+import json
+import re
+from datetime import timedelta
+from http import HTTPStatus
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts import clock
+from accounts.tests.admin_pages import action_data
+from accounts.tests.factories import InvitedUserFactory, StaffFactory, UserFactory, grant
+from invites import services
+from invites.admin.handover import MAX_SHEETS, handover_messages, sheet_value
+from invites.admin.issuing import QR_INLINE_LIMIT
+from invites.models import Link
+from invites.tests.factories import LinkFactory, secret_of
+from invites.tests.test_admin import (
+    assert_never_cached,
+    attrs_of,
+    find_all,
+    link_rows,
+    parse,
+    row_url,
+    text_of,
+)
+from invites.tokens import SECRET_LENGTH, link_url
+
+pytestmark = pytest.mark.django_db
+
+USERS_URL = reverse("admin:accounts_user_changelist")
+PRINT_URL = reverse("admin:accounts_user_handover_sheets")
+
+
+def issue(client, users):
+    data = action_data("generate_set_password_links", users) | {"post": "yes"}
+    response = client.post(USERS_URL, data)
+    assert response.status_code == HTTPStatus.OK
+    return response
+
+
+def ada(**fields):
+    return InvitedUserFactory(
+        **{"email": "ada@example.com", "first_name": "Ada", "last_name": "Lovelace"} | fields
+    )
+
+
+def buttons(root, attribute: str) -> list:
+    """The buttons inside ``root`` that carry ``attribute``."""
+    return [button for button in find_all(root, "button") if attribute in attrs_of(button)]
+
+
+# --- The links page -------------------------------------------------------------------
+
+
+def test_the_links_page_says_how_many_earlier_links_the_new_ones_revoked(admin_client):
+    people = [InvitedUserFactory() for _ in range(3)]
+    for person in people:
+        LinkFactory(user=person)
+        LinkFactory(user=person, used=True)
+    LinkFactory(user=people[0])
+
+    response = issue(admin_client, people)
+
+    (note,) = find_all(parse(response), cls="issued-links-superseded")
+    assert text_of(note).startswith("4 earlier links were revoked")
+    assert Link.objects.filter(revoke_reason=Link.RevokeReason.SUPERSEDED).count() == 4
+
+
+def test_the_links_page_says_nothing_of_revoked_links_when_there_were_none(admin_client):
+    response = issue(admin_client, [InvitedUserFactory()])
+
+    assert not find_all(parse(response), cls="issued-links-superseded")
+
+
+def test_the_service_counts_the_links_it_superseded_without_a_query_of_its_own():
+    person = InvitedUserFactory()
+    LinkFactory(user=person)
+    LinkFactory(user=person, expired=True)
+    LinkFactory(user=person, revoked=True)
+
+    issued = services.links_issue(users=[person], issuer=None, via=Link.Via.COMMAND)
+
+    assert issued.superseded == 2
+    assert services.links_issue(users=[person], issuer=None, via=Link.Via.COMMAND).superseded == 1
+
+
+def test_each_row_names_its_person_next_to_the_email(admin_client):
+    response = issue(admin_client, [ada(), InvitedUserFactory(first_name="", last_name="")])
+
+    rows = link_rows(response)
+    (heading,) = find_all(rows["ada@example.com"], "h2")
+    assert text_of(heading) == "Ada Lovelace ada@example.com"
+    assert attrs_of(rows["ada@example.com"])["data-name"] == "Ada Lovelace"
+    (nameless,) = (row for email, row in rows.items() if email != "ada@example.com")
+    assert text_of(find_all(nameless, "h2")[0]) == attrs_of(nameless)["data-email"]
+
+
+def test_each_row_has_a_copy_ready_message_with_its_link_and_expiry(admin_client):
+    response = issue(admin_client, [ada()])
+
+    row = link_rows(response)["ada@example.com"]
+    (message,) = find_all(row, "textarea", cls="message-text")
+    text = text_of(message)
+    expires = text_of(find_all(row, "time")[0])
+    assert text.startswith("Hi Ada, set your password for People here: " + row_url(row))
+    assert expires.split(" (")[0] in text
+    assert "Your sign-in name is ada@example.com." in text
+    assert buttons(row, "data-copy-message")
+
+
+def test_a_message_to_someone_without_a_first_name_greets_them_all_the_same(admin_client):
+    response = issue(admin_client, [ada(first_name="", last_name=""), ada(email="b@example.com")])
+
+    rows = link_rows(response)
+    assert text_of(find_all(rows["ada@example.com"], "textarea")[0]).startswith("Hello, set")
+    assert text_of(find_all(rows["b@example.com"], "textarea")[0]).startswith("Hi Ada, set")
+
+
+@pytest.fixture
+def message_template(tmp_path, settings):
+    """Write the site's own message template; it takes precedence over the project's."""
+    folder = tmp_path / "invites"
+    folder.mkdir()
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
+
+    def write(text: str) -> None:
+        (folder / "handover_message.txt").write_text(text)
+
+    return write
+
+
+def test_the_site_may_word_the_message_itself(message_template):
+    message_template("Hello {{ first_name }} & co: {{ url }} until {{ expires_at }}")
+
+    (message,) = handover_messages(
+        [
+            {
+                "name": "Ada Lovelace",
+                "first_name": "Ada",
+                "email": "ada@example.com",
+                "url": "https://example.com/set-password/x/",
+                "expires_at": "2026-12-07 14:05 UTC",
+                "expires_in": "in 7 days",
+            }
+        ]
+    )
+
+    url, until = "https://example.com/set-password/x/", "2026-12-07 14:05 UTC"
+    assert message == f"Hello Ada & co: {url} until {until}\n"
+
+
+def test_a_template_that_changes_the_values_is_rendered_for_each_person(message_template):
+    message_template("{{ first_name|upper }} {{ email|length }} <{{ url }}>")
+    people = [
+        {"name": "", "first_name": first, "email": email, "url": f"u{n}", "expires_at": "t"}
+        | {"expires_in": "soon"}
+        for n, (first, email) in enumerate([("Ada", "a@x.org"), ("Grace", "grace@x.org")])
+    ]
+
+    assert handover_messages(people) == ["ADA 7 <u0>\n", "GRACE 11 <u1>\n"]
+
+
+def test_copy_all_is_offered_for_two_links_and_not_for_one(admin_client):
+    one = parse(issue(admin_client, [ada()]))
+    two = parse(issue(admin_client, [ada(email="b@example.com"), ada(email="c@example.com")]))
+
+    assert not buttons(one, "data-copy-all")
+    assert buttons(two, "data-copy-all")
+    assert buttons(two, "data-print-all")
+
+
+def test_show_all_qr_codes_is_offered_only_past_the_inline_limit(admin_client):
+    few = parse(issue(admin_client, [InvitedUserFactory() for _ in range(QR_INLINE_LIMIT)]))
+    many = parse(issue(admin_client, [InvitedUserFactory() for _ in range(QR_INLINE_LIMIT + 1)]))
+
+    assert not buttons(few, "data-show-all-qr")
+    assert len(find_all(few, "svg", cls="qr-code")) == QR_INLINE_LIMIT
+    assert buttons(many, "data-show-all-qr")
+    assert not find_all(many, "svg", cls="qr-code")
+
+
+def test_the_links_page_posts_to_the_print_view_and_carries_no_secret_in_a_url(admin_client):
+    page = parse(issue(admin_client, [ada()]))
+
+    (main,) = find_all(page, id="content-main")
+    assert attrs_of(main)["data-print-url"] == PRINT_URL
+    assert attrs_of(main)["data-reload-url"] == USERS_URL
+    secret = secret_of(row_url(link_rows_of(page)["ada@example.com"]))
+    for element in find_all(page):
+        for name in ("href", "src", "action", "data-print-url", "data-qr-url"):
+            assert secret not in (attrs_of(element).get(name) or "")
+
+
+def link_rows_of(page):
+    return {attrs_of(row)["data-email"]: row for row in find_all(page, cls="issued-link")}
+
+
+# --- The print view -------------------------------------------------------------------
+
+
+def sheets_of(response) -> list:
+    return find_all(parse(response), "section", cls="handover-sheet")
+
+
+def issued_url(user) -> tuple[str, Link]:
+    issued = services.link_issue(user=user, issuer=None, via=Link.Via.COMMAND)
+    return link_url(issued.secret), issued.link
+
+
+def sheet_for(user, url=None, **changes) -> str:
+    if url is None:
+        url, link = issued_url(user)
+        expires_at = link.expires_at
+    else:
+        expires_at = clock.now() + timedelta(days=7)
+    fields = {"url": url, "name": user.get_full_name(), "email": user.email} | changes
+    return sheet_value(expires_at=expires_at, **fields)
+
+
+@pytest.fixture
+def people():
+    return [
+        ada(),
+        InvitedUserFactory(email="grace@example.com", first_name="Grace", last_name="Hopper"),
+    ]
+
+
+def test_the_print_view_draws_one_sheet_per_link_posted(admin_client, people, settings):
+    settings.SITE_NAME = "Acme People"
+    urls = [issued_url(person)[0] for person in people]
+    sheets = [
+        sheet_value(
+            url=url, name=person.get_full_name(), email=person.email, expires_at=clock.now()
+        )
+        for url, person in zip(urls, people, strict=True)
+    ]
+
+    response = admin_client.post(PRINT_URL, {"sheet": sheets})
+
+    assert response.status_code == HTTPStatus.OK
+    drawn = sheets_of(response)
+    assert len(drawn) == 2
+    for sheet, person, url in zip(drawn, people, urls, strict=True):
+        text = text_of(sheet)
+        assert "Acme People" in text
+        assert person.get_full_name() in text
+        assert person.email in text
+        assert len(find_all(sheet, "svg")) == 1
+        (link,) = find_all(sheet, "p", cls="handover-link")
+        groups = [text_of(span) for span in find_all(link, "span")]
+        assert "".join(groups) == url
+        assert [len(group) for group in groups[1:-1]] == [4] * (SECRET_LENGTH // 4)
+        assert "Valid until" in text
+        assert "Sign in at http://testserver/accounts/login/" in text
+        assert len(find_all(sheet, "li")) == 3
+
+
+def test_the_print_view_is_never_cached_and_stores_nothing(admin_client, people):
+    sheet = sheet_for(people[0])
+
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.post(PRINT_URL, {"sheet": [sheet]})
+
+    assert response.status_code == HTTPStatus.OK
+    assert_never_cached(response)
+    writes = [q["sql"] for q in queries if not q["sql"].lstrip().upper().startswith("SELECT")]
+    assert writes == []
+
+
+def test_no_secret_appears_in_a_url_of_the_print_view(admin_client, people):
+    url, _link = issued_url(people[0])
+    secret = secret_of(url)
+
+    response = admin_client.post(
+        PRINT_URL, {"sheet": [sheet_for(people[0], url=url)]}, follow=False
+    )
+
+    assert secret not in PRINT_URL
+    assert secret not in response.wsgi_request.get_full_path()
+    for element in find_all(parse(response)):
+        for name in ("href", "src", "action"):
+            assert secret not in (attrs_of(element).get(name) or "")
+
+
+FORGED = {
+    "another site's link": "https://evil.example.net/set-password/{secret}/",
+    "a path of this site that is no link": "http://testserver/admin/{secret}/",
+    "a secret of the wrong length": "http://testserver/set-password/{secret}x/",
+    "a query added": "http://testserver/set-password/{secret}/?next=https://evil.example.net",
+    "not a URL": "javascript:alert(1)",
+}
+
+
+@pytest.mark.parametrize("forged", FORGED.values(), ids=FORGED.keys())
+def test_a_forged_or_foreign_link_is_refused_with_a_page_that_says_why(
+    admin_client, people, forged
+):
+    good = sheet_for(people[1])
+    url = forged.format(secret="A" * SECRET_LENGTH)
+
+    response = admin_client.post(PRINT_URL, {"sheet": [good, sheet_for(people[0], url=url)]})
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    content = response.content.decode()
+    assert "Sheet 2 does not hold a link of this site, so it is not printed." in content
+    assert "qr-code" not in content
+    assert url not in content
+    assert_never_cached(response)
+
+
+@pytest.mark.parametrize(
+    "sheet",
+    ["", "not json", "[]", '{"url": "x"}', json.dumps({"url": 1, "name": "", "email": ""})],
+)
+def test_an_incomplete_sheet_is_refused_with_a_page_that_says_why(admin_client, sheet):
+    response = admin_client.post(PRINT_URL, {"sheet": [sheet]})
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "Sheet 1 is incomplete." in response.content.decode()
+
+
+def test_an_expiry_without_its_time_zone_is_refused(admin_client, people):
+    value = json.loads(sheet_for(people[0]))
+    value["expires_at"] = "2026-12-07T14:05:00"
+
+    response = admin_client.post(PRINT_URL, {"sheet": [json.dumps(value)]})
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+
+
+def test_no_sheet_or_too_many_are_refused(admin_client, people):
+    assert admin_client.post(PRINT_URL, {}).status_code == HTTPStatus.BAD_REQUEST
+    sheet = sheet_for(people[0])
+    response = admin_client.post(PRINT_URL, {"sheet": [sheet] * (MAX_SHEETS + 1)})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert f"At most {MAX_SHEETS} sheets" in response.content.decode()
+    assert admin_client.post(PRINT_URL, {"sheet": [sheet] * MAX_SHEETS}).status_code == 200
+
+
+def test_the_print_view_answers_only_posts(admin_client):
+    assert admin_client.get(PRINT_URL).status_code == HTTPStatus.METHOD_NOT_ALLOWED
+
+
+def test_staff_who_may_not_issue_links_may_not_print_them(client, people):
+    client.force_login(grant(StaffFactory(), "accounts.view_user"))
+
+    response = client.post(PRINT_URL, {"sheet": [sheet_for(people[0])]})
+
+    assert response.status_code == HTTPStatus.FORBIDDEN
+
+
+def test_staff_who_may_issue_links_may_print_them(client, people):
+    client.force_login(grant(StaffFactory(), "accounts.view_user", "invites.issue_link"))
+
+    response = client.post(PRINT_URL, {"sheet": [sheet_for(people[0])]})
+
+    assert response.status_code == HTTPStatus.OK
+    assert len(sheets_of(response)) == 1
+
+
+def test_staff_who_may_issue_team_links_only_may_not_print_set_password_links(client, people):
+    if not Permission.objects.filter(codename="issue_team_link").exists():
+        pytest.skip("this project has no team links")
+    client.force_login(grant(StaffFactory(), "invites.issue_team_link"))
+
+    response = client.post(PRINT_URL, {"sheet": [sheet_for(people[0])]})
+
+    assert response.status_code == HTTPStatus.FORBIDDEN
+
+
+def test_a_person_who_is_not_staff_is_sent_to_the_sign_in_page(client, people):
+    client.force_login(UserFactory())
+
+    response = client.post(PRINT_URL, {"sheet": [sheet_for(people[0])]})
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert "/admin/login/" in response["Location"]
+
+
+def test_the_print_view_needs_the_csrf_token(admin_user, people):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_user)
+
+    response = client.post(PRINT_URL, {"sheet": [sheet_for(people[0])]})
+
+    assert response.status_code == HTTPStatus.FORBIDDEN
+
+
+def test_the_print_view_keeps_posted_text_as_text(admin_client, people):
+    sheet = sheet_for(people[0], name='<script>alert("x")</script>')
+
+    response = admin_client.post(PRINT_URL, {"sheet": [sheet]})
+
+    assert response.status_code == HTTPStatus.OK
+    assert "<script>alert" not in response.content.decode()
+    assert re.search(r"&lt;script&gt;alert", response.content.decode())
