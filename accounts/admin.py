@@ -8,8 +8,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import services
+from accounts import services, two_factor
 from accounts.admin_lists import CountedUpTo, is_email, list_datetime
 from accounts.forms import UserAddForm, UserChangeForm
 from accounts.models import User
@@ -63,6 +64,29 @@ class GroupFilter(admin.SimpleListFilter):
         return queryset.filter(Exists(memberships))
 
 
+class TwoFactorFilter(admin.SimpleListFilter):
+    """Users with a confirmed authenticator, or without one (EXISTS, as the group filter)."""
+
+    title = _("two-factor")
+    parameter_name = "two_factor"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Set up")), ("no", _("Not set up"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(two_factor.confirmed_device_exists())
+        if self.value() == "no":
+            return queryset.exclude(two_factor.confirmed_device_exists())
+        return queryset
+
+
+# django-otp's own device list shows and edits every key: devices are managed
+# through the users instead (this list's column, filter and action).
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
+
+
 @admin.register(User)
 class UserAdmin(CountedUpTo, DjangoUserAdmin):
     """Users by email, never with a password on the add form.
@@ -112,15 +136,16 @@ class UserAdmin(CountedUpTo, DjangoUserAdmin):
         "full_name",
         "status_label",
         "is_staff",
+        "two_factor_set_up",
         "last_signed_in",
         "joined",
     )
-    list_filter = (StatusFilter, "is_staff", "is_superuser", GroupFilter)
+    list_filter = (StatusFilter, "is_staff", "is_superuser", GroupFilter, TwoFactorFilter)
     search_fields = ("email", "first_name", "last_name")
     ordering = ("email",)
     list_per_page = 20
     readonly_fields = ("last_login", "date_joined")
-    actions = ["deactivate_users", "reactivate_users"]
+    actions = ["deactivate_users", "reactivate_users", "remove_two_factor_devices"]
 
     # Only superusers may hand out powers: with the plain "change user"
     # permission, other staff could otherwise make themselves superusers.
@@ -131,6 +156,18 @@ class UserAdmin(CountedUpTo, DjangoUserAdmin):
         if is_email(search_term):
             return queryset.by_email(search_term.strip()), False
         return super().get_search_results(request, queryset, search_term)
+
+    def get_queryset(self, request):
+        # One EXISTS per row inside the list's own query, not a query per row.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(has_two_factor=two_factor.confirmed_device_exists())
+        )
+
+    @admin.display(description=_("Two-factor"), boolean=True, ordering="has_two_factor")
+    def two_factor_set_up(self, user: User) -> bool:
+        return user.has_two_factor
 
     @admin.display(description=_("name"), ordering="last_name")
     def full_name(self, user: User) -> str:
@@ -243,6 +280,26 @@ class UserAdmin(CountedUpTo, DjangoUserAdmin):
             ngettext(
                 "Deactivated %(count)d user; their open links were revoked.",
                 "Deactivated %(count)d users; their open links were revoked.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Remove two-factor devices"), permissions=["change"])
+    def remove_two_factor_devices(self, request, queryset):
+        try:
+            count = two_factor.devices_remove(users=queryset, actor=request.user)
+        except PowersExceeded as refused:
+            self._refuse_beyond_powers(request, refused)
+            return
+        self.message_user(
+            request,
+            ngettext(
+                "Removed the authenticator of %(count)d user. Where two-factor is "
+                "required, they set up a new one when they next sign in.",
+                "Removed the authenticators of %(count)d users. Where two-factor is "
+                "required, they set up a new one when they next sign in.",
                 count,
             )
             % {"count": count},

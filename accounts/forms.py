@@ -1,10 +1,16 @@
-"""Forms of the accounts app: the admin's user forms, and the names on one's own page."""
+"""Forms of the accounts app: the admin's user forms, the names on one's own page, and
+the codes and authenticators of two-factor sign-in."""
+
+import math
 
 from django import forms
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.core.exceptions import ValidationError
+from django.utils.timesince import timeuntil
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from accounts import clock, two_factor
 from accounts.models import User
 
 
@@ -87,3 +93,209 @@ class NamesForm(forms.ModelForm):
             # request has just moved on.
             user.save(update_fields=list(self.Meta.fields))
         return user
+
+
+# --- Two-factor sign-in (accounts.two_factor) ---------------------------------
+
+
+class CodeField(forms.CharField):
+    """The six digits an authenticator app shows; spaces (as some apps group them) ignored."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Code from your authenticator app"))
+        super().__init__(
+            max_length=20,
+            strip=True,
+            widget=forms.TextInput(
+                attrs={
+                    "autocomplete": "one-time-code",
+                    "inputmode": "numeric",
+                    "autocapitalize": "none",
+                    "spellcheck": "false",
+                    "size": 8,
+                }
+            ),
+            error_messages={"required": _("Type the 6-digit code your authenticator app shows.")},
+            **kwargs,
+        )
+
+    def to_python(self, value):
+        return "".join((super().to_python(value) or "").split())
+
+    def validate(self, value):
+        super().validate(value)
+        if not (value.isdigit() and len(value) == two_factor.CODE_DIGITS):
+            raise ValidationError(
+                _("A code is 6 digits. Type the code your authenticator app shows now."),
+                code="malformed",
+            )
+
+
+def _wait(until) -> str:
+    """How long until ``until``, as a person reads it: "4 seconds", "8 minutes"."""
+    now = clock.now()
+    seconds = max(1, math.ceil((until - now).total_seconds()))
+    if seconds < 60:
+        return ngettext("%(count)d second", "%(count)d seconds", seconds) % {"count": seconds}
+    return timeuntil(until, now, depth=1)
+
+
+class SignInCodeForm(forms.Form):
+    """The second step of signing in: a code from the user's confirmed device."""
+
+    code = CodeField()
+
+    error_messages = {
+        "wrong": _(
+            "That code is not right, or it was already used. "
+            "Type the code your authenticator app shows now."
+        ),
+        "throttled": _(
+            "Too many wrong codes in a row: wait %(wait)s, then type the code your "
+            "authenticator app shows. If those codes were not yours, someone knows "
+            "your password: tell an administrator."
+        ),
+    }
+
+    @classmethod
+    def refusal(cls, verification: "two_factor.Verification") -> ValidationError:
+        """The error for a code ``device_verify`` did not accept."""
+        if verification.throttled_until is not None:
+            return ValidationError(
+                cls.error_messages["throttled"],
+                code="throttled",
+                params={"wait": _wait(verification.throttled_until)},
+            )
+        return ValidationError(cls.error_messages["wrong"], code="wrong")
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.device = None
+        self.fields["code"].widget.attrs["autofocus"] = True
+
+    def clean_code(self):
+        code = self.cleaned_data["code"]
+        verification = two_factor.device_verify(user=self.user, code=code)
+        if verification.device is None:
+            raise self.refusal(verification)
+        self.device = verification.device
+        return code
+
+
+class TwoFactorEnrolmentMixin:
+    """Adds a new authenticator to a form: a key (signed, in a hidden field) and its first code.
+
+    ``add_enrolment_fields`` adds them; ``clean_enrolment`` (from ``clean``)
+    checks the code against the key, and ``enrolment`` is then what
+    ``two_factor.device_enrol`` writes. The key is drawn when the form is first
+    shown and comes back with every submission, so a wrong code asks again for
+    the same key, already in the person's app.
+    """
+
+    KEY_FIELD = "two_factor_key"
+    enrolment = None
+    enrolment_error_messages = {
+        "wrong_code": _(
+            "That code does not match this key. Check that your authenticator app "
+            "added the key shown here, then type the code it shows now."
+        ),
+        "key_expired": _(
+            "This page was open too long, so it shows a new key. Remove the entry "
+            "you added to your authenticator app, add this one, and type its code."
+        ),
+    }
+
+    def add_enrolment_fields(self, *, email: str, bound_to: str, code_label=None) -> None:
+        self.enrolment_email = email
+        self.enrolment_bound_to = bound_to
+        self.enrolment = None
+        self._key_expired = False
+        key = None
+        if self.is_bound:
+            key = two_factor.key_unsign(self.data.get(self.KEY_FIELD, ""), bound_to=bound_to)
+            self._key_expired = key is None
+        self.enrolment_key = key or two_factor.key_make()
+        self.fields[self.KEY_FIELD] = forms.CharField(widget=forms.HiddenInput, required=False)
+        # The field shows the key given now, also on a form shown again.
+        signed = two_factor.key_sign(self.enrolment_key, bound_to=bound_to)
+        self.initial[self.KEY_FIELD] = signed
+        if self.is_bound:
+            self.data = self.data.copy()
+            self.data[self.KEY_FIELD] = signed
+        self.fields["code"] = CodeField(
+            label=code_label or _("Code from your authenticator app"),
+            help_text=_("After adding the key, type the 6-digit code your app shows for it."),
+        )
+
+    def visible_fields(self):
+        # The code is rendered with the key it proves (accounts/includes/authenticator_enrol.html).
+        return [field for field in super().visible_fields() if field.name != "code"]
+
+    @property
+    def enrolment_uri(self) -> str:
+        return two_factor.otpauth_uri(key=self.enrolment_key, email=self.enrolment_email)
+
+    @property
+    def enrolment_qr(self):
+        return two_factor.qr_svg(self.enrolment_uri)
+
+    @property
+    def enrolment_key_text(self) -> str:
+        return two_factor.key_for_people(self.enrolment_key)
+
+    def clean_enrolment(self) -> None:
+        if self._key_expired:
+            self.add_error("code", self.enrolment_error_messages["key_expired"])
+            return
+        code = self.cleaned_data.get("code")
+        if not code:
+            return
+        step = two_factor.code_step(key=self.enrolment_key, code=code)
+        if step is None:
+            self.add_error("code", self.enrolment_error_messages["wrong_code"])
+            return
+        self.enrolment = two_factor.Enrolment(key=self.enrolment_key, step=step)
+
+
+class EnrolForm(TwoFactorEnrolmentMixin, forms.Form):
+    """A first authenticator, at sign-in, for who must use one and has none."""
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.add_enrolment_fields(email=user.email, bound_to=f"enrol:{user.pk}")
+
+    def clean(self):
+        cleaned_data = super().clean()
+        self.clean_enrolment()
+        return cleaned_data
+
+
+class ReplaceAuthenticatorForm(TwoFactorEnrolmentMixin, forms.Form):
+    """A new authenticator in place of the old one, which must give a code first."""
+
+    current_code = CodeField(label=_("Code from your current authenticator app"))
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.device = None
+        self.add_enrolment_fields(
+            email=user.email,
+            bound_to=f"replace:{user.pk}",
+            code_label=_("Code from the new authenticator"),
+        )
+
+    def clean(self):
+        cleaned_data = super().clean()
+        self.clean_enrolment()
+        current = cleaned_data.get("current_code")
+        if current and self.enrolment is not None:
+            # Checked last, only with a good new code: a wrong new code spends
+            # no current code, which works once.
+            verification = two_factor.device_verify(user=self.user, code=current)
+            if verification.device is None:
+                self.add_error("current_code", SignInCodeForm.refusal(verification))
+            self.device = verification.device
+        return cleaned_data

@@ -10,6 +10,13 @@ urlpatterns = [
     path("names/", views.account_names, name="account_names"),
     path("sign-out-elsewhere/", views.sign_out_elsewhere, name="sign_out_elsewhere"),
     path("login/", views.SignInView.as_view(), name="login"),
+    path("login/code/", views.SignInCodeView.as_view(), name="login_code"),
+    path("login/authenticator/", views.SignInEnrolView.as_view(), name="login_enrol"),
+    path(
+        "authenticator/",
+        views.ReplaceAuthenticatorView.as_view(),
+        name="two_factor_replace",
+    ),
     path("logout/", views.SignOutView.as_view(), name="logout"),
     path(
         "password_change/",

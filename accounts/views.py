@@ -12,15 +12,19 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core import signing
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
+from django.views.generic import FormView
+from django_otp import login as otp_login
 
-from accounts import services
-from accounts.forms import NamesForm
+from accounts import services, two_factor
+from accounts.forms import EnrolForm, NamesForm, ReplaceAuthenticatorForm, SignInCodeForm
 from accounts.models import User
 from accounts.selectors import sign_in_history
 
@@ -78,7 +82,24 @@ class SignInForm(AuthenticationForm):
             self.fields["password"].widget.attrs["autofocus"] = True
 
 
-class SignInView(auth_views.LoginView):
+class TwoStepSignInMixin:
+    """``LoginView`` with a second step for whoever ``TWO_FACTOR`` requires.
+
+    Their correct password signs nobody in: it starts a pending sign-in
+    (``two_factor.pending_start``) and leads to the code, or to enrolment for
+    who has no authenticator yet. Both the site's and the admin's sign-in use it.
+    """
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if not two_factor.two_factor_required(user):
+            return super().form_valid(form)
+        two_factor.pending_start(self.request, user=user, next_url=self.get_success_url())
+        step = "login_code" if two_factor.has_confirmed_device(user) else "login_enrol"
+        return redirect(step)
+
+
+class SignInView(TwoStepSignInMixin, auth_views.LoginView):
     form_class = SignInForm
     redirect_authenticated_user = True
 
@@ -105,6 +126,110 @@ class SignInView(auth_views.LoginView):
         return response
 
 
+class _PendingSignInView(FormView):
+    """A page of the sign-in's second step, for the user whose password was just typed."""
+
+    def dispatch(self, request, *args, **kwargs):
+        self.user = two_factor.pending_user(request)
+        if self.user is None:
+            if two_factor.PENDING_SESSION_KEY in request.session:
+                messages.info(
+                    request,
+                    gettext("It took too long to type the code. Sign in again."),
+                )
+                del request.session[two_factor.PENDING_SESSION_KEY]
+            return redirect("login")
+        other_step = self.other_step()
+        if other_step is not None:
+            return redirect(other_step)
+        return super().dispatch(request, *args, **kwargs)
+
+    def other_step(self) -> str | None:
+        """The URL name of the step this user should be on instead, if not this one."""
+        return None
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.user}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(account=self.user, **kwargs)
+
+    def _signed_in(self, device):
+        next_url = two_factor.pending_finish(self.request, user=self.user, device=device)
+        return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
+
+
+@method_decorator([sensitive_post_parameters(), never_cache], name="dispatch")
+class SignInCodeView(_PendingSignInView):
+    """After the password: the code from the user's authenticator app, then signed in."""
+
+    form_class = SignInCodeForm
+    template_name = "registration/sign_in_code.html"
+
+    def other_step(self):
+        return None if two_factor.has_confirmed_device(self.user) else "login_enrol"
+
+    def form_valid(self, form):
+        return self._signed_in(form.device)
+
+    def form_invalid(self, form):
+        if form.has_error("code", "wrong"):
+            # Someone who knows the password typed a wrong code: the account's
+            # owner sees it among the failed attempts on their account page.
+            services.sign_in_record(
+                user_id=self.user.pk,
+                succeeded=False,
+                address=self.request.META.get("REMOTE_ADDR"),
+                user_agent=self.request.META.get("HTTP_USER_AGENT", ""),
+            )
+        return super().form_invalid(form)
+
+
+@method_decorator([sensitive_post_parameters(), never_cache], name="dispatch")
+class SignInEnrolView(_PendingSignInView):
+    """After the password, for who must use two-factor and has no authenticator yet."""
+
+    form_class = EnrolForm
+    template_name = "registration/sign_in_enrol.html"
+
+    def other_step(self):
+        # Enrolment is for who has no device: who has one types its code.
+        return "login_code" if two_factor.has_confirmed_device(self.user) else None
+
+    def form_valid(self, form):
+        device = two_factor.device_enrol(user=self.user, enrolment=form.enrolment)
+        messages.success(self.request, gettext("Your authenticator app is set up."))
+        return self._signed_in(device)
+
+
+@method_decorator([sensitive_post_parameters(), never_cache, login_required], name="dispatch")
+class ReplaceAuthenticatorView(FormView):
+    """Replace one's authenticator: a code from the current one, then the new key's code."""
+
+    form_class = ReplaceAuthenticatorForm
+    template_name = "accounts/two_factor_replace.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not two_factor.has_confirmed_device(request.user):
+            messages.info(request, gettext("Your account has no authenticator app to replace."))
+            return redirect("account")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        device = two_factor.device_enrol(user=self.request.user, enrolment=form.enrolment)
+        # This session goes on with the new device; others, verified with the
+        # old one, are signed out where two-factor is required.
+        otp_login(self.request, device)
+        messages.success(
+            self.request,
+            gettext("Your new authenticator app is set up. The old one no longer works."),
+        )
+        return redirect("account")
+
+
 class SignOutView(auth_views.LogoutView):
     """Django's sign-out (POST), saying on the next page that it happened."""
 
@@ -125,6 +250,7 @@ def _account_page(request, *, names_form: NamesForm | None = None):
             # The person is signed in by their newest sign-in: the failures
             # they have not seen are those since the one before it.
             "history": sign_in_history(user=user, since_previous=True),
+            "has_authenticator": two_factor.has_confirmed_device(user),
         },
     )
 

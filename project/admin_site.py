@@ -11,11 +11,16 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.core.exceptions import FieldError
+from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
 
 from accounts import clock
 from project.errors import CACHE_UNAVAILABLE
@@ -177,6 +182,46 @@ class AdminSite(admin.AdminSite):
         from django.conf import settings
 
         return _("%(site)s administration") % {"site": settings.SITE_NAME}
+
+    def has_permission(self, request):
+        """Django's rule, and where ``TWO_FACTOR`` requires it, a code typed in this session."""
+        from accounts.two_factor import two_factor_satisfied
+
+        return super().has_permission(request) and two_factor_satisfied(request)
+
+    @method_decorator(never_cache)
+    @login_not_required
+    def login(self, request, extra_context=None):
+        """Django's admin sign-in, with the site's second step (``accounts.views``).
+
+        Django's own view signs in on a correct password; this one leads
+        whoever ``TWO_FACTOR`` requires on to the code first.
+        """
+        # Imported here, as Django's own view does: this module loads before the models.
+        from django.contrib.admin.forms import AdminAuthenticationForm
+        from django.contrib.auth.views import LoginView
+
+        from accounts.views import TwoStepSignInMixin
+
+        if request.method == "GET" and self.has_permission(request):
+            return HttpResponseRedirect(reverse("admin:index", current_app=self.name))
+        context = {
+            **self.each_context(request),
+            "title": _("Log in"),
+            "subtitle": None,
+            "app_path": request.get_full_path(),
+            "username": request.user.get_username(),
+        }
+        if REDIRECT_FIELD_NAME not in request.GET and REDIRECT_FIELD_NAME not in request.POST:
+            context[REDIRECT_FIELD_NAME] = reverse("admin:index", current_app=self.name)
+        context.update(extra_context or {})
+        request.current_app = self.name
+        view = type("AdminSignInView", (TwoStepSignInMixin, LoginView), {})
+        return view.as_view(
+            extra_context=context,
+            authentication_form=self.login_form or AdminAuthenticationForm,
+            template_name=self.login_template or "admin/login.html",
+        )(request)
 
     def index(self, request, extra_context=None):
         """Django's front page, with what needs an administrator above the app list."""

@@ -11,3 +11,8 @@ os.environ.setdefault("DEBUG", "off")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "off")
 os.environ.setdefault("SITE_URL", "http://testserver")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+# Most tests sign staff in with force_login, which types no code: two-factor is
+# off for them. The tests of two-factor turn it on (the ``two_factor`` fixture
+# in accounts/tests/), and project/tests/test_settings.py checks that a
+# deployment that sets nothing gets the default, staff.
+os.environ.setdefault("TWO_FACTOR", "off")

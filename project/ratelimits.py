@@ -33,6 +33,7 @@ from django_ratelimit.core import _split_rate, get_usage
 
 from accounts.devices import known_device, remember_device
 from accounts.models import sign_in_key
+from accounts.two_factor import pending_account, pending_started_here
 from invites.views import remembered_digest, remembered_team_digest
 from project.views import ratelimited
 
@@ -92,8 +93,17 @@ def _signed_in_nobody(attempt: "Attempt", response: HttpResponse) -> bool:
     return attempt.request.user is attempt.user_before
 
 
+def _password_refused(attempt: "Attempt", response: HttpResponse) -> bool:
+    """Signed in nobody, and did not lead on to the code either (a correct password did)."""
+    return _signed_in_nobody(attempt, response) and not pending_started_here(attempt.request)
+
+
 def _remember_the_browser(attempt: "Attempt", response: HttpResponse) -> None:
-    remember_device(attempt.request, response, account=_account_signing_in(attempt.request))
+    # Only a browser that signed in: a password still waiting for its code is
+    # not one, or knowing the password would spare its holder the account's limit.
+    if not _signed_in_nobody(attempt, response):
+        account = sign_in_key(attempt.request.user.get_username())
+        remember_device(attempt.request, response, account=account)
 
 
 def _not_redirected(attempt: "Attempt", response: HttpResponse) -> bool:
@@ -132,13 +142,22 @@ ACCOUNT_NAMES_PER_ADDRESS = Limit("account-names-address", "30/m", ADDRESS)
 ACCOUNT_NAMES_PER_ACCOUNT = Limit("account-names-account", "10/m", _signed_in_account)
 SIGN_OUT_ELSEWHERE_PER_ADDRESS = Limit("sign-out-elsewhere-address", "60/m", ADDRESS)
 SIGN_OUT_ELSEWHERE_PER_ACCOUNT = Limit("sign-out-elsewhere-account", "10/m", _signed_in_account)
+# Two-factor codes: wrong ones, per address and per account (the one whose
+# password was just typed, or who is signed in), whichever page they are typed on.
+TWO_FACTOR_CODE_PER_ADDRESS = Limit("two-factor-code-address", "10/m", ADDRESS)
+TWO_FACTOR_CODE_PER_ACCOUNT = Limit("two-factor-code-account", "5/m", pending_account)
 
 _SIGN_IN = (SIGN_IN_PER_ADDRESS, SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_DEVICE)
+_TWO_FACTOR_CODE = (TWO_FACTOR_CODE_PER_ADDRESS, TWO_FACTOR_CODE_PER_ACCOUNT)
 _POST = frozenset({"POST"})
 
 LIMITS = (
-    Guard("login", _POST, _SIGN_IN, _signed_in_nobody, _remember_the_browser),
-    Guard("admin:login", _POST, _SIGN_IN, _signed_in_nobody, _remember_the_browser),
+    Guard("login", _POST, _SIGN_IN, _password_refused, _remember_the_browser),
+    Guard("admin:login", _POST, _SIGN_IN, _password_refused, _remember_the_browser),
+    # The second step of signing in: a code, or a first authenticator's code.
+    Guard("login_code", _POST, _TWO_FACTOR_CODE, _signed_in_nobody, _remember_the_browser),
+    Guard("login_enrol", _POST, _TWO_FACTOR_CODE, _signed_in_nobody, _remember_the_browser),
+    Guard("two_factor_replace", _POST, _TWO_FACTOR_CODE, _not_redirected),
     Guard(
         "password_change",
         _POST,
@@ -196,6 +215,10 @@ submissions an hour per address.
 One's names (``/accounts/names/``): 30 invalid forms per address, 10 per
 account. Sign out everywhere else: 10 per account and 60 per address, every
 one counted (it cannot fail; the limit bounds its writes).
+Two-factor codes (after the password, at enrolment, replacing one's
+authenticator): 10 wrong a minute per address, 5 per account. A correct
+password that leads on to the code is not a failed sign-in, and only a
+browser that signed in (after its code) is remembered as the account's.
 """
 
 _GUARDS: dict[str, list[Guard]] = {}

@@ -73,6 +73,15 @@ ACCESS_REQUESTS = env.bool("ACCESS_REQUESTS", default=False)
 ACCESS_REQUESTS_MAX_PENDING = env.int("ACCESS_REQUESTS_MAX_PENDING", default=200)
 ACCESS_REQUESTS_MAX_AGE = env.int("ACCESS_REQUESTS_MAX_AGE", default=30 * 24 * 60 * 60)
 
+# Two-factor sign-in (accounts.two_factor): who must type a code from an
+# authenticator app after their password. A typo must not quietly turn it off.
+TWO_FACTOR = env.str("TWO_FACTOR", default="staff").strip().lower()
+if TWO_FACTOR not in ("off", "staff", "all"):
+    raise ImproperlyConfigured(
+        f"TWO_FACTOR must be off, staff or all; it is {TWO_FACTOR!r}. "
+        "See README.md, 'Configuration'."
+    )
+
 INSTALLED_APPS = [
     "project.admin_site.AdminConfig",
     "django.contrib.auth",
@@ -83,6 +92,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_ratelimit",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "project",
     "accounts",
     "invites",
@@ -103,7 +114,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session typed a code; then
+    # whoever TWO_FACTOR requires and has not is signed out (accounts.middleware).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
