@@ -1,0 +1,167 @@
+"""A team link, in real browsers: made in the admin, copied, joined from another browser."""
+
+import pytest
+
+from accounts.models import User
+from accounts.tests.factories import GroupFactory, SuperuserFactory
+from invites.models import Link, TeamLink
+from invites.team_links import team_link_create
+from invites.tokens import team_link_url
+from tests.e2e.helpers import admin_sign_in, clipboard_text, expect, label, qr_codes
+from tests.support import GOOD_PASSWORD, INVALID_LINK_TEXT
+
+pytestmark = pytest.mark.e2e
+
+CLIPBOARD = ["clipboard-read", "clipboard-write"]
+PHONE = {"width": 390, "height": 844}
+
+
+def join(page, email: str, password: str = GOOD_PASSWORD, confirmation: str | None = None):
+    page.get_by_label(label("Email address")).fill(email)
+    page.get_by_label(label("First name")).fill("Ada")
+    page.get_by_label(label("Last name")).fill("Byron")
+    page.get_by_label(label("Password"), exact=True).fill(password)
+    page.get_by_label(label("Password (again)")).fill(
+        password if confirmation is None else confirmation
+    )
+    page.get_by_role("button", name="Create account").click()
+
+
+def test_admin_makes_a_team_link_copies_it_and_sees_who_joined(site, new_context):
+    GroupFactory(name="Readers")
+    admin = SuperuserFactory(email="admin@example.com")
+    page = new_context(permissions=CLIPBOARD).new_page()
+    admin_sign_in(page, site, admin.email)
+    expect(page).to_have_url(f"{site}/admin/")
+
+    page.goto(f"{site}/admin/invites/teamlink/add/")
+    page.get_by_label(label("Name")).fill("Data workshop, March")
+    page.get_by_label("Readers").check()
+    page.get_by_label(label("Number of uses")).fill("30")
+    page.get_by_label("1 day").check()
+    with page.expect_response(lambda r: r.request.method == "POST") as made:
+        page.get_by_role("button", name="Make the team link").click()
+    assert "no-store" in made.value.headers["cache-control"]
+
+    url = page.locator("#team-link-url").input_value()
+    assert url.startswith(f"{site}/join/")
+    page.get_by_role("button", name="Copy").click()
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    assert clipboard_text(page) == url
+    qr = page.locator(".qr svg")
+    expect(qr).to_be_visible()
+    assert qr_codes(qr.screenshot()) == [url]
+
+    # Someone else, in their own browser, on a phone.
+    member = new_context(viewport=PHONE).new_page()
+    member.goto(url)
+    expect(member).to_have_url(f"{site}/join/")
+    expect(member.get_by_role("heading", level=1)).to_contain_text("Data workshop, March")
+    assert member.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    join(member, "ada@example.com")
+    expect(member).to_have_url(f"{site}/accounts/login/")
+    expect(member.get_by_role("status")).to_contain_text("If this address can join")
+    expect(member.get_by_label(label("Email address"))).to_have_value("ada@example.com")
+    member.get_by_label(label("Password")).fill(GOOD_PASSWORD)
+    member.get_by_role("button", name="Sign in").click()
+    expect(member.get_by_text("ada@example.com").first).to_be_visible()
+
+    # The administrator sees the member, on the list and on the link's page.
+    team_link = TeamLink.objects.get()
+    page.goto(f"{site}/admin/invites/teamlink/")
+    expect(page.get_by_text("29 of 30 left")).to_be_visible()
+    page.get_by_role("link", name="Data workshop, March").click()
+    page.get_by_role("link", name="ada@example.com").click()
+    user = User.objects.get(email="ada@example.com")
+    expect(page).to_have_url(f"{site}/admin/accounts/user/{user.pk}/change/")
+    assert [group.name for group in user.groups.all()] == ["Readers"]
+
+    # Revoked, the link shows the one invalid page.
+    page.goto(f"{site}/admin/invites/teamlink/{team_link.pk}/change/")
+    page.get_by_role("button", name="Revoke").click()
+    expect(page.get_by_text("Revoked 1 team link")).to_be_visible()
+    late = new_context().new_page()
+    late.goto(url)
+    expect(late.get_by_text(INVALID_LINK_TEXT)).to_be_visible()
+
+
+def test_the_join_page_passes_axe_and_fits_a_phone(site, new_context, csp_violations):
+    axe_playwright = pytest.importorskip(
+        "axe_playwright_python.sync_playwright", reason="axe-playwright-python is not installed"
+    )
+    issued = team_link_create(
+        name="Data workshop, March", groups=[], uses=3, issuer=None, via=Link.Via.COMMAND
+    )
+    page = new_context(viewport=PHONE).new_page()
+    page.goto(team_link_url(issued.secret))
+
+    def severe():
+        before = len(csp_violations)
+        results = axe_playwright.Axe().run(page)
+        # axe adds style elements of its own, which the policy blocks: its reports, not ours.
+        del csp_violations[before:]
+        return {
+            violation["id"]: [", ".join(node["target"]) for node in violation["nodes"]]
+            for violation in results.response["violations"]
+            if violation["impact"] in {"serious", "critical"}
+        }
+
+    found = {"join form": severe()}
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    join(page, "ada@example.com", GOOD_PASSWORD, "something-else")
+    expect(page.get_by_role("alert").first).to_be_visible()
+    found["join form with errors"] = severe()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    stranger = page
+    stranger.context.clear_cookies()
+    stranger.goto(f"{site}/join/")
+    found["invalid link"] = severe()
+    assert {where: ids for where, ids in found.items() if ids} == {}, found
+
+
+def test_the_team_link_admin_pages_add_no_violation_to_djangos_own(
+    site, new_context, csp_violations
+):
+    axe_playwright = pytest.importorskip(
+        "axe_playwright_python.sync_playwright", reason="axe-playwright-python is not installed"
+    )
+    group = GroupFactory(name="Readers")
+    admin = SuperuserFactory(email="admin@example.com")
+    page = new_context().new_page()
+    admin_sign_in(page, site, admin.email)
+
+    def severe() -> dict[str, list[str]]:
+        before = len(csp_violations)
+        results = axe_playwright.Axe().run(page)
+        del csp_violations[before:]
+        return {
+            violation["id"]: [", ".join(node["target"]) for node in violation["nodes"]]
+            for violation in results.response["violations"]
+            if violation["impact"] in {"serious", "critical"}
+        }
+
+    stock = set()
+    for path in ("/admin/auth/group/", f"/admin/auth/group/{group.pk}/change/"):
+        page.goto(site + path)
+        stock |= set(severe())
+
+    ours = {}
+    page.goto(f"{site}/admin/invites/teamlink/add/")
+    ours["add"] = severe()
+    page.get_by_label(label("Name")).fill("Data workshop, March")
+    page.get_by_label(label("Number of uses")).fill("0")
+    page.get_by_role("button", name="Make the team link").click()
+    ours["add with errors"] = severe()
+    page.get_by_label(label("Number of uses")).fill("30")
+    page.get_by_role("button", name="Make the team link").click()
+    expect(page.locator("#team-link-url")).to_be_visible()
+    ours["shown once"] = severe()
+    team_link = TeamLink.objects.get()
+    for path in ("/admin/invites/teamlink/", f"/admin/invites/teamlink/{team_link.pk}/change/"):
+        page.goto(site + path)
+        ours[path] = severe()
+    beyond = {
+        where: {rule: nodes for rule, nodes in found.items() if rule not in stock}
+        for where, found in ours.items()
+    }
+    assert not {where: found for where, found in beyond.items() if found}, beyond
