@@ -113,7 +113,8 @@ def otpauth_uri(*, key: str, email: str) -> str:
         },
         quote_via=quote,
     )
-    return f"otpauth://totp/{quote(f'{issuer}:{email}')}?{params}"
+    # The label as Google's key URI format writes it: "Issuer:account@example.com".
+    return f"otpauth://totp/{quote(f'{issuer}:{email}', safe=':@')}?{params}"
 
 
 def qr_svg(text: str) -> SafeString:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_noop
 from accounts import clock
 from accounts.models import User
 from accounts.powers import ensure_may_act_on
+from accounts.two_factor import Enrolment, device_enrol
 from invites.bulk import in_values, rows_insert
 from invites.durations import max_age_check
 from invites.errors import (
@@ -339,8 +340,12 @@ def links_revoke(*, links: Iterable[Link], by: User) -> int:
     )
 
 
-def link_redeem(*, link: Link, password: str) -> User:
+def link_redeem(*, link: Link, password: str, enrolment: Enrolment | None = None) -> User:
     """Set the user's password with an open link, consuming the link.
+
+    With ``enrolment`` (a key whose code was just checked), the user's new
+    authenticator is confirmed, any older device deleted, in the same
+    transaction: the account is set up whole or not at all.
 
     The password must already be validated. The link is consumed by a
     conditional UPDATE in the same transaction that saves the password: of any
@@ -376,6 +381,8 @@ def link_redeem(*, link: Link, password: str) -> User:
             link_open_by_id(link_id=link.pk)
             raise LinkInvalid(LinkInvalid.Reason.USED, link.pk)
         user.save(update_fields=["password"])
+        if enrolment is not None:
+            device_enrol(user=user, enrolment=enrolment)
         _log_link_events(
             actor_id=user.pk,
             events=[

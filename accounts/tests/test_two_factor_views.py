@@ -195,7 +195,7 @@ def test_staff_without_a_device_enrol_after_the_password(client, totp_clock):
     assert response["Location"] == reverse("login_enrol")
     page = client.get(reverse("login_enrol")).content.decode()
     assert "otpauth://totp/" in page
-    assert "grace%40example.com" in page
+    assert "People:grace@example.com" in page
     assert 'class="qr-code"' in page
     assert 'autocomplete="one-time-code"' in page
     key = key_of_page(page)
