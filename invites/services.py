@@ -557,6 +557,9 @@ def access_requests_decline(
             decided_at=clock.now(),
             decided_by=by,
             decline_reason=reason.strip(),
+            # A team link's request carries a password's hash: a declined one
+            # keeps none.
+            password="",
         )
     )
 
@@ -574,9 +577,6 @@ def access_requests_purge(
 ) -> AccessRequestsPurged:
     """Delete requests declined, or left pending, more than ``older_than`` ago.
 
-            # A team link's request carries a password's hash: a declined one
-            # keeps none.
-            password="",
     ``older_than`` defaults to ``ACCESS_REQUESTS_MAX_AGE``. The status link of
     a deleted request then gets the one invalid-link page. Approved requests
     stay (see ``AccessRequestQuerySet.purgeable``). ``purge_links`` calls this.
