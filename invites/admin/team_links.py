@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from accounts.admin_lists import list_datetime
 from accounts.dates import relative, when
 from invites import team_links
+from invites.admin.handover import sheet_value
 from invites.admin.qr import qr_svg
 from invites.admin.records import RecordsWithDigests
 from invites.csv_output import utc_iso
@@ -312,6 +313,14 @@ class TeamLinkAdmin(RecordsWithDigests, admin.ModelAdmin):
                 "groups": ", ".join(group.name for group in team_link.groups.order_by("name")),
                 "change_url": self._url("change", team_link.pk),
                 "changelist_url": self._url("changelist"),
+                # The print view draws the handover sheet from what this page
+                # posts back: nothing is stored, no secret goes in an address.
+                "print_url": reverse(
+                    "admin:accounts_user_handover_sheets", current_app=self.admin_site.name
+                ),
+                "print_sheet": sheet_value(
+                    url=url, name=team_link.name, expires_at=team_link.expires_at
+                ),
             },
         )
         # The page holds the secret: no cache, shared or private, may keep it.

@@ -1,7 +1,9 @@
 """Team links in the admin, and the team_link command."""
 
 import csv
+import html
 import io
+import json
 from datetime import timedelta
 from http import HTTPStatus
 
@@ -265,3 +267,17 @@ def test_a_superuser_made_link_with_any_group_works(settings):
     )
     join(issued.team_link, "ops@example.com")
     assert User.objects.get(email="ops@example.com").groups.get().name == "Admins"
+
+
+def test_the_shown_once_page_prints_a_handover_sheet_by_posting_the_link_back(admin_client):
+    page = admin_client.post(ADD, form()).content.decode()
+    url = page.split('id="team-link-url" value="', 1)[1].split('"', 1)[0]
+    print_url = reverse("admin:accounts_user_handover_sheets")
+    assert f'action="{print_url}"' in page
+    assert url not in print_url
+    sheet = html.unescape(page.split('name="sheet" value="', 1)[1].split('"', 1)[0])
+    assert json.loads(sheet)["url"] == url
+    printed = admin_client.post(print_url, {"sheet": sheet})
+    assert printed.status_code == HTTPStatus.OK
+    assert "Data workshop, March" in printed.content.decode()
+    assert "no-store" in printed.headers["Cache-Control"]

@@ -51,6 +51,12 @@ def test_admin_makes_a_team_link_copies_it_and_sees_who_joined(site, new_context
     qr = page.locator(".qr svg")
     expect(qr).to_be_visible()
     assert qr_codes(qr.screenshot()) == [url]
+    with page.context.expect_page() as printed:
+        page.get_by_role("button", name="Print").click()
+    sheet = printed.value
+    expect(sheet.get_by_text("Data workshop, March").first).to_be_visible()
+    assert url not in sheet.url
+    sheet.close()
 
     # Someone else, in their own browser, on a phone.
     member = new_context(viewport=PHONE).new_page()
