@@ -1,0 +1,138 @@
+"""Two-factor in a real browser: enrol through the link, sign in to the admin with a code,
+enrol at sign-in; axe-core on each new page; the pages' screenshots.
+
+Codes are computed by pyotp from the key the page shows, as an authenticator
+app would, at the real time (the next step's code stands in for "30 seconds
+later": one step of drift is allowed). ``UPDATE_SCREENSHOTS=1`` writes the
+screenshots to docs/screenshots/, as tests/e2e/test_screenshots.py does.
+"""
+
+import os
+import re
+import time
+
+import pyotp
+import pytest
+
+from accounts.tests.factories import DEFAULT_PASSWORD, InvitedUserFactory, StaffFactory
+from tests.e2e.helpers import SCREENSHOTS, expect, label, qr_codes, submit_new_password
+from tests.support import GOOD_PASSWORD
+
+pytestmark = pytest.mark.e2e
+
+axe_playwright = pytest.importorskip(
+    "axe_playwright_python.sync_playwright", reason="axe-playwright-python is not installed"
+)
+
+SEVERE = {"serious", "critical"}
+# axe measures colours with style elements of its own, which the site's policy blocks.
+AXE_STYLE_REPORTS = ("Applying inline style violates", "style-src-elem blocked inline")
+CODE = label("Code from your authenticator app")
+
+
+@pytest.fixture(autouse=True)
+def two_factor_default(settings):
+    """The default policy, staff (the suite runs with it off)."""
+    settings.TWO_FACTOR = "staff"
+
+
+@pytest.fixture
+def severe_violations(csp_violations):
+    def run(page) -> dict[str, list[str]]:
+        before = len(csp_violations)
+        results = axe_playwright.Axe().run(page)
+        csp_violations[before:] = [
+            report
+            for report in csp_violations[before:]
+            if not any(mark in report for mark in AXE_STYLE_REPORTS)
+        ]
+        return {
+            violation["id"]: [", ".join(node["target"]) for node in violation["nodes"]]
+            for violation in results.response["violations"]
+            if violation["impact"] in SEVERE
+        }
+
+    return run
+
+
+@pytest.fixture
+def shoot(tmp_path):
+    folder = SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path
+
+    def save(page, name: str) -> None:
+        path = folder / f"{name}.png"
+        page.screenshot(path=path, full_page=True)
+        assert path.stat().st_size < 200_000
+
+    return save
+
+
+def key_on(page) -> pyotp.TOTP:
+    return pyotp.TOTP(page.locator(".authenticator-key code").inner_text().replace(" ", ""))
+
+
+def test_a_new_administrator_enrols_through_the_link_and_signs_in_with_a_code(
+    site, issue_link, page, severe_violations, shoot
+):
+    staff = InvitedUserFactory(email="ada@example.com", is_staff=True)
+    page.goto(issue_link(staff))
+
+    # The set-password page: the password, and the authenticator with its QR code.
+    expect(page.get_by_role("group", name="Authenticator app")).to_be_visible()
+    code_field = page.get_by_label(CODE)
+    expect(code_field).to_have_attribute("autocomplete", "one-time-code")
+    expect(code_field).to_have_attribute("inputmode", "numeric")
+    totp = key_on(page)
+    uri = page.get_by_role("link", name="Open in an authenticator app on this device")
+    expect(uri).to_have_attribute("href", re.compile(r"^otpauth://totp/People:ada@example\.com\?"))
+    assert qr_codes(page.locator(".authenticator-qr svg").screenshot()) == [
+        uri.get_attribute("href")
+    ]
+    assert severe_violations(page) == {}
+    shoot(page, "two-factor-set-password")
+
+    # A wrong code sets nothing and asks again, for the same key.
+    code_field.fill("000000" if totp.now() != "000000" else "111111")
+    submit_new_password(page, GOOD_PASSWORD)
+    expect(page.locator(".errors")).to_contain_text("does not match this key")
+    assert key_on(page).secret == totp.secret
+    page.get_by_label(CODE).fill(totp.now())
+    submit_new_password(page, GOOD_PASSWORD)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+
+    # The admin's sign-in: the password, then the code.
+    page.goto(f"{site}/admin/login/")
+    page.get_by_label(label("Email address")).fill("ada@example.com")
+    page.get_by_label(label("Password")).fill(GOOD_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Type your code")
+    expect(page.get_by_label(CODE)).to_be_focused()
+    assert severe_violations(page) == {}
+    shoot(page, "two-factor-code")
+    page.get_by_label(CODE).fill(totp.at(time.time() + 30))
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{site}/admin/")
+
+    # Her account page offers to replace the authenticator.
+    page.goto(f"{site}/accounts/")
+    page.get_by_role("link", name="Replace your authenticator app").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Replace your authenticator app")
+    assert severe_violations(page) == {}
+    shoot(page, "two-factor-replace")
+
+
+def test_staff_without_an_authenticator_set_one_up_after_the_password(
+    site, page, severe_violations, shoot
+):
+    StaffFactory(email="grace@example.com")
+    page.goto(f"{site}/accounts/login/")
+    page.get_by_label(label("Email address")).fill("grace@example.com")
+    page.get_by_label(label("Password")).fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Set up an authenticator app")
+    assert severe_violations(page) == {}
+    shoot(page, "two-factor-enrol")
+    page.get_by_label(CODE).fill(key_on(page).now())
+    page.get_by_role("button", name="Set up and sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
+    expect(page.locator(".messages")).to_contain_text("Your authenticator app is set up.")
