@@ -7,8 +7,9 @@ something glued to it. So each word of a line (a run without whitespace or
 double quotes) is percent-decoded until it stops changing, and judged in that
 form:
 
-- after ``set-password/`` in any case, whatever follows up to the next
-  separator is hidden, so a truncated or malformed secret is hidden too;
+- after ``set-password/`` or a team link's ``join/``, in any case, whatever
+  follows up to the next separator is hidden, so a truncated or malformed
+  secret is hidden too;
 - anywhere, a run of at least ``SECRET_LENGTH`` characters of the secrets'
   alphabet is hidden: a secret, alone or with something glued to it.
 
@@ -30,7 +31,7 @@ REDACTED = "[redacted]"
 MAX_DECODINGS = 5
 
 _WORD = re.compile(r'[^\s"]+')
-_AFTER_PREFIX = re.compile(r"(set-password[/\\]+)[^/\\?#&;\s\"']+", re.IGNORECASE)
+_AFTER_PREFIX = re.compile(r"((?:set-password|join)[/\\]+)[^/\\?#&;\s\"']+", re.IGNORECASE)
 # URL-safe base64 (invites.tokens.secret_make).
 _TOKEN = re.compile(rf"[A-Za-z0-9_-]{{{SECRET_LENGTH},}}")
 _UNSAFE = re.compile(r'[^\x21-\x7e]|["\\]')

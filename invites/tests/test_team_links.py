@@ -478,3 +478,16 @@ def test_failed_openings_count_like_a_set_password_links():
     for _ in range(30):
         assert Client().get(open_path("x")).status_code == HTTPStatus.NOT_FOUND
     assert Client().get(open_path("x")).status_code == HTTPStatus.TOO_MANY_REQUESTS
+
+
+def test_a_team_links_secret_is_kept_out_of_the_logs_even_truncated():
+    from invites.log_redaction import redact
+
+    _, secret = make()
+    for line in (
+        f"GET /join/{secret}/ HTTP/1.1",
+        f"GET /JOIN%2F{secret[:12]} HTTP/1.1",
+        f"Not Found: /join/{secret[:-1]}/",
+    ):
+        assert secret[:12] not in redact(line), line
+    assert redact("GET /join/ HTTP/1.1") == "GET /join/ HTTP/1.1"
