@@ -520,3 +520,20 @@ def test_the_action_refuses_staff_acting_on_a_superuser(totp_clock):
 def test_the_device_list_of_django_otp_is_not_in_the_admin(superuser_client):
     response = superuser_client.get("/admin/otp_totp/totpdevice/")
     assert response.status_code == HTTPStatus.NOT_FOUND
+
+
+@pytest.mark.parametrize("query", ["", "two_factor=yes", "two_factor=no", "o=5"])
+def test_the_user_list_costs_the_same_queries_with_two_factor_on_more_data(
+    superuser_client, totp_clock, query
+):
+    from accounts.tests.queries import assert_list_costs_the_same_on_more_data
+
+    def people(count):
+        for index in range(count):
+            person = (StaffFactory if index % 2 else UserFactory)()
+            if index % 3:
+                enrol(person, totp_clock)
+
+    people(3)
+    url = reverse("admin:accounts_user_changelist") + "?" + query
+    assert_list_costs_the_same_on_more_data(superuser_client, url, lambda: people(30), 13)

@@ -137,3 +137,17 @@ def test_redis_that_does_not_answer_within_a_second_counts_as_down():
     assert chosen.stdout.strip() == "{'socket_timeout': 3, 'socket_connect_timeout': 1}", (
         chosen.stderr
     )
+
+
+def test_two_factor_is_required_of_staff_where_nothing_is_set():
+    result = print_settings("s.TWO_FACTOR", env=PRODUCTION)
+    assert result.stdout.strip() == "staff", result.stderr
+    chosen = print_settings("s.TWO_FACTOR", env={**PRODUCTION, "TWO_FACTOR": " All "})
+    assert chosen.stdout.strip() == "all", chosen.stderr
+
+
+def test_a_two_factor_policy_that_is_not_one_stops_start_up_naming_the_choices():
+    result = manage("check", env={**PRODUCTION, "TWO_FACTOR": "yes"})
+    assert result.returncode != 0
+    assert "TWO_FACTOR must be off, staff or all; it is 'yes'." in result.stderr
+    assert "Traceback" not in result.stderr
