@@ -368,7 +368,7 @@ class SetPasswordLinksAdminMixin:
                 "title": ngettext("Handover sheet", "Handover sheets", len(sheets)),
                 "site_name": settings.SITE_NAME,
                 "sign_in_url": sign_in_url,
-                "sheets": [(sheet, qr_svg(sheet.url)) for sheet in sheets],
+                "sheets": [(sheet, qr_svg(sheet.url, scalable=True)) for sheet in sheets],
                 "set_password_kind": handover.SET_PASSWORD,
             },
         )

@@ -6,8 +6,11 @@ import segno
 from django.utils.safestring import SafeString, mark_safe
 
 
-def qr_svg(url: str) -> SafeString:
+def qr_svg(url: str, *, scalable: bool = False) -> SafeString:
     """The QR code of ``url`` as an SVG element, safe to put in a page as it is.
+
+    Drawn 4 pixels a module; ``scalable`` leaves the size to the page's CSS
+    (a ``viewBox`` in place of a width and height), as a printed sheet needs.
 
     The mask is fixed: the QR standard lets an encoder use any of the eight,
     and every decoder reads them all. Choosing the best one (segno's default)
@@ -28,5 +31,6 @@ def qr_svg(url: str) -> SafeString:
         lineclass=None,
         xmldecl=False,
         nl=False,
+        omitsize=scalable,
     )
     return mark_safe(buffer.getvalue().decode())  # segno's own markup, with no text of ours in it

@@ -154,6 +154,12 @@ def test_the_admin_pages_of_this_project_add_no_violation_to_djangos_own(
     admin_action(page, "Generate set-password links", [person.email])
     expect(page.locator(".issued-link")).to_have_count(1)
     ours["links page"] = severe_violations(page)
+    with page.context.expect_page() as printed:
+        page.get_by_role("button", name="Print sheet").click()
+    sheets = printed.value
+    expect(sheets.locator(".handover-sheet")).to_have_count(1)
+    ours["handover sheets"] = severe_violations(sheets)
+    sheets.close()
     link = Link.objects.get(user=person)
     for path in (
         "/admin/",

@@ -77,7 +77,7 @@ def test_admin_adds_a_user_and_copies_their_link(site, admin_page, new_context):
     url = links["new.person@example.com"]
     assert url.startswith(f"{site}/set-password/")
     row = page.locator('.issued-link[data-email="new.person@example.com"]')
-    copy = row.get_by_role("button", name="Copy")
+    copy = row.get_by_role("button", name="Copy", exact=True)
     copy.click()
     expect(row.get_by_role("button", name="Copied")).to_be_visible()
     assert clipboard_text(page) == url

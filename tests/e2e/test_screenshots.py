@@ -49,6 +49,17 @@ def test_screenshots_of_the_key_pages(site, new_context, issue_link, shoot):
     expect(page.locator(".issued-link")).to_have_count(2)
     shoot(page, "links-page")
     ada_url = page.locator('.issued-link[data-email="ada@example.com"] .link-url').input_value()
+    with page.context.expect_page() as printed:
+        page.get_by_role("button", name="Print all").click()
+    sheets = printed.value
+    expect(sheets.locator(".handover-sheet")).to_have_count(2)
+    shoot(sheets, "handover-sheets")
+    for phone_page, name in ((sheets, "handover-sheets-390"), (page, "links-page-390")):
+        phone_page.set_viewport_size({"width": 390, "height": 844})
+        widths = phone_page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert widths[0] <= widths[1], f"{name} is {widths[0]} px wide on a 390 px screen"
+        shoot(phone_page, name)
+    sheets.close()
 
     invitee = new_context().new_page()
     invitee.goto(ada_url)
