@@ -1,4 +1,5 @@
-"""Races on PostgreSQL: more people joining through a team link at once than it has uses."""
+"""Team links on the production stack: more people joining at once than the link has uses,
+and a workshop behind one address through gunicorn's workers and Redis."""
 
 import threading
 import time
@@ -13,7 +14,13 @@ from invites.models import Link, TeamLink, TeamLinkJoin
 from invites.team_links import team_link_create
 from invites.tokens import team_link_url
 from tests.stack.conftest import person
-from tests.support import GOOD_PASSWORD, INVALID_LINK_TEXT, csrf_token, loopback_addresses
+from tests.support import (
+    GOOD_PASSWORD,
+    INVALID_LINK_TEXT,
+    csrf_token,
+    loopback_addresses,
+    wait_clear_of_rate_limit_edge,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -114,4 +121,70 @@ def test_forty_joins_at_once_on_a_thirty_use_link_make_exactly_thirty_accounts(
         f"team link race: {ROUNDS} rounds x {PEOPLE} simultaneous joins of a {USES}-use link: "
         f"each round exactly {USES} accounts, {PEOPLE - USES} invalid-link pages, 0 errors; "
         f"POSTs sent before the first answer came back, per round: {overlaps}"
+    )
+
+
+WORKSHOP = 30
+WORKSHOP_ADDRESS = "127.0.4.2"
+JOIN_FAILURES_PER_ADDRESS = 30  # INTERFACE.md: 30 a minute per address and per link
+
+
+def _join_data(form_page: str, email: str, password: str = GOOD_PASSWORD) -> dict:
+    return {
+        "csrfmiddlewaretoken": csrf_token(form_page),
+        "email": email,
+        "first_name": "Workshop",
+        "last_name": "Person",
+        "password1": password,
+        "password2": password,
+    }
+
+
+def _workshop_member(base_url: str, url: str, email: str) -> list[int]:
+    with person(base_url, WORKSHOP_ADDRESS) as client:
+        opened = client.get(url)
+        form = client.get("/join/")
+        joined = client.post("/join/", data=_join_data(form.text, email))
+        return [opened.status_code, form.status_code, joined.status_code]
+
+
+# reset_sequences: the content types get back the ids gunicorn's workers cached
+# (a join writes a LogEntry naming its content type by id); see test_limits.py.
+@pytest.mark.django_db(transaction=True, reset_sequences=True)
+def test_a_workshop_behind_one_address_joins_unrefused_but_its_failures_are_limited(
+    gunicorn, settings, stack_figures
+):
+    settings.SITE_URL = gunicorn.url
+    gunicorn.flush_cache()
+    issued = team_link_create(
+        name="Workshop", groups=[], uses=WORKSHOP, issuer=None, via=Link.Via.COMMAND
+    )
+    url = team_link_url(issued.secret)
+    emails = [f"member{index}@workshop.example" for index in range(WORKSHOP)]
+    started = time.monotonic()
+    with ThreadPoolExecutor(10) as pool:
+        journeys = list(
+            pool.map(_workshop_member, [gunicorn.url] * WORKSHOP, [url] * WORKSHOP, emails)
+        )
+    seconds = time.monotonic() - started
+    ok = [HTTPStatus.FOUND, HTTPStatus.OK, HTTPStatus.FOUND]
+    assert [journey for journey in journeys if journey != ok] == []
+    assert User.objects.filter(email__endswith="@workshop.example").count() == WORKSHOP
+
+    # The same address failing on another link: 30 invalid forms, then 429.
+    other = team_link_create(name="Other", groups=[], uses=5, issuer=None, via=Link.Via.COMMAND)
+    wait_clear_of_rate_limit_edge(WORKSHOP_ADDRESS)
+    with person(gunicorn.url, WORKSHOP_ADDRESS) as guesser:
+        guesser.get(team_link_url(other.secret))
+        form = guesser.get("/join/").text
+        statuses = [
+            guesser.post("/join/", data=_join_data(form, "x@example.com", "short")).status_code
+            for _ in range(JOIN_FAILURES_PER_ADDRESS + 1)
+        ]
+    assert statuses == [HTTPStatus.OK] * JOIN_FAILURES_PER_ADDRESS + [HTTPStatus.TOO_MANY_REQUESTS]
+    assert TeamLink.objects.get(pk=other.team_link.pk).uses_taken == 0
+    stack_figures.append(
+        f"workshop: {WORKSHOP} people behind {WORKSHOP_ADDRESS} opened one team link and "
+        f"joined in {seconds:.1f} s through gunicorn ({WORKSHOP} accounts), none refused; then "
+        f"{JOIN_FAILURES_PER_ADDRESS} invalid join forms from there, the next one refused"
     )
