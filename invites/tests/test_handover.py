@@ -6,7 +6,6 @@ from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -15,7 +14,7 @@ from django.urls import reverse
 from accounts import clock
 from accounts.tests.admin_pages import action_data
 from accounts.tests.factories import InvitedUserFactory, StaffFactory, UserFactory, grant
-from invites import services
+from invites import services, team_links
 from invites.admin.handover import MAX_SHEETS, handover_messages, sheet_value
 from invites.admin.issuing import QR_INLINE_LIMIT
 from invites.models import Link
@@ -29,7 +28,7 @@ from invites.tests.test_admin import (
     row_url,
     text_of,
 )
-from invites.tokens import SECRET_LENGTH, link_url
+from invites.tokens import SECRET_LENGTH, link_url, team_link_url
 
 pytestmark = pytest.mark.django_db
 
@@ -365,8 +364,6 @@ def test_staff_who_may_issue_links_may_print_them(client, people):
 
 
 def test_staff_who_may_issue_team_links_only_may_not_print_set_password_links(client, people):
-    if not Permission.objects.filter(codename="issue_team_link").exists():
-        pytest.skip("this project has no team links")
     client.force_login(grant(StaffFactory(), "invites.issue_team_link"))
 
     response = client.post(PRINT_URL, {"sheet": [sheet_for(people[0])]})
@@ -400,3 +397,51 @@ def test_the_print_view_keeps_posted_text_as_text(admin_client, people):
     assert response.status_code == HTTPStatus.OK
     assert "<script>alert" not in response.content.decode()
     assert re.search(r"&lt;script&gt;alert", response.content.decode())
+
+
+# --- A team link's sheet ----------------------------------------------------------------
+
+
+@pytest.fixture
+def team_link_sheet(settings) -> tuple[str, str]:
+    """A team link's URL and the sheet its page posts (SITE_URL the test server's)."""
+    settings.SITE_URL = "http://testserver"
+    issued = team_links.team_link_create(
+        name="Data workshop, March", groups=[], uses=30, issuer=None, via=Link.Via.COMMAND
+    )
+    url = team_link_url(issued.secret)
+    team_link = issued.team_link
+    return url, sheet_value(url=url, name=team_link.name, expires_at=team_link.expires_at)
+
+
+def test_a_team_links_sheet_names_the_link_and_says_how_to_join(admin_client, team_link_sheet):
+    url, sheet = team_link_sheet
+
+    response = admin_client.post(PRINT_URL, {"sheet": [sheet]})
+
+    assert response.status_code == HTTPStatus.OK
+    (drawn,) = sheets_of(response)
+    text = text_of(drawn)
+    assert "Data workshop, March" in text
+    assert "Fill in your email, your name and a password of your choice." in text
+    (link,) = find_all(drawn, "p", cls="handover-link")
+    assert "".join(text_of(span) for span in find_all(link, "span")) == url
+
+
+def test_a_team_link_on_another_path_is_refused(admin_client, team_link_sheet):
+    url, _sheet = team_link_sheet
+    forged = url.replace("/join/", "/joined/")
+    sheet = sheet_value(url=forged, name="x", expires_at=clock.now())
+
+    response = admin_client.post(PRINT_URL, {"sheet": [sheet]})
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+
+
+def test_printing_a_team_links_sheet_needs_the_team_link_permission(client, team_link_sheet):
+    _url, sheet = team_link_sheet
+    client.force_login(grant(StaffFactory(), "accounts.view_user", "invites.issue_link"))
+    assert client.post(PRINT_URL, {"sheet": [sheet]}).status_code == HTTPStatus.FORBIDDEN
+
+    client.force_login(grant(StaffFactory(), "invites.issue_team_link"))
+    assert client.post(PRINT_URL, {"sheet": [sheet]}).status_code == HTTPStatus.OK
