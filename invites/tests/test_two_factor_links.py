@@ -180,3 +180,22 @@ def test_who_need_not_use_two_factor_keeps_any_device_they_have():
     )
     assert response.status_code == HTTPStatus.FOUND
     assert TOTPDevice.objects.filter(user=user).exists()
+
+
+def test_opening_a_link_costs_no_more_queries_with_two_factor_on(settings):
+    """For who needs no authenticator, the policy adds nothing to the pages (bench/open_link.py)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def cost(policy):
+        settings.TWO_FACTOR = policy
+        issued = services.link_issue(user=InvitedUserFactory(), issuer=None, via=Link.Via.COMMAND)
+        client = Client()
+        with CaptureQueriesContext(connection) as queries:
+            client.get(reverse("invites:open", kwargs={"secret": issued.secret}))
+            page = client.get(SET_PASSWORD)
+        assert page.status_code == HTTPStatus.OK
+        assert "otpauth://" not in page.content.decode()
+        return len(queries)
+
+    assert cost("staff") == cost("off")
