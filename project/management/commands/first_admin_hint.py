@@ -15,7 +15,7 @@ class Command(BaseCommand):
         self.stderr.write(
             _(
                 "\nNo administrator exists yet. Create the first one (it prints a "
-                "link that sets the password):\n\n"
+                "link that sets the password and the authenticator app):\n\n"
                 "    DEBUG=on SITE_URL=http://127.0.0.1:%(port)s .venv/bin/python "
                 "manage.py invite you@example.com --superuser\n"
             )
