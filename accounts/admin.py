@@ -103,7 +103,7 @@ class UserAdmin(CountedUpTo, DjangoUserAdmin):
     # form has neither.
     add_form_template = "admin/change_form.html"
     fieldsets = (
-        (None, {"fields": ("email", "password")}),
+        (None, {"fields": ("email", "password", "two_factor_set_up")}),
         (_("Personal info"), {"fields": ("first_name", "last_name")}),
         (
             _("Permissions"),
@@ -144,7 +144,7 @@ class UserAdmin(CountedUpTo, DjangoUserAdmin):
     search_fields = ("email", "first_name", "last_name")
     ordering = ("email",)
     list_per_page = 20
-    readonly_fields = ("last_login", "date_joined")
+    readonly_fields = ("last_login", "date_joined", "two_factor_set_up")
     actions = ["deactivate_users", "reactivate_users", "remove_two_factor_devices"]
 
     # Only superusers may hand out powers: with the plain "change user"

@@ -537,3 +537,13 @@ def test_the_user_list_costs_the_same_queries_with_two_factor_on_more_data(
     people(3)
     url = reverse("admin:accounts_user_changelist") + "?" + query
     assert_list_costs_the_same_on_more_data(superuser_client, url, lambda: people(30), 13)
+
+
+def test_the_users_page_says_whether_they_have_an_authenticator(superuser_client, totp_clock):
+    staff = StaffFactory()
+    url = reverse("admin:accounts_user_change", args=[staff.pk])
+    page = superuser_client.get(url)
+    assert page.context["adminform"].form.instance.has_two_factor is False
+    assert "Two-factor" in page.content.decode()
+    enrol(staff, totp_clock)
+    assert superuser_client.get(url).context["adminform"].form.instance.has_two_factor is True
