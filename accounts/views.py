@@ -1,5 +1,8 @@
 """Sign-in, sign-out and password change (Django's views), and one's own account page.
 
+Sign-in has a second step where ``TWO_FACTOR`` requires it (accounts.two_factor):
+the code, or a first authenticator; the account page replaces one's authenticator.
+
 Their rate limits are the project's (project.ratelimits): this app, the leaf,
 imports nothing above it.
 """
