@@ -2,7 +2,17 @@
 
 from datetime import timedelta
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 
 from accounts.admin_lists import is_email
 from accounts.models import User
@@ -144,3 +154,75 @@ def links_needing_attention(*, now) -> dict[str, int]:
         "redeemed": links.redeemed_since(now - REDEEMED_WITHIN).count(),
         "presented_again": links.presented_again().count(),
     }
+
+
+# --- Who still needs a link ------------------------------------------------------
+
+# A reset not finished: the newest link is a reset, not used, and not closed
+# because the user changed their password some other way. Expired or revoked
+# otherwise (by an administrator, on deactivation, on an email change), the
+# person still cannot sign in with the password they had forgotten.
+RESET_UNFINISHED = Q(purpose=Link.Purpose.RESET, used_at__isnull=True) & ~Q(
+    revoke_reason=Link.RevokeReason.PASSWORD_CHANGED
+)
+NEWEST_LINKS = "newest_set_password_links"
+
+
+def newest_link_prefetch() -> Prefetch:
+    """Prefetch each user's newest link (one query for any number of users).
+
+    Read it with ``newest_link``. Issuing revokes a user's older links, so the
+    newest one is the only one that can be open.
+    """
+    return Prefetch(
+        "set_password_links",
+        queryset=Link.objects.order_by("-created_at", "-pk")[:1],
+        to_attr=NEWEST_LINKS,
+    )
+
+
+def newest_link(user: User) -> Link | None:
+    """The user's newest link, prefetched by ``newest_link_prefetch`` or read now."""
+    if hasattr(user, NEWEST_LINKS):
+        links = getattr(user, NEWEST_LINKS)
+    else:
+        links = Link.objects.filter(user=user).order_by("-created_at", "-pk")[:1]
+    return next(iter(links), None)
+
+
+def user_standing(*, user: User, newest: Link | None) -> str:
+    """The user's status with their links in view: ``accounts``' one, or ``reset_pending``.
+
+    ``reset_pending``: an active user with a password whose newest link is
+    an unfinished reset (``RESET_UNFINISHED``). ``users_needing_link``
+    applies the same rule in the database; a test keeps the two alike.
+    """
+    status = user.status
+    if (
+        status == "active"
+        and newest is not None
+        and newest.purpose == Link.Purpose.RESET
+        and newest.used_at is None
+        and newest.revoke_reason != Link.RevokeReason.PASSWORD_CHANGED
+    ):
+        return "reset_pending"
+    return status
+
+
+def users_needing_link(*, users: QuerySet[User], now=None) -> QuerySet[User]:
+    """Those of ``users`` who need a new link: invited or reset pending, with no open link.
+
+    Active users who never set a password, or whose newest link is an
+    unfinished reset, and who hold no open link: their invite expired, it
+    was revoked, or they were reactivated after it was.
+    """
+    newest = Link.objects.filter(user=OuterRef("pk")).order_by("-created_at", "-pk")
+    reset_unfinished = newest.annotate(
+        unfinished=ExpressionWrapper(RESET_UNFINISHED, output_field=BooleanField())
+    ).values("unfinished")[:1]
+    return (
+        users.filter(is_active=True)
+        .alias(newest_reset_unfinished=Subquery(reset_unfinished))
+        .filter(Q(password__startswith=UNUSABLE_PASSWORD_PREFIX) | Q(newest_reset_unfinished=True))
+        .exclude(Exists(Link.objects.open(now).filter(user=OuterRef("pk"))))
+    )

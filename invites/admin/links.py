@@ -1,15 +1,29 @@
 """The links list: every link, read-only, with filters, a search and a revoke action."""
 
 from django.contrib import admin, messages
-from django.utils.translation import gettext_lazy, ngettext
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html
+from django.utils.text import capfirst
+from django.utils.translation import gettext, gettext_lazy, ngettext
+from django.views.decorators.http import require_POST
 
 from accounts import clock
 from accounts.admin_lists import CountedUpTo, list_datetime
 from accounts.powers import PowersExceeded
 from invites import services
+from invites.admin.link_states import link_state_filter_choices, link_state_label
 from invites.admin.records import RecordsWithDigests
 from invites.models import Link
 from invites.selectors import EXPIRING_WITHIN, ISSUE_PERMISSION, REDEEMED_WITHIN, links_search
+
+
+def may_revoke_links(user) -> bool:
+    """Who may issue links may take them back; so may holders of "change link"."""
+    return user.has_perm(ISSUE_PERMISSION) or user.has_perm("invites.change_link")
 
 
 class LinkStateFilter(admin.SimpleListFilter):
@@ -17,7 +31,7 @@ class LinkStateFilter(admin.SimpleListFilter):
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return Link.State.choices
+        return link_state_filter_choices()
 
     def queryset(self, request, queryset):
         if self.value() in Link.State.values:
@@ -81,14 +95,16 @@ class LinkAdmin(RecordsWithDigests, CountedUpTo, admin.ModelAdmin):
     never added here, and deleted by the ``purge_links`` command.
     """
 
+    # Fits a 1280 px screen beside the sidebar and the filters: who created a
+    # link shares its cell with when, and the moment of use is on the link's
+    # page (and behind the "redeemed" filter).
     list_display = (
         "user_email",
         "purpose_label",
         "state_label",
-        "created_by_label",
         "created",
         "expires",
-        "used",
+        "reason",
     )
     list_filter = (
         LinkStateFilter,
@@ -122,6 +138,9 @@ class LinkAdmin(RecordsWithDigests, CountedUpTo, admin.ModelAdmin):
     readonly_fields = fields
     actions = ["revoke_links"]
 
+    class Media:
+        css = {"all": ["invites/lists.css"]}
+
     @admin.display(description=gettext_lazy("user"), ordering="user__email")
     def user_email(self, link: Link) -> str:
         return link.user.email
@@ -134,7 +153,14 @@ class LinkAdmin(RecordsWithDigests, CountedUpTo, admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("state"))
     def state_label(self, link: Link) -> str:
-        return str(Link.State(link.state).label)
+        return link_state_label(link)
+
+    @admin.display(description=gettext_lazy("revoke reason"), ordering="revoke_reason")
+    def reason(self, link: Link) -> str:
+        # Only a revoked link has one: a link revoked after its use stays used.
+        if link.used_at is None and link.revoke_reason:
+            return capfirst(Link.RevokeReason(link.revoke_reason).label)
+        return ""
 
     @admin.display(description=gettext_lazy("created by"), ordering="created_by__email")
     def created_by_label(self, link: Link) -> str:
@@ -145,7 +171,11 @@ class LinkAdmin(RecordsWithDigests, CountedUpTo, admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("created"), ordering="created_at")
     def created(self, link: Link) -> str:
-        return list_datetime(link.created_at)
+        return format_html(
+            '{}<br><span class="created-by">{}</span>',
+            list_datetime(link.created_at),
+            gettext("by %(creator)s") % {"creator": self.created_by_label(link)},
+        )
 
     @admin.display(description=gettext_lazy("expires"), ordering="expires_at")
     def expires(self, link: Link) -> str:
@@ -164,9 +194,43 @@ class LinkAdmin(RecordsWithDigests, CountedUpTo, admin.ModelAdmin):
         return links_search(links=queryset, term=search_term), False
 
     def has_revoke_permission(self, request) -> bool:
-        """Who may issue links may take them back; so may holders of "change link"."""
-        return request.user.has_perm(ISSUE_PERMISSION) or request.user.has_perm(
-            "invites.change_link"
+        return may_revoke_links(request.user)
+
+    def get_urls(self):
+        opts = self.opts
+        return [
+            path(
+                "<path:object_id>/revoke/",
+                self.admin_site.admin_view(self.revoke_view),
+                name=f"{opts.app_label}_{opts.model_name}_revoke",
+            ),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.is_open and self.has_revoke_permission(request):
+            context["revoke_url"] = reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_revoke",
+                args=[obj.pk],
+                current_app=self.admin_site.name,
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @method_decorator(require_POST)
+    def revoke_view(self, request, object_id):
+        """The Revoke button of a link's page (POST only), then back to that page."""
+        if not self.has_revoke_permission(request):
+            raise PermissionDenied
+        link = self.get_object(request, unquote(object_id))
+        if link is None:
+            raise Http404(gettext("There is no such link."))
+        self.revoke_links(request, [link])
+        return HttpResponseRedirect(
+            reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                args=[link.pk],
+                current_app=self.admin_site.name,
+            )
         )
 
     @admin.action(description=gettext_lazy("Revoke selected links"), permissions=["revoke"])

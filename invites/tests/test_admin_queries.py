@@ -231,3 +231,67 @@ def test_generate_set_password_links_costs_the_same_queries_for_three_users_as_f
     sql = "\n".join
     assert len(large) == len(small), f"small:\n{sql(small)}\nlarge:\n{sql(large)}"
     assert len(large) <= LIST_QUERY_BOUND + 10, sql(large)
+
+
+# --- Who needs a link: the user list's link and groups columns, its filter ------------
+
+
+def _people_with_every_link(count: int, groups) -> None:
+    """``count`` users, each in groups, whose newest link is of every state and purpose."""
+    shapes = [
+        {},
+        {"expired": True},
+        {"revoked": True},
+        {"used": True},
+        {"purpose": Link.Purpose.RESET, "expired": True},
+        None,  # no link at all
+    ]
+    for index in range(count):
+        shape = shapes[index % len(shapes)]
+        kind = UserFactory if shape and shape.get("purpose") else InvitedUserFactory
+        user = kind()
+        user.groups.add(*groups[: 1 + index % len(groups)])
+        if shape is not None:
+            LinkFactory(user=user, expired=True)  # an older one, superseded
+            LinkFactory(user=user, **shape)
+
+
+NEEDS_LINK_QUERIES = {
+    "everyone": "",
+    "needs a link": "link=needed",
+    "needs a link, invited": "link=needed&status=invited",
+    "needs a link, in a group": "link=needed&group={group}",
+    "sorted by name": "o=2",
+}
+
+
+@pytest.mark.parametrize("query", NEEDS_LINK_QUERIES.values(), ids=NEEDS_LINK_QUERIES.keys())
+def test_user_list_with_links_and_groups_costs_the_same_queries_on_more_users(
+    admin_client, groups, query
+):
+    _people_with_every_link(6, groups)
+    url = reverse("admin:accounts_user_changelist") + "?" + query.format(group=groups[0].pk)
+
+    def grow():
+        _people_with_every_link(_users_per_page() * 2, groups)
+
+    assert_list_costs_the_same_on_more_data(admin_client, url, grow, LIST_QUERY_BOUND)
+
+
+def test_reactivation_costs_the_same_queries_for_three_users_as_for_many(admin_client, groups):
+    url = reverse("admin:accounts_user_changelist")
+
+    def reactivate(users):
+        User.objects.filter(pk__in=[user.pk for user in users]).update(is_active=False)
+        data = action_data("reactivate_users", users)
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client.post(url, data)
+        assert response.status_code == HTTPStatus.FOUND
+        return [query["sql"] for query in queries.captured_queries]
+
+    _people_with_every_link(_users_per_page() * 2 + 3, groups)
+    users = list(User.objects.filter(is_superuser=False).order_by("pk"))
+    few, many = users[:3], users[3:]
+    reactivate(few)  # warm-up
+    small, large = reactivate(few), reactivate(many)
+    assert len(large) == len(small), "\n".join(large)
