@@ -60,6 +60,8 @@ PAGES = {
     "user list, invited": USERS + "?status=invited",
     "user list, active": USERS + "?status=active",
     "user list, deactivated": USERS + "?status=deactivated",
+    "user list, needs a link": USERS + "?link=needed",
+    "user list, needs a link, invited": USERS + "?link=needed&status=invited",
     "user list, staff": USERS + "?is_staff__exact=1",
     "user list, superusers": USERS + "?is_superuser__exact=1",
     "user list, a group": USERS + "?group={group}",
@@ -208,7 +210,8 @@ SELECTED = re.compile(rb'name="_selected_action" value="([0-9]+)"')
 def page_objects(url: str, content: bytes) -> str:
     """What ``url`` drew (its ``content``), as JSON for ``hold_only``: its rows and their users.
 
-    A list's rows; for a user's change page, the user and the links its
+    A list's rows; for the user list, its users' links too (their link column
+    reads them); for a user's change page, the user and the links its
     history shows. Links come with their users, creators and revokers.
     """
     from django.core import serializers
@@ -225,7 +228,7 @@ def page_objects(url: str, content: bytes) -> str:
         person = User.objects.get(pk=int(url.removeprefix(USERS).split("/")[0]))
         user_ids, links = {person.pk}, links_of_user(user=person, limit=HISTORY_LENGTH)
     else:
-        user_ids, links = set(keys), []
+        user_ids, links = set(keys), list(Link.objects.filter(user_id__in=keys))
     for link in links:
         user_ids |= {link.user_id, link.created_by_id, link.revoked_by_id}
     users = list(User.objects.filter(pk__in=user_ids - {None}))
