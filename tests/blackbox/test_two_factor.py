@@ -35,13 +35,27 @@ def two_factor_default(settings, live_server):
     settings.SITE_URL = live_server.url
 
 
+_OPEN: list[httpx.Client] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_browsers():
+    """Close every browser's connections: the live server's threads then end, with their
+    database connections, before the test database is dropped."""
+    yield
+    while _OPEN:
+        _OPEN.pop().close()
+
+
 def browser(live_server, address="127.0.0.1") -> httpx.Client:
     """A new browser (its own cookies) connecting from a loopback ``address``."""
-    return httpx.Client(
+    client = httpx.Client(
         base_url=live_server.url,
         transport=httpx.HTTPTransport(local_address=address),
         timeout=20,
     )
+    _OPEN.append(client)
+    return client
 
 
 def csrf(page: httpx.Response) -> str:
