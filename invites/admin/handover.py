@@ -149,6 +149,7 @@ def sheets_read(values: Sequence[str], *, request: HttpRequest) -> list[Sheet]:
 # A value stands in for each variable while a message's skeleton is drawn.
 _MARK = "\ue000{}\ue001"
 _MARKED = re.compile("\ue000(\\w+)\ue001")
+_UNSEEN = object()
 
 
 def handover_messages(people: Sequence[Mapping[str, str]]) -> list[str]:
@@ -165,25 +166,31 @@ def handover_messages(people: Sequence[Mapping[str, str]]) -> list[str]:
     value, with a filter such as ``upper``), everyone is rendered in full.
     """
     template = get_template(MESSAGE_TEMPLATE).template
+    site = {"site_name": settings.SITE_NAME}
 
     def render(values: Mapping[str, str]) -> str:
-        return template.render(Context(dict(values), autoescape=False)).strip() + "\n"
+        return template.render(Context({**values, **site}, autoescape=False)).strip() + "\n"
 
-    def fill(skeleton: str, values: Mapping[str, str]) -> str:
-        return _MARKED.sub(lambda mark: values.get(mark[1], mark[0]), skeleton)
-
-    skeletons: dict[tuple, str | None] = {}
+    # By the variables that are empty: the skeleton split at its marks
+    # (text, name, text, …), or None where it cannot be trusted.
+    skeletons: dict[tuple[str, ...], list[str] | None] = {}
     messages = []
     for person in people:
-        values = {**person, "site_name": settings.SITE_NAME}
-        shape = tuple(sorted(key for key, value in values.items() if value))
-        if shape not in skeletons:
-            marked = {key: _MARK.format(key) if value else "" for key, value in values.items()}
-            skeleton = render(marked)
-            message = render(values)
-            skeletons[shape] = skeleton if fill(skeleton, values) == message else None
+        empty = tuple(key for key, value in person.items() if not value)
+        parts = skeletons.get(empty, _UNSEEN)
+        if parts is _UNSEEN:
+            marked = {key: "" if key in empty else _MARK.format(key) for key in person}
+            parts = _MARKED.split(render(marked))
+            message = render(person)
+            skeletons[empty] = parts if _fill(parts, person) == message else None
             messages.append(message)
-            continue
-        skeleton = skeletons[shape]
-        messages.append(render(values) if skeleton is None else fill(skeleton, values))
+        elif parts is None:
+            messages.append(render(person))
+        else:
+            messages.append(_fill(parts, person))
     return messages
+
+
+def _fill(parts: list[str], values: Mapping[str, str]) -> str:
+    """A skeleton split at its marks (text, name, text, …), each name replaced by its value."""
+    return "".join(values.get(part, "") if index % 2 else part for index, part in enumerate(parts))

@@ -31,7 +31,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
-from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.html import conditional_escape, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -73,7 +73,8 @@ QR_INLINE_LIMIT = 10
 _ROW_START = """<section class="issued-link" data-email="{email}" data-name="{name}"
            data-expires-at="{expires_at_iso}" aria-labelledby="issued-link-{number}-email">
     <div class="issued-link-details">
-      <h2 id="issued-link-{number}-email">{heading}</h2>
+      <h2 id="issued-link-{number}-email"><span class="issued-link-name">{name}</span>
+        <span class="issued-link-email">{email}</span></h2>
       <dl>
         <dt>{purpose_label}</dt>
         <dd>{purpose}</dd>
@@ -88,9 +89,10 @@ _ROW_START = """<section class="issued-link" data-email="{email}" data-name="{na
                 hidden>{copy_label}</button>
       </div>
       <details class="issued-link-message">
-        <summary>{message_label}</summary>
+        <summary id="issued-link-{number}-message-label">{message_label}</summary>
         <textarea readonly rows="4" class="message-text" id="issued-link-{number}-message"
-                  aria-label="{message_aria_label}" spellcheck="false">{message}</textarea>
+                  aria-labelledby="issued-link-{number}-message-label issued-link-{number}-email"
+                  spellcheck="false">{message}</textarea>
       </details>
       <div class="issued-link-actions">
         <button type="button" class="button" data-copy-message data-copied="{copied_label}"
@@ -135,7 +137,6 @@ def links_on_page(
     }
     purposes = {value: conditional_escape(capfirst(label)) for value, label in Link.Purpose.choices}
     qr_label = _("QR code of the link for %(email)s")
-    message_aria_label = _("Message to send to %(email)s")
     # The expiry as people read it, once for the links issued together.
     moments = {
         at: {"expires_at": when(at), "expires_in": relative(at)}
@@ -170,18 +171,11 @@ def links_on_page(
                 }
             email = item.user.email
             yield {
-                **labels,
                 **expiries[expires_at],
                 "number": number,
                 "email": email,
                 "name": name,
-                "heading": (
-                    format_html('{} <span class="issued-link-email">{}</span>', name, email)
-                    if name
-                    else email
-                ),
                 "message": message,
-                "message_aria_label": message_aria_label % {"email": email},
                 "purpose": purposes[item.link.purpose],
                 "url": url,
                 "qr_label": qr_label % {"email": email},
@@ -189,6 +183,10 @@ def links_on_page(
             }
 
     row = _ROW_START + (_ROW_QR_INLINE if with_qr else _ROW_QR_ON_DEMAND) + _ROW_END
+    # The labels go into the row's markup once, not into each row's fields:
+    # format_html_join escapes every field of every row.
+    for name, label in labels.items():
+        row = row.replace("{" + name + "}", label.replace("{", "{{").replace("}", "}}"))
     return format_html_join("\n  ", row, rows())
 
 
