@@ -174,6 +174,16 @@ def test_copy_all_is_offered_for_two_links_and_not_for_one(admin_client):
     assert buttons(two, "data-print-all")
 
 
+def test_past_the_sheets_a_print_holds_print_all_gives_way_to_a_note(admin_client, monkeypatch):
+    monkeypatch.setattr("invites.admin.handover.MAX_SHEETS", 2)
+
+    page = parse(issue(admin_client, [InvitedUserFactory() for _ in range(3)]))
+
+    assert not buttons(page, "data-print-all")
+    assert "More than 2 links: print them with each row" in text_of(page)
+    assert len(buttons(page, "data-print")) == 3
+
+
 def test_show_all_qr_codes_is_offered_only_past_the_inline_limit(admin_client):
     few = parse(issue(admin_client, [InvitedUserFactory() for _ in range(QR_INLINE_LIMIT)]))
     many = parse(issue(admin_client, [InvitedUserFactory() for _ in range(QR_INLINE_LIMIT + 1)]))
