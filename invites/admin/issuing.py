@@ -44,6 +44,7 @@ from accounts.models import User
 from invites import services
 from invites.admin import handover
 from invites.admin.handover import handover_messages
+from invites.admin.link_states import link_state_label
 from invites.admin.qr import qr_svg
 from invites.csv_output import utc_iso
 from invites.errors import IssueRefused, UsersInactive
@@ -573,6 +574,9 @@ class SetPasswordLinksAdminMixin:
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and not add:
             history = links_of_user(user=obj, limit=HISTORY_LENGTH)
+            for link in history:
+                # In the words of the lists: "Invited", "Reset pending", "Used"…
+                link.state_label = link_state_label(link)
             context["link_history"] = history
             context["presented_again"] = [link for link in history if link.presented_again_count]
             context["history_length"] = HISTORY_LENGTH

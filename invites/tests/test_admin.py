@@ -743,7 +743,8 @@ def test_change_page_shows_the_users_link_history(admin_client, admin_user):
     ]
     (table,) = find_all(parse(response), cls="link-history")
     rows = [[text_of(cell) for cell in find_all(row, "td")] for row in find_all(table, "tr")[1:]]
-    assert [row[1] for row in rows] == ["Pending", "Used", "Revoked", "Revoked"]
+    # In the words of the lists: the user has a password, so theirs is a reset.
+    assert [row[1] for row in rows] == ["Reset pending", "Used", "Revoked", "Revoked"]
     assert [row[2] for row in rows] == [admin_user.email] * 3 + ["(command)"]
     assert rows[1][5].startswith("Used ")
     assert rows[2][5].endswith(f"by {admin_user.email}: revoked by an administrator")
