@@ -3,22 +3,13 @@
 from datetime import timedelta
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.db.models import (
-    BooleanField,
-    Exists,
-    ExpressionWrapper,
-    OuterRef,
-    Prefetch,
-    Q,
-    QuerySet,
-    Subquery,
-)
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.admin_lists import is_email
 from accounts.models import User
 from accounts.powers import users_beyond
 from invites.errors import LinkInvalid
-from invites.models import Link
+from invites.models import UNCLOSED, Link
 from invites.tokens import looks_like_secret, secret_digest
 
 ISSUE_PERMISSION = "invites.issue_link"
@@ -158,13 +149,10 @@ def links_needing_attention(*, now) -> dict[str, int]:
 
 # --- Who still needs a link ------------------------------------------------------
 
-# A reset not finished: the newest link is a reset, not used, and not closed
-# because the user changed their password some other way. Expired or revoked
-# otherwise (by an administrator, on deactivation, on an email change), the
-# person still cannot sign in with the password they had forgotten.
-RESET_UNFINISHED = Q(purpose=Link.Purpose.RESET, used_at__isnull=True) & ~Q(
-    revoke_reason=Link.RevokeReason.PASSWORD_CHANGED
-)
+# A reset not finished: a reset link neither used nor revoked (open, or expired
+# unused). Issuing revokes a user's older links, so such a link is their
+# newest; a revoked one was taken back, and the user keeps their password.
+RESET_PENDING = UNCLOSED & Q(purpose=Link.Purpose.RESET)
 NEWEST_LINKS = "newest_set_password_links"
 
 
@@ -193,9 +181,9 @@ def newest_link(user: User) -> Link | None:
 def user_standing(*, user: User, newest: Link | None) -> str:
     """The user's status with their links in view: ``accounts``' one, or ``reset_pending``.
 
-    ``reset_pending``: an active user with a password whose newest link is
-    an unfinished reset (``RESET_UNFINISHED``). ``users_needing_link``
-    applies the same rule in the database; a test keeps the two alike.
+    ``reset_pending``: an active user with a password whose newest link is a
+    reset neither used nor revoked (``RESET_PENDING``). The filters below
+    apply the same rule in the database; a test keeps them alike.
     """
     status = user.status
     if (
@@ -203,26 +191,37 @@ def user_standing(*, user: User, newest: Link | None) -> str:
         and newest is not None
         and newest.purpose == Link.Purpose.RESET
         and newest.used_at is None
-        and newest.revoke_reason != Link.RevokeReason.PASSWORD_CHANGED
+        and newest.revoked_at is None
     ):
         return "reset_pending"
     return status
 
 
+def _has_reset_pending() -> Exists:
+    # Through the partial index of each user's unclosed links: one probe a
+    # user, where "the newest link" would sort each user's links.
+    return Exists(Link.objects.filter(RESET_PENDING, user=OuterRef("pk")))
+
+
+def users_reset_pending(*, users: QuerySet[User]) -> QuerySet[User]:
+    """Those of ``users`` whose status ``user_standing`` reads as ``reset_pending``."""
+    return users.with_password().filter(_has_reset_pending())
+
+
+def users_active_not_reset_pending(*, users: QuerySet[User]) -> QuerySet[User]:
+    """Those of ``users`` whose status ``user_standing`` reads as ``active``."""
+    return users.with_password().exclude(_has_reset_pending())
+
+
 def users_needing_link(*, users: QuerySet[User], now=None) -> QuerySet[User]:
     """Those of ``users`` who need a new link: invited or reset pending, with no open link.
 
-    Active users who never set a password, or whose newest link is an
-    unfinished reset, and who hold no open link: their invite expired, it
-    was revoked, or they were reactivated after it was.
+    Active users who never set a password, or whose reset link expired
+    unused, and who hold no open link: their invite expired, it was revoked,
+    or they were reactivated after it was.
     """
-    newest = Link.objects.filter(user=OuterRef("pk")).order_by("-created_at", "-pk")
-    reset_unfinished = newest.annotate(
-        unfinished=ExpressionWrapper(RESET_UNFINISHED, output_field=BooleanField())
-    ).values("unfinished")[:1]
     return (
         users.filter(is_active=True)
-        .alias(newest_reset_unfinished=Subquery(reset_unfinished))
-        .filter(Q(password__startswith=UNUSABLE_PASSWORD_PREFIX) | Q(newest_reset_unfinished=True))
+        .filter(Q(password__startswith=UNUSABLE_PASSWORD_PREFIX) | _has_reset_pending())
         .exclude(Exists(Link.objects.open(now).filter(user=OuterRef("pk"))))
     )

@@ -36,12 +36,34 @@ from invites.selectors import (
     newest_link,
     newest_link_prefetch,
     user_standing,
+    users_active_not_reset_pending,
     users_needing_link,
+    users_reset_pending,
 )
 
 # The session keeps, from a reactivation to the list page it leads to, the
 # users who need a link there, for the button that issues them.
 NEEDS_LINK_SESSION_KEY = "invites_reactivated_need_links"
+
+
+class StatusFilter(accounts_admin.StatusFilter):
+    """accounts' statuses, and "Reset pending", as the status column reads them.
+
+    "Active" then means a password and no reset pending, as in the column.
+    """
+
+    def lookups(self, request, model_admin):
+        return [
+            (status, USER_STATUS_LABELS[status])
+            for status in ("invited", "reset_pending", "active", "deactivated")
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "reset_pending":
+            return users_reset_pending(users=queryset)
+        if self.value() == "active":
+            return users_active_not_reset_pending(users=queryset)
+        return super().queryset(request, queryset)
 
 
 class NeedsLinkFilter(admin.SimpleListFilter):
@@ -112,7 +134,13 @@ class UserChangeList(ChangeList):
 class UserAdmin(SetPasswordLinksAdminMixin, accounts_admin.UserAdmin):
     actions = ["generate_set_password_links", *accounts_admin.UserAdmin.actions]
     list_display = _with_link_columns(accounts_admin.UserAdmin.list_display)
-    list_filter = (*accounts_admin.UserAdmin.list_filter, NeedsLinkFilter)
+    list_filter = (
+        *(
+            StatusFilter if each is accounts_admin.StatusFilter else each
+            for each in accounts_admin.UserAdmin.list_filter
+        ),
+        NeedsLinkFilter,
+    )
     add_form = UserAddForm
 
     class Media:

@@ -25,7 +25,13 @@ from accounts.tests.factories import (
     grant,
 )
 from invites.models import Link
-from invites.selectors import newest_link, user_standing, users_needing_link
+from invites.selectors import (
+    newest_link,
+    user_standing,
+    users_active_not_reset_pending,
+    users_needing_link,
+    users_reset_pending,
+)
 from invites.tests.factories import LinkFactory
 from invites.tests.test_admin import attrs_of, find_all, parse, text_of
 
@@ -92,12 +98,12 @@ def situations() -> dict[str, User]:
     return people
 
 
+# A revoked reset was taken back: the user keeps their password, and is active.
 NEEDING = {
     "invited-no-link",
     "invited-expired",
     "invited-revoked",
     "reset-expired",
-    "reset-revoked",
 }
 
 
@@ -112,15 +118,23 @@ def test_users_needing_link_are_the_invited_and_reset_pending_without_an_open_li
     assert found == {f"{name}@example.com" for name in NEEDING}
 
 
-def test_the_list_status_and_the_filter_apply_the_same_rule():
+def test_the_list_status_and_the_filters_apply_the_same_rule():
     situations()
-    needing = set(users_needing_link(users=User.objects.all()))
+    everyone = User.objects.all()
+    needing = set(users_needing_link(users=everyone))
+    reset_pending = set(users_reset_pending(users=everyone))
+    active = set(users_active_not_reset_pending(users=everyone))
+    assert reset_pending
+    assert active
 
-    for user in User.objects.all():
+    for user in everyone:
         newest = newest_link(user)
-        pending = user_standing(user=user, newest=newest) in {"invited", "reset_pending"}
+        standing = user_standing(user=user, newest=newest)
         holds_open = newest is not None and newest.is_open
+        pending = standing in {"invited", "reset_pending"}
         assert (pending and not holds_open) == (user in needing), user.email
+        assert (standing == "reset_pending") == (user in reset_pending), user.email
+        assert (standing == "active") == (user in active), user.email
 
 
 # --- The user list --------------------------------------------------------------------
@@ -148,9 +162,28 @@ def test_user_list_says_reset_pending_for_an_unfinished_reset(admin_client):
     assert statuses["reset-expired@example.com"] == "Reset pending"
     assert statuses["reset-open@example.com"] == "Reset pending"
     assert statuses["reset-used@example.com"] == "Active"
+    assert statuses["reset-revoked@example.com"] == "Active"
     assert statuses["reset-then-own-password@example.com"] == "Active"
     assert statuses["invited-expired@example.com"] == "Invited"
     assert statuses["deactivated-invited@example.com"] == "Deactivated"
+
+
+@pytest.mark.parametrize(
+    ("status", "names"),
+    [
+        ("reset_pending", {"reset-open", "reset-expired"}),
+        ("active", {"active-no-link", "reset-used", "reset-revoked", "reset-then-own-password"}),
+    ],
+)
+def test_status_filter_reads_as_the_status_column(admin_client, status, names):
+    situations()
+
+    response = admin_client.get(USERS_URL + f"?status={status}")
+
+    statuses = cells(response, "status_label")
+    people = {email for email in statuses if email != "admin@example.com"}
+    assert people == {f"{name}@example.com" for name in names}
+    assert set(statuses.values()) == {"Reset pending" if status == "reset_pending" else "Active"}
 
 
 def test_needs_a_link_filter_lists_only_those_without_an_open_link(admin_client):

@@ -244,6 +244,7 @@ def _people_with_every_link(count: int, groups) -> None:
         {"revoked": True},
         {"used": True},
         {"purpose": Link.Purpose.RESET, "expired": True},
+        {"purpose": Link.Purpose.RESET, "used": True},
         None,  # no link at all
     ]
     for index in range(count):
@@ -261,6 +262,8 @@ NEEDS_LINK_QUERIES = {
     "needs a link": "link=needed",
     "needs a link, invited": "link=needed&status=invited",
     "needs a link, in a group": "link=needed&group={group}",
+    "reset pending": "status=reset_pending",
+    "active, no reset pending": "status=active",
     "sorted by name": "o=2",
 }
 
