@@ -188,8 +188,10 @@ class UserAdmin(SetPasswordLinksAdminMixin, accounts_admin.UserAdmin):
     def reactivate_users(self, request, queryset):
         """accounts' reactivation, then: how many of them need a link, and a button to issue them.
 
-        A user reactivated has no open link (deactivation revoked them); those
-        who have no password yet, or were midway through a reset, need one.
+        Deactivation revoked every link of theirs: those who never set a
+        password cannot sign in until they get a new one (``users_needing_link``).
+        The button is for administrators who may issue links; others are told
+        whom to ask.
         """
         deactivated = list(queryset.filter(is_active=False).values_list("pk", flat=True))
         response = super().reactivate_users(request, queryset)
@@ -197,19 +199,22 @@ class UserAdmin(SetPasswordLinksAdminMixin, accounts_admin.UserAdmin):
         needing = list(users_needing_link(users=reactivated).values_list("pk", flat=True))
         if not needing:
             return response
-        self.message_user(
-            request,
-            ngettext(
-                "%(count)d of them needs a set-password link: no open link, and no "
-                "password yet or a reset unfinished. Issue it with the button below.",
-                "%(count)d of them need a set-password link: no open link, and no "
-                "password yet or a reset unfinished. Issue theirs with the button below.",
-                len(needing),
+        count = len(needing)
+        message = ngettext(
+            "%(count)d of them has no password and no open set-password link: they "
+            "cannot sign in until they get a new link.",
+            "%(count)d of them have no password and no open set-password link: they "
+            "cannot sign in until they get new links.",
+            count,
+        ) % {"count": count}
+        if self.has_issue_link_permission(request):
+            message += " " + ngettext(
+                "Issue it with the button below.", "Issue theirs with the button below.", count
             )
-            % {"count": len(needing)},
-            messages.WARNING,
-        )
-        request.session[NEEDS_LINK_SESSION_KEY] = needing
+            request.session[NEEDS_LINK_SESSION_KEY] = needing
+        else:
+            message += " " + _("Ask an administrator who may issue set-password links.")
+        self.message_user(request, message, messages.WARNING)
         return response
 
     # --- The change page ------------------------------------------------------

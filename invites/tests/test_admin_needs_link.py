@@ -225,8 +225,8 @@ def test_reactivation_says_how_many_need_a_link_and_offers_to_issue_them(admin_c
 
     assert messages_of(response)[:2] == [
         "Reactivated 3 users.",
-        "2 of them need a set-password link: no open link, and no password yet or a reset "
-        "unfinished. Issue theirs with the button below.",
+        "2 of them have no password and no open set-password link: they cannot sign in "
+        "until they get new links. Issue theirs with the button below.",
     ]
     (form,) = find_all(parse(response), "form", cls="needs-link-form")
     assert attrs_of(form)["method"] == "post"
@@ -256,6 +256,20 @@ def test_reactivation_says_how_many_need_a_link_and_offers_to_issue_them(admin_c
     # Shown once: the list seen again has no button.
     again = admin_client.get(USERS_URL)
     assert not find_all(parse(again), "form", cls="needs-link-form")
+
+
+def test_reactivation_by_staff_who_may_not_issue_says_whom_to_ask(client):
+    client.force_login(grant(StaffFactory(), "accounts.view_user", "accounts.change_user"))
+    invited = InvitedUserFactory(is_active=False)
+
+    response = client.post(USERS_URL, action_data("reactivate_users", [invited]), follow=True)
+
+    assert messages_of(response) == [
+        "Reactivated 1 user.",
+        "1 of them has no password and no open set-password link: they cannot sign in until "
+        "they get a new link. Ask an administrator who may issue set-password links.",
+    ]
+    assert not find_all(parse(response), "form", cls="needs-link-form")
 
 
 def test_reactivation_of_users_who_have_passwords_adds_nothing(admin_client):

@@ -163,7 +163,7 @@ def test_the_lists_fit_1280_px_and_the_needs_link_pages_pass_axe(
     # Reactivation: the count, and the button that leads to issuing.
     page.goto(f"{site}/admin/accounts/user/?status=deactivated")
     admin_action(page, "Reactivate selected users", [found["gone"].email])
-    expect(page.locator(".messagelist")).to_contain_text("1 of them needs a set-password link")
+    expect(page.locator(".messagelist")).to_contain_text("1 of them has no password and no open")
     button = page.get_by_role("button", name="Issue a set-password link for this user")
     expect(button).to_be_visible()
     ours["user list after a reactivation"] = severe_violations(page)
