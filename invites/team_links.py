@@ -30,7 +30,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Max, Q
 from django.utils import translation
 
 from accounts import clock
@@ -39,7 +39,7 @@ from accounts.powers import groups_beyond
 from invites.durations import max_age_check
 from invites.errors import LinkInvalid, TeamLinkRefused
 from invites.models import AccessRequest, Link, TeamLink, TeamLinkJoin
-from invites.services import _log_user_added
+from invites.services import LinksPurged, _log_user_added
 from invites.tokens import secret_digest, secret_make
 
 logger = logging.getLogger(__name__)
@@ -282,6 +282,28 @@ def team_links_revoke(*, team_links: Iterable[TeamLink], by: User) -> int:
             message=[{"changed": {"fields": ["revoked"]}}],
         )
     return count
+
+
+def team_links_purge(*, older_than: timedelta, dry_run: bool = False) -> LinksPurged:
+    """Delete team links closed more than ``older_than`` ago, with their records of joins.
+
+    Closed: revoked, expired, or used up (at its last join). The accounts
+    made through them stay. Open team links are never deleted, as for links;
+    with ``dry_run`` they are only counted.
+    """
+    if older_than < timedelta(0):
+        raise ValueError("older_than must not be negative: open team links are never purged.")
+    cutoff = clock.now() - older_than
+    closed = TeamLink.objects.annotate(last_joined_at=Max("joins__joined_at")).filter(
+        Q(revoked_at__lt=cutoff)
+        | Q(expires_at__lt=cutoff)
+        | (Q(uses_taken__gte=F("uses_allowed")) & Q(last_joined_at__lt=cutoff))
+    )
+    ids = list(closed.values_list("pk", flat=True))
+    if dry_run or not ids:
+        return LinksPurged(count=len(ids), cutoff=cutoff)
+    deleted = TeamLink.objects.filter(pk__in=ids).delete()[1].get(TeamLink._meta.label, 0)
+    return LinksPurged(count=deleted, cutoff=cutoff)
 
 
 def _log_team_link(

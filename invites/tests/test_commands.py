@@ -702,3 +702,51 @@ def test_purge_links_does_not_touch_groups_or_users(aged_links):
     users, groups = User.objects.count(), Group.objects.count()
     run("purge_links", "--older-than", "1m")
     assert (User.objects.count(), Group.objects.count()) == (users, groups)
+
+
+def test_purge_links_purges_team_links_closed_before_the_cutoff_and_keeps_their_accounts(
+    fixed_clock,
+):
+    from invites.models import TeamLink, TeamLinkJoin
+
+    now = fixed_clock.current
+    old, recent = now - timedelta(days=40), now - timedelta(days=10)
+    member = UserFactory()
+
+    def team_link(name, *, joined_at=None, **fields):
+        fields.setdefault("expires_at", now + timedelta(days=1))
+        fields.setdefault("uses_allowed", 2)
+        team_link = TeamLink.objects.create(
+            name=name,
+            digest=secret_digest(name),
+            created_at=now - timedelta(days=60),
+            created_via=Link.Via.COMMAND,
+            **fields,
+        )
+        if joined_at is not None:
+            TeamLinkJoin.objects.create(team_link=team_link, user=member, joined_at=joined_at)
+        return team_link
+
+    kept = {
+        team_link("open").pk,
+        team_link("open, one use taken long ago", uses_taken=1, joined_at=old).pk,
+        team_link("revoked lately", revoked_at=recent).pk,
+        team_link("expired lately", expires_at=recent).pk,
+        team_link("used up lately", uses_allowed=1, uses_taken=1, joined_at=recent).pk,
+    }
+    team_link("revoked long ago", revoked_at=old)
+    team_link("expired long ago", expires_at=old)
+    team_link("used up long ago", uses_allowed=1, uses_taken=1, joined_at=old)
+
+    stdout, _ = run("purge_links", "--dry-run")
+    assert "Would delete 3 team links closed before 2030-04-17T09:30:00+00:00." in stdout
+    assert TeamLink.objects.count() == 8
+
+    stdout, _ = run("purge_links")
+    assert (
+        "Deleted 3 team links closed before 2030-04-17T09:30:00+00:00, "
+        "with their records of who joined." in stdout
+    )
+    assert set(TeamLink.objects.values_list("pk", flat=True)) == kept
+    assert TeamLinkJoin.objects.count() == 2
+    assert User.objects.filter(pk=member.pk).exists()

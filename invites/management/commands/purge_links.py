@@ -8,13 +8,14 @@ from django.utils.translation import ngettext
 from accounts.services import sign_ins_purge
 from invites.management.commands._options import duration_option
 from invites.services import access_requests_purge, links_purge
+from invites.team_links import team_links_purge
 
 
 class Command(BaseCommand):
     help = _(
-        "Delete the records of used, expired and revoked set-password links that closed "
-        "longer ago than --older-than, and the records of sign-ins and failed sign-in "
-        "attempts older than that. Open links are never deleted."
+        "Delete the records of used, expired and revoked set-password links and team "
+        "links that closed longer ago than --older-than, and the records of sign-ins and "
+        "failed sign-in attempts older than that. Open links are never deleted."
     )
 
     def add_arguments(self, parser):
@@ -36,6 +37,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         older_than = duration_option(options["older_than"], option="--older-than", zero=True)
         purged = links_purge(older_than=older_than, dry_run=options["dry_run"])
+        team_links = team_links_purge(older_than=older_than, dry_run=options["dry_run"])
         # Their own age: ACCESS_REQUESTS_MAX_AGE, whatever --older-than says.
         requests = access_requests_purge(dry_run=options["dry_run"])
         sign_ins = sign_ins_purge(older_than=older_than, dry_run=options["dry_run"])
@@ -72,6 +74,28 @@ class Command(BaseCommand):
                 sign_ins_message
                 % {"count": sign_ins, "cutoff": purged.cutoff.isoformat(timespec="seconds")}
             )
+            if team_links.count:
+                self.stdout.write(
+                    (
+                        ngettext(
+                            "Would delete %(count)d team link closed before %(cutoff)s.",
+                            "Would delete %(count)d team links closed before %(cutoff)s.",
+                            team_links.count,
+                        )
+                        if options["dry_run"]
+                        else ngettext(
+                            "Deleted %(count)d team link closed before %(cutoff)s, with its "
+                            "record of who joined.",
+                            "Deleted %(count)d team links closed before %(cutoff)s, with their "
+                            "records of who joined.",
+                            team_links.count,
+                        )
+                    )
+                    % {
+                        "count": team_links.count,
+                        "cutoff": team_links.cutoff.isoformat(timespec="seconds"),
+                    }
+                )
             if requests.count or settings.ACCESS_REQUESTS:
                 self.stdout.write(
                     (
