@@ -127,6 +127,15 @@ def _invalid(request, error: LinkInvalid):
     return _forget_link(response)
 
 
+def _typed(secret: str) -> str:
+    """``secret`` without the spaces a person may type from a printed sheet.
+
+    Handover sheets print the link in groups of four for reading it aloud or
+    typing it; the secret's alphabet has no whitespace, so none is meant.
+    """
+    return "".join(secret.split())
+
+
 @sensitive_variables("secret")
 @never_cache
 @noindex
@@ -138,6 +147,7 @@ def open_link(request, secret: str):
     which every guess must reach, and where an unknown one counts as a failed
     opening (project.ratelimits).
     """
+    secret = _typed(secret)
     if not looks_like_secret(secret):
         return _invalid(request, LinkInvalid(LinkInvalid.Reason.UNKNOWN))
     return _remember_link(redirect("invites:set_password"), secret_digest(secret))
@@ -369,6 +379,7 @@ def team_open(request, secret: str):
     Takes no use: chat apps open links to draw previews. The join page checks
     the link, and counts an unknown one as a failed opening.
     """
+    secret = _typed(secret)
     if not looks_like_secret(secret):
         return _team_invalid(request, LinkInvalid(LinkInvalid.Reason.UNKNOWN))
     response = redirect("invites:team_join")

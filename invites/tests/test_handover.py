@@ -434,6 +434,8 @@ def test_a_team_links_sheet_names_the_link_and_says_how_to_join(admin_client, te
     text = text_of(drawn)
     assert "Data workshop, March" in text
     assert "Fill in your email, your name and a password of your choice." in text
+    assert "for each person of the team once." in text
+    assert "), once." not in text
     (link,) = find_all(drawn, "p", cls="handover-link")
     assert "".join(text_of(span) for span in find_all(link, "span")) == url
 

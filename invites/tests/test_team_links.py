@@ -491,3 +491,11 @@ def test_a_team_links_secret_is_kept_out_of_the_logs_even_truncated():
     ):
         assert secret[:12] not in redact(line), line
     assert redact("GET /join/ HTTP/1.1") == "GET /join/ HTTP/1.1"
+
+
+def test_a_team_link_typed_from_a_printed_sheet_with_spaces_opens():
+    _team_link, secret = make()
+    typed = " ".join(secret[index : index + 4] for index in range(0, len(secret), 4))
+    client = Client()
+    assert client.get(f"/join/ {typed} /").status_code == HTTPStatus.FOUND
+    assert client.get(reverse("invites:team_join")).status_code == HTTPStatus.OK

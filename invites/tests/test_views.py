@@ -66,6 +66,16 @@ def test_opening_a_link_redirects_to_a_url_without_the_secret(client):
     assert issued.secret not in response["Location"]
 
 
+def test_a_link_typed_from_a_printed_sheet_with_spaces_opens(client):
+    issued = issue()
+    secret = issued.secret
+    typed = " ".join(secret[index : index + 4] for index in range(0, len(secret), 4))
+    response = client.get(f"/set-password/ {typed} /")
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == SET_PASSWORD
+    assert held_link(client) == str(issued.link.pk)
+
+
 def test_opening_a_link_never_consumes_it(client):
     issued = issue()
     for _ in range(3):
