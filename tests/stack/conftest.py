@@ -5,6 +5,7 @@ second leg); elsewhere they are skipped with the reason.
 """
 
 import os
+import signal
 import subprocess
 import tempfile
 import time
@@ -101,9 +102,35 @@ class Gunicorn:
     def clear_access_log(self) -> None:
         self.access_log.write_text("")
 
+    def fresh_workers(self) -> None:
+        """Replace every worker (SIGHUP) and wait until only new ones serve.
+
+        Each transactional test flushes the database, and the content types
+        come back with new ids: a worker that cached an earlier test's ids
+        (an admin log entry names its content type by id) would write rows
+        that break their foreign key. New workers have cached nothing.
+        """
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        old = set(children.read_text().split())
+        self.process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            serving = set(children.read_text().split())
+            if len(serving) == WORKERS and not serving & old:
+                return
+            time.sleep(0.1)
+        pytest.fail("gunicorn did not replace its workers within 30 seconds")
+
+
+@pytest.fixture
+def gunicorn(gunicorn_server):
+    """The session's gunicorn, with workers that know nothing of earlier tests."""
+    gunicorn_server.fresh_workers()
+    return gunicorn_server
+
 
 @pytest.fixture(scope="session")
-def gunicorn(django_db_setup):
+def gunicorn_server(django_db_setup):
     """gunicorn with 3 workers, DEBUG off, on the test database and its own Redis db.
 
     Depends on ``django_db_setup`` so that it stops before the test database is

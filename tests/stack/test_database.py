@@ -15,10 +15,7 @@ from invites.models import Link
 from invites.services import link_issue
 from tests.stack.conftest import WORKERS, person
 
-# reset_sequences: each test's flush recreates the content types, and with the
-# sequences reset they get back the ids that the session-wide gunicorn's workers
-# have cached (a LogEntry written there names its content type by id).
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, reset_sequences=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 OTHER_BACKENDS = (
     "SELECT pid FROM pg_stat_activity"

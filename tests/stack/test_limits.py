@@ -19,10 +19,7 @@ from tests.support import (
     wait_clear_of_rate_limit_edge,
 )
 
-# reset_sequences: each test's flush recreates the content types, and with the
-# sequences reset they get back the ids that the session-wide gunicorn's workers
-# have cached (a LogEntry written there names its content type by id).
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, reset_sequences=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 LINKS = 10
 ROUNDS = 4

@@ -15,10 +15,7 @@ from invites.tokens import link_url
 from tests.stack.conftest import WORKERS, person
 from tests.support import GOOD_PASSWORD, SUCCESS_TEXT, loopback_addresses, set_password_data
 
-# reset_sequences: each test's flush recreates the content types, and with the
-# sequences reset they get back the ids that the session-wide gunicorn's workers
-# have cached (a LogEntry written there names its content type by id).
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, reset_sequences=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 PEOPLE = 200
 CONCURRENCY = 20

@@ -148,9 +148,6 @@ def _workshop_member(base_url: str, url: str, email: str) -> list[int]:
         return [opened.status_code, form.status_code, joined.status_code]
 
 
-# reset_sequences: the content types get back the ids gunicorn's workers cached
-# (a join writes a LogEntry naming its content type by id); see test_limits.py.
-@pytest.mark.django_db(transaction=True, reset_sequences=True)
 def test_a_workshop_behind_one_address_joins_unrefused_but_its_failures_are_limited(
     gunicorn, settings, stack_figures
 ):
