@@ -5,6 +5,7 @@ from django.core import checks
 
 SHARED_CACHE_BACKENDS = {
     "django.core.cache.backends.redis.RedisCache",
+    "project.cache.RedisCache",
     "django.core.cache.backends.memcached.PyMemcacheCache",
     "django.core.cache.backends.memcached.PyLibMCCache",
 }

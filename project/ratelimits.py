@@ -34,6 +34,7 @@ from django_ratelimit.core import _split_rate, get_usage
 from accounts.devices import known_device, remember_device
 from accounts.models import sign_in_key
 from accounts.two_factor import pending_account, pending_started_here
+from invites.tokens import looks_like_secret
 from invites.views import remembered_digest, remembered_team_digest
 from project.views import ratelimited
 
@@ -60,7 +61,9 @@ class Guard:
     """The limits on one view (by URL name) for some methods, and which answers are failures.
 
     ``methods`` empty: every method. ``succeeded``, if given, runs after an
-    answer that is not a failure.
+    answer that is not a failure. ``passes``, if given, is asked with the
+    view's URL arguments first: a request it lets pass is neither checked nor
+    counted here, because a later view checks and counts it.
     """
 
     view: str
@@ -68,6 +71,7 @@ class Guard:
     limits: tuple[Limit, ...]
     failed: Callable[["Attempt", HttpResponse], bool]
     succeeded: Callable[["Attempt", HttpResponse], None] | None = None
+    passes: Callable[[dict], bool] | None = None
 
 
 def _account_signing_in(request: HttpRequest) -> str:
@@ -114,6 +118,16 @@ def _not_redirected(attempt: "Attempt", response: HttpResponse) -> bool:
 def _always(attempt: "Attempt", response: HttpResponse) -> bool:
     """For a form that cannot fail: every request counts, bounding its writes."""
     return True
+
+
+def _a_secret_that_may_be_a_link(url_arguments: dict) -> bool:
+    """A well-formed secret: opening it only moves it into a cookie, and the form's
+    page, under the same limit, checks the link and counts it if unknown.
+
+    Reading the count there and here cost a second cache round trip on every
+    link opened; malformed secrets, which no link has, are counted here.
+    """
+    return looks_like_secret("".join(url_arguments.get("secret", "").split()))
 
 
 def _not_found(attempt: "Attempt", response: HttpResponse) -> bool:
@@ -179,12 +193,26 @@ LIMITS = (
         _always,
     ),
     # Opening a link: its malformed secrets, and the unknown or closed links
-    # the form's page then finds. A link that opens counts nothing.
-    Guard("invites:open", ANY_METHOD, (LINK_OPEN_PER_ADDRESS,), _not_found),
+    # the form's page then finds. A link that opens counts nothing. A
+    # well-formed secret passes the opening unchecked: the form's page, the
+    # only one that looks a link up, checks the same count.
+    Guard(
+        "invites:open",
+        ANY_METHOD,
+        (LINK_OPEN_PER_ADDRESS,),
+        _not_found,
+        passes=_a_secret_that_may_be_a_link,
+    ),
     Guard("invites:set_password", frozenset({"GET", "HEAD"}), (LINK_OPEN_PER_ADDRESS,), _not_found),
     # Team links: openings like a set-password link's, sharing their count;
     # joins that fail (an invalid form, a closed link), per address and link.
-    Guard("invites:team_open", ANY_METHOD, (LINK_OPEN_PER_ADDRESS,), _not_found),
+    Guard(
+        "invites:team_open",
+        ANY_METHOD,
+        (LINK_OPEN_PER_ADDRESS,),
+        _not_found,
+        passes=_a_secret_that_may_be_a_link,
+    ),
     Guard("invites:team_join", frozenset({"GET", "HEAD"}), (LINK_OPEN_PER_ADDRESS,), _not_found),
     Guard("invites:team_join", _POST, (TEAM_JOIN_PER_ADDRESS, TEAM_JOIN_PER_LINK), _not_redirected),
     # Access requests: every submission; the status link's openings like a
@@ -207,8 +235,9 @@ methods, the limits that hold a request there, and what counts as a failure.
 Sign-in (``/accounts/login/``, ``/admin/login/``): 30 failures a minute per
 address, and 10 per account; a browser that has signed in to the account
 before (accounts.devices) is held by 10 of its own instead of the account's.
-Password change: 30 per address, 10 per account. Opening links (set-password
-and access-request status links): 30 failed openings per address.
+Password change: 30 per address, 10 per account. Opening links (set-password,
+team and access-request status links): 30 failed openings per address, checked
+where a link is looked up.
 Set-password: 30 failures per address, 5 per link. Joining through a team
 link: 30 failures per address, 30 per link. Access requests: 5
 submissions an hour per address.
@@ -275,7 +304,7 @@ def _limited(view, guards: list[Guard]):
     @wraps(view)
     def limited(request, *args, **kwargs):
         guard = next((g for g in guards if not g.methods or request.method in g.methods), None)
-        if guard is None:
+        if guard is None or (guard.passes is not None and guard.passes(kwargs)):
             return view(request, *args, **kwargs)
         attempt = Attempt(request, guard)
         if attempt.is_over():

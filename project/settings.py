@@ -188,6 +188,8 @@ if _REDIS_CACHE:
     CACHES["default"].setdefault("OPTIONS", {})
     CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", 1)
     CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 1)
+    # Django's Redis cache, with one client per connection pool (project/cache.py).
+    CACHES["default"]["BACKEND"] = "project.cache.RedisCache"
 
 # With Redis, sessions live in the database and are cached in Redis
 # (project.sessions: Django's cached_db, which reads the database alone while

@@ -182,7 +182,7 @@ def production_stack_missing() -> str | None:
     backend = settings.CACHES["default"]["BACKEND"]
     if engine != "django.db.backends.postgresql":
         return f"needs DATABASE_URL=postgres://... (the database is {engine})"
-    if backend != "django.core.cache.backends.redis.RedisCache":
+    if not backend.endswith(".RedisCache"):
         return f"needs CACHE_URL=redis://... (the cache is {backend})"
     return None
 

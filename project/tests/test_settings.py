@@ -125,6 +125,15 @@ def test_with_redis_sessions_live_in_the_database_and_are_cached():
     assert local.stdout.strip() == "django.contrib.sessions.backends.db", local.stderr
 
 
+def test_a_redis_cache_url_gets_the_projects_redis_cache():
+    result = print_settings("s.CACHES['default']['BACKEND']", env=PRODUCTION)
+    assert result.stdout.strip() == "project.cache.RedisCache", result.stderr
+    local = print_settings(
+        "s.CACHES['default']['BACKEND']", env={**PRODUCTION, "CACHE_URL": "locmemcache://"}
+    )
+    assert local.stdout.strip() == "django.core.cache.backends.locmem.LocMemCache", local.stderr
+
+
 def test_redis_that_does_not_answer_within_a_second_counts_as_down():
     options = "s.CACHES['default']['OPTIONS']"
     result = print_settings(options, env=PRODUCTION)
