@@ -1,7 +1,12 @@
 /*
- * The Copy button of a public page that shows a link once (the access
- * request's status link). The button names the input it copies in
+ * The Copy button of a page that shows a link once (the access request's
+ * status link, a team link just made). The button names the input it copies in
  * data-copy; without JavaScript it stays hidden and the link stays selectable.
+ *
+ * On a page marked data-shown-once, leaving asks first until the link was
+ * copied or printed (a form marked data-takes-link), and data-reload-url
+ * replaces the page's history entry, so that a reload fetches that address
+ * instead of posting again the form that made the link.
  */
 "use strict";
 
@@ -30,7 +35,31 @@
     }
   }
 
+  let taken = false;
+
+  function warnBeforeLeaving(event) {
+    if (!taken) {
+      event.preventDefault();
+      event.returnValue = "";  // what older browsers need to ask
+    }
+  }
+
+  function guardShownOnce() {
+    const page = document.querySelector("[data-shown-once]");
+    if (!page) {
+      return;
+    }
+    if (page.dataset.reloadUrl && window.history.replaceState) {
+      window.history.replaceState(null, "", page.dataset.reloadUrl);
+    }
+    window.addEventListener("beforeunload", warnBeforeLeaving);
+    page.querySelectorAll("form[data-takes-link]").forEach(function (form) {
+      form.addEventListener("submit", function () { taken = true; });
+    });
+  }
+
   function init() {
+    guardShownOnce();
     document.querySelectorAll("button[data-copy]").forEach(function (button) {
       const input = document.getElementById(button.dataset.copy);
       const status = document.querySelector(".copy-status");
@@ -39,6 +68,7 @@
       button.addEventListener("click", function () {
         copy(input).then(function (copied) {
           if (copied) {
+            taken = true;
             button.textContent = button.dataset.copied;
             clearTimeout(button.feedbackTimer);
             button.feedbackTimer = setTimeout(function () { button.textContent = label; }, FEEDBACK_MS);

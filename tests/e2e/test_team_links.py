@@ -193,3 +193,40 @@ def test_the_team_link_admin_pages_add_no_violation_to_djangos_own(
         for where, found in ours.items()
     }
     assert not {where: found for where, found in beyond.items() if found}, beyond
+
+
+def test_the_made_team_link_asks_before_leaving_and_a_reload_makes_no_second_one(site, new_context):
+    GroupFactory(name="Readers")
+    admin = SuperuserFactory(email="admin@example.com")
+    page = new_context().new_page()
+    admin_sign_in(page, site, admin.email)
+    page.goto(f"{site}/admin/invites/teamlink/add/")
+    page.get_by_label(label("Name")).fill("Data workshop, March")
+    page.get_by_label(label("Number of uses")).fill("30")
+    page.get_by_role("button", name="Make the team link").click()
+    expect(page.locator("#team-link-url")).to_be_visible()
+    dialogs = []
+
+    def stay(dialog):
+        dialogs.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", stay)
+    page.get_by_role("link", name="Back to the team links").click()
+    page.wait_for_timeout(300)
+    assert dialogs == ["beforeunload"]
+    expect(page.locator("#team-link-url")).to_be_visible()  # still here
+    page.remove_listener("dialog", stay)
+
+    # Printed: handed on, so leaving (here a reload) asks nothing, and fetches
+    # the list instead of posting the form that made the link again.
+    with page.context.expect_page() as printed:
+        page.get_by_role("button", name="Print").click()
+    printed.value.close()
+    page.on("dialog", stay)
+    with page.expect_request(lambda request: request.url.startswith(site)) as reloaded:
+        page.reload()
+    assert reloaded.value.method == "GET"
+    expect(page).to_have_url(f"{site}/admin/invites/teamlink/")
+    assert dialogs == ["beforeunload"]
+    assert TeamLink.objects.count() == 1
