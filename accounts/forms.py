@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 
 from accounts import clock, two_factor
 from accounts.models import User
+from accounts.qr import qr_svg
 
 
 class UserAddForm(forms.ModelForm):
@@ -238,7 +239,7 @@ class TwoFactorEnrolmentMixin:
 
     @property
     def enrolment_qr(self):
-        return two_factor.qr_svg(self.enrolment_uri)
+        return qr_svg(self.enrolment_uri)
 
     @property
     def enrolment_key_text(self) -> str:

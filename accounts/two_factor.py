@@ -15,7 +15,6 @@ page carries it, signed and bound to the person (and link) it was drawn for;
 the device row is written, confirmed, in the transaction that takes the code.
 """
 
-import io
 import time
 from base64 import b32encode
 from binascii import unhexlify
@@ -24,7 +23,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote, urlencode
 
-import segno
 from django.conf import settings
 from django.contrib.auth import login
 from django.core import signing
@@ -32,7 +30,6 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare
-from django.utils.safestring import SafeString, mark_safe
 from django_otp import login as otp_login
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
@@ -115,24 +112,6 @@ def otpauth_uri(*, key: str, email: str) -> str:
     )
     # The label as Google's key URI format writes it: "Issuer:account@example.com".
     return f"otpauth://totp/{quote(f'{issuer}:{email}', safe=':@')}?{params}"
-
-
-def qr_svg(text: str) -> SafeString:
-    """The QR code of ``text`` as an SVG element (segno's own markup, no text of ours)."""
-    code = segno.make(text, error="m", micro=False)
-    buffer = io.BytesIO()
-    code.save(
-        buffer,
-        kind="svg",
-        scale=4,
-        dark="#000",
-        light="#fff",
-        svgclass="qr-code",
-        lineclass=None,
-        xmldecl=False,
-        nl=False,
-    )
-    return mark_safe(buffer.getvalue().decode())  # segno's markup only
 
 
 def key_sign(key: str, *, bound_to: str) -> str:

@@ -41,11 +41,11 @@ from django.views.decorators.http import require_POST
 
 from accounts.dates import relative, when
 from accounts.models import User
+from accounts.qr import qr_svg
 from invites import services
 from invites.admin import handover
 from invites.admin.handover import handover_messages
 from invites.admin.link_states import link_state_label
-from invites.admin.qr import qr_svg
 from invites.csv_output import utc_iso
 from invites.errors import IssueRefused, UsersInactive
 from invites.lifetimes import LinkLifetimeForm

@@ -25,9 +25,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.admin_lists import list_datetime
 from accounts.dates import relative, when
+from accounts.qr import qr_svg
 from invites import team_links
 from invites.admin.handover import sheet_value
-from invites.admin.qr import qr_svg
 from invites.admin.records import RecordsWithDigests
 from invites.csv_output import utc_iso
 from invites.durations import duration_text
