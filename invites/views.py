@@ -13,6 +13,7 @@ invalid-link page (404) and a POST that sets no password.
 """
 
 import logging
+from dataclasses import dataclass
 from http import HTTPStatus
 
 from django.conf import settings
@@ -53,43 +54,56 @@ LINK_COOKIE_SALT = "invites.views.link-cookie"
 SHOWN_LINK_FIELD = "link"
 
 
-def _cookie_path() -> str:
-    return reverse("invites:set_password")
+@dataclass(frozen=True)
+class DigestCookie:
+    """How a browser comes back to a link without its secret: a cookie with its digest.
 
-
-def _remember_link(response, digest: str):
-    """Let this browser come back to the link without its secret.
-
-    Signed with SECRET_KEY so it cannot be forged, sent only to the
-    set-password page, and carrying the digest, never the secret. It lasts as
-    long as the longest link may (the link itself decides how long it works),
-    so that a browser closed in between still finds its link.
+    Signed with SECRET_KEY so it cannot be forged, sent only to ``page`` (a
+    URL name), HttpOnly and SameSite=Lax, and carrying the digest, never the
+    secret. It lasts as long as the longest link may (the link itself decides
+    how long it works), so that a browser closed in between still finds its
+    link. One for each kind of link: set-password, access-request status, team.
     """
-    response.set_signed_cookie(
-        LINK_COOKIE,
-        digest,
-        salt=LINK_COOKIE_SALT,
-        max_age=settings.LINK_MAX_AGE_LIMIT,
-        path=_cookie_path(),
-        secure=settings.SESSION_COOKIE_SECURE,
-        httponly=True,
-        samesite="Lax",
-    )
-    return response
+
+    name: str
+    salt: str
+    page: str
+
+    def path(self) -> str:
+        return reverse(self.page)
+
+    def remember(self, response, digest: str):
+        response.set_signed_cookie(
+            self.name,
+            digest,
+            salt=self.salt,
+            max_age=settings.LINK_MAX_AGE_LIMIT,
+            path=self.path(),
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+        return response
+
+    def read(self, request) -> str | None:
+        """The digest this browser's cookie carries; None when absent or forged."""
+        try:
+            value = request.get_signed_cookie(self.name, salt=self.salt)
+        except (KeyError, signing.BadSignature):
+            return None
+        return value if looks_like_digest(value) else None
+
+    def forget(self, response):
+        response.delete_cookie(self.name, path=self.path(), samesite="Lax")
+        return response
+
+
+LINK = DigestCookie(LINK_COOKIE, LINK_COOKIE_SALT, "invites:set_password")
 
 
 def remembered_digest(request) -> str | None:
-    """The digest this browser's cookie carries; None when absent or forged."""
-    try:
-        value = request.get_signed_cookie(LINK_COOKIE, salt=LINK_COOKIE_SALT)
-    except (KeyError, signing.BadSignature):
-        return None
-    return value if looks_like_digest(value) else None
-
-
-def _forget_link(response):
-    response.delete_cookie(LINK_COOKIE, path=_cookie_path(), samesite="Lax")
-    return response
+    """The set-password link's digest this browser's cookie carries (``DigestCookie.read``)."""
+    return LINK.read(request)
 
 
 def _expired_while_typing(request, error: LinkInvalid) -> bool:
@@ -124,7 +138,7 @@ def _invalid(request, error: LinkInvalid):
         {"expired_while_typing": _expired_while_typing(request, error)},
         status=HTTPStatus.NOT_FOUND,
     )
-    return _forget_link(response)
+    return LINK.forget(response)
 
 
 def _typed(secret: str) -> str:
@@ -150,7 +164,7 @@ def open_link(request, secret: str):
     secret = _typed(secret)
     if not looks_like_secret(secret):
         return _invalid(request, LinkInvalid(LinkInvalid.Reason.UNKNOWN))
-    return _remember_link(redirect("invites:set_password"), secret_digest(secret))
+    return LINK.remember(redirect("invites:set_password"), secret_digest(secret))
 
 
 @method_decorator([sensitive_post_parameters(), never_cache, noindex], name="dispatch")
@@ -206,7 +220,7 @@ class SetPasswordView(FormView):
         # is signed out; the new password's holder signs in afresh.
         logout(self.request)
         messages.success(self.request, _("Your password is set. You can sign in now."))
-        return prefill_sign_in(_forget_link(super().form_valid(form)), self.link.user.email)
+        return prefill_sign_in(LINK.forget(super().form_valid(form)), self.link.user.email)
 
     def get_context_data(self, **kwargs):
         user = self.request.user
@@ -235,16 +249,16 @@ def _access_requests_on() -> None:
         raise Http404
 
 
-def _status_cookie_path() -> str:
-    return reverse("invites:access_request_status")
+STATUS = DigestCookie(
+    ACCESS_REQUEST_COOKIE, ACCESS_REQUEST_COOKIE_SALT, "invites:access_request_status"
+)
 
 
 def _access_request_invalid(request):
     """The one invalid-link page, for an unknown, malformed or purged status link."""
     logger.info("Refused an access request's status link (unknown).")
     response = render(request, "invites/link_invalid.html", status=HTTPStatus.NOT_FOUND)
-    response.delete_cookie(ACCESS_REQUEST_COOKIE, path=_status_cookie_path(), samesite="Lax")
-    return response
+    return STATUS.forget(response)
 
 
 @method_decorator([sensitive_post_parameters(), never_cache, noindex], name="dispatch")
@@ -300,18 +314,7 @@ def access_request_open(request, secret: str):
     _access_requests_on()
     if not looks_like_secret(secret):
         return _access_request_invalid(request)
-    response = redirect("invites:access_request_status")
-    response.set_signed_cookie(
-        ACCESS_REQUEST_COOKIE,
-        secret_digest(secret),
-        salt=ACCESS_REQUEST_COOKIE_SALT,
-        max_age=settings.LINK_MAX_AGE_LIMIT,
-        path=_status_cookie_path(),
-        secure=settings.SESSION_COOKIE_SECURE,
-        httponly=True,
-        samesite="Lax",
-    )
-    return response
+    return STATUS.remember(redirect("invites:access_request_status"), secret_digest(secret))
 
 
 @never_cache
@@ -319,11 +322,8 @@ def access_request_open(request, secret: str):
 def access_request_status(request):
     """Pending or declined: say so. Approved: on to the set-password form. Else: invalid."""
     _access_requests_on()
-    try:
-        digest = request.get_signed_cookie(ACCESS_REQUEST_COOKIE, salt=ACCESS_REQUEST_COOKIE_SALT)
-    except (KeyError, signing.BadSignature):
-        digest = None
-    if digest is None or not looks_like_digest(digest):
+    digest = STATUS.read(request)
+    if digest is None:
         return _access_request_invalid(request)
     access_request = AccessRequest.objects.filter(digest=digest).first()
     if access_request is None:
@@ -331,7 +331,7 @@ def access_request_status(request):
     if access_request.state == AccessRequest.State.APPROVED:
         # The request's digest is the new user's invite link: the set-password
         # page takes it from here, with its rules and its one-winner redemption.
-        return _remember_link(redirect("invites:set_password"), digest)
+        return LINK.remember(redirect("invites:set_password"), digest)
     return render(request, "invites/access_request_status.html", {"access_request": access_request})
 
 
@@ -345,29 +345,19 @@ TEAM_LINK_COOKIE = "team_link"
 TEAM_LINK_COOKIE_SALT = "invites.views.team-link-cookie"
 
 
-def _team_cookie_path() -> str:
-    return reverse("invites:team_join")
+TEAM_LINK = DigestCookie(TEAM_LINK_COOKIE, TEAM_LINK_COOKIE_SALT, "invites:team_join")
 
 
 def remembered_team_digest(request) -> str | None:
-    """The team link's digest this browser's cookie carries; None when absent or forged."""
-    try:
-        value = request.get_signed_cookie(TEAM_LINK_COOKIE, salt=TEAM_LINK_COOKIE_SALT)
-    except (KeyError, signing.BadSignature):
-        return None
-    return value if looks_like_digest(value) else None
-
-
-def _forget_team_link(response):
-    response.delete_cookie(TEAM_LINK_COOKIE, path=_team_cookie_path(), samesite="Lax")
-    return response
+    """The team link's digest this browser's cookie carries (``DigestCookie.read``)."""
+    return TEAM_LINK.read(request)
 
 
 def _team_invalid(request, error: LinkInvalid):
     """The page every closed set-password link gets, for every reason; the reason is logged."""
     logger.info("Refused a team link (%s): team link %s.", error.reason, error.link_id)
     response = render(request, "invites/link_invalid.html", status=HTTPStatus.NOT_FOUND)
-    return _forget_team_link(response)
+    return TEAM_LINK.forget(response)
 
 
 @sensitive_variables("secret")
@@ -382,18 +372,7 @@ def team_open(request, secret: str):
     secret = _typed(secret)
     if not looks_like_secret(secret):
         return _team_invalid(request, LinkInvalid(LinkInvalid.Reason.UNKNOWN))
-    response = redirect("invites:team_join")
-    response.set_signed_cookie(
-        TEAM_LINK_COOKIE,
-        secret_digest(secret),
-        salt=TEAM_LINK_COOKIE_SALT,
-        max_age=settings.LINK_MAX_AGE_LIMIT,
-        path=_team_cookie_path(),
-        secure=settings.SESSION_COOKIE_SECURE,
-        httponly=True,
-        samesite="Lax",
-    )
-    return response
+    return TEAM_LINK.remember(redirect("invites:team_join"), secret_digest(secret))
 
 
 @method_decorator([sensitive_post_parameters(), never_cache, noindex], name="dispatch")
@@ -442,7 +421,7 @@ class TeamJoinView(FormView):
                 "password you chose."
             )
         messages.success(self.request, reply)
-        response = _forget_team_link(redirect("login"))
+        response = TEAM_LINK.forget(redirect("login"))
         return prefill_sign_in(response, data["email"])
 
     def get_context_data(self, **kwargs):

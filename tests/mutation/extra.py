@@ -155,8 +155,8 @@ MUTANTS = [
     Mutant(
         "the link cookie is deleted on another path than its own",
         "invites/views.py",
-        'response.delete_cookie(LINK_COOKIE, path=_cookie_path(), samesite="Lax")',
-        'response.delete_cookie(LINK_COOKIE, samesite="Lax")',
+        'response.delete_cookie(self.name, path=self.path(), samesite="Lax")',
+        'response.delete_cookie(self.name, samesite="Lax")',
         (VIEWS + "test_the_browser_is_told_to_forget_the_link_on_the_page_that_holds_it",),
     ),
     Mutant(
