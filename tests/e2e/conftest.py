@@ -141,3 +141,23 @@ def issue_link(site):
         return link_url(issued.secret)
 
     return issue
+
+
+@pytest.fixture
+def shoot(tmp_path):
+    """Save a screenshot of a page: in docs/screenshots/ with UPDATE_SCREENSHOTS=1, else
+    in a temporary folder (the pages are drawn and checked either way).
+
+        UPDATE_SCREENSHOTS=1 .venv/bin/python -m pytest tests/e2e/
+    """
+    from tests.e2e.helpers import SCREENSHOTS
+
+    folder = SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def save(page, name: str, *, full_page: bool = False) -> None:
+        path = folder / f"{name}.png"
+        page.screenshot(path=path, full_page=full_page)
+        assert path.stat().st_size < 200_000
+
+    return save

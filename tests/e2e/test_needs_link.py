@@ -10,8 +10,6 @@ UPDATE_SCREENSHOTS=1, which writes docs/screenshots/:
     UPDATE_SCREENSHOTS=1 .venv/bin/python -m pytest tests/e2e/test_needs_link.py
 """
 
-import os
-
 import pytest
 
 from accounts.tests.factories import (
@@ -23,7 +21,7 @@ from accounts.tests.factories import (
 )
 from invites.models import Link
 from invites.tests.factories import LinkFactory
-from tests.e2e.helpers import SCREENSHOTS, admin_action, admin_sign_in, expect, label
+from tests.e2e.helpers import admin_action, admin_sign_in, expect, label
 
 pytestmark = pytest.mark.e2e
 
@@ -33,19 +31,6 @@ axe_playwright = pytest.importorskip(
 from tests.e2e.test_accessibility import severe_violations  # noqa: E402, F401 (a fixture)
 
 DESKTOP = {"width": 1280, "height": 800}
-
-
-@pytest.fixture
-def shoot(tmp_path):
-    folder = SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path
-    folder.mkdir(parents=True, exist_ok=True)
-
-    def save(page, name: str) -> None:
-        path = folder / f"{name}.png"
-        page.screenshot(path=path)
-        assert path.stat().st_size < 200_000
-
-    return save
 
 
 # The elements that reach past the screen's right edge, innermost last.

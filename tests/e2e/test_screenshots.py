@@ -6,13 +6,10 @@ temporary folder unless UPDATE_SCREENSHOTS=1, which writes docs/screenshots/:
     UPDATE_SCREENSHOTS=1 .venv/bin/python -m pytest tests/e2e/test_screenshots.py
 """
 
-import os
-
 import pytest
 
 from accounts.tests.factories import InvitedUserFactory, SuperuserFactory
 from tests.e2e.helpers import (
-    SCREENSHOTS,
     admin_action,
     admin_sign_in,
     expect,
@@ -22,19 +19,6 @@ from tests.e2e.helpers import (
 from tests.support import GOOD_PASSWORD, INVALID_LINK_TEXT, SUCCESS_TEXT
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def shoot(tmp_path):
-    folder = SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path
-    folder.mkdir(parents=True, exist_ok=True)
-
-    def save(page, name: str) -> None:
-        path = folder / f"{name}.png"
-        page.screenshot(path=path)
-        assert path.stat().st_size < 200_000
-
-    return save
 
 
 def test_screenshots_of_the_key_pages(site, new_context, issue_link, shoot):

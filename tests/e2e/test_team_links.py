@@ -5,8 +5,6 @@ With ``UPDATE_SCREENSHOTS=1`` the pages go to docs/screenshots/:
     UPDATE_SCREENSHOTS=1 .venv/bin/python -m pytest tests/e2e/test_team_links.py
 """
 
-import os
-
 import pytest
 
 from accounts.models import User
@@ -14,26 +12,13 @@ from accounts.tests.factories import GroupFactory, SuperuserFactory
 from invites.models import Link, TeamLink
 from invites.team_links import team_link_create
 from invites.tokens import team_link_url
-from tests.e2e.helpers import SCREENSHOTS, admin_sign_in, clipboard_text, expect, label, qr_codes
+from tests.e2e.helpers import admin_sign_in, clipboard_text, expect, label, qr_codes
 from tests.support import GOOD_PASSWORD, INVALID_LINK_TEXT
 
 pytestmark = pytest.mark.e2e
 
 CLIPBOARD = ["clipboard-read", "clipboard-write"]
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def shoot(tmp_path):
-    folder = SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path
-    folder.mkdir(parents=True, exist_ok=True)
-
-    def save(page, name: str) -> None:
-        path = folder / f"{name}.png"
-        page.screenshot(path=path, full_page=True)
-        assert path.stat().st_size < 200_000
-
-    return save
 
 
 def join(page, email: str, password: str = GOOD_PASSWORD, confirmation: str | None = None):
@@ -59,7 +44,7 @@ def test_admin_makes_a_team_link_copies_it_and_sees_who_joined(site, new_context
     page.get_by_label("Readers").check()
     page.get_by_label(label("Number of uses")).fill("30")
     page.get_by_label("1 day").check()
-    shoot(page, "team-link-add")
+    shoot(page, "team-link-add", full_page=True)
     with page.expect_response(lambda r: r.request.method == "POST") as made:
         page.get_by_role("button", name="Make the team link").click()
     assert "no-store" in made.value.headers["cache-control"]
@@ -72,7 +57,7 @@ def test_admin_makes_a_team_link_copies_it_and_sees_who_joined(site, new_context
     qr = page.locator(".qr svg")
     expect(qr).to_be_visible()
     assert qr_codes(qr.screenshot()) == [url]
-    shoot(page, "team-link-made")
+    shoot(page, "team-link-made", full_page=True)
     with page.context.expect_page() as printed:
         page.get_by_role("button", name="Print").click()
     sheet = printed.value
@@ -86,7 +71,7 @@ def test_admin_makes_a_team_link_copies_it_and_sees_who_joined(site, new_context
     expect(member).to_have_url(f"{site}/join/")
     expect(member.get_by_role("heading", level=1)).to_contain_text("Data workshop, March")
     assert member.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    shoot(member, "team-join-390")
+    shoot(member, "team-join-390", full_page=True)
     join(member, "ada@example.com")
     expect(member).to_have_url(f"{site}/accounts/login/")
     expect(member.get_by_role("status")).to_contain_text("If this address can join")
@@ -99,7 +84,7 @@ def test_admin_makes_a_team_link_copies_it_and_sees_who_joined(site, new_context
     team_link = TeamLink.objects.get()
     page.goto(f"{site}/admin/invites/teamlink/")
     expect(page.get_by_text("29 of 30 left")).to_be_visible()
-    shoot(page, "team-links-list")
+    shoot(page, "team-links-list", full_page=True)
     page.get_by_role("link", name="Data workshop, March").click()
     page.get_by_role("link", name="ada@example.com").click()
     user = User.objects.get(email="ada@example.com")

@@ -7,7 +7,6 @@ later": one step of drift is allowed). ``UPDATE_SCREENSHOTS=1`` writes the
 screenshots to docs/screenshots/, as tests/e2e/test_screenshots.py does.
 """
 
-import os
 import re
 import time
 
@@ -15,7 +14,7 @@ import pyotp
 import pytest
 
 from accounts.tests.factories import DEFAULT_PASSWORD, InvitedUserFactory, StaffFactory
-from tests.e2e.helpers import SCREENSHOTS, expect, label, qr_codes, submit_new_password
+from tests.e2e.helpers import expect, label, qr_codes, submit_new_password
 from tests.support import GOOD_PASSWORD
 
 pytestmark = pytest.mark.e2e
@@ -24,7 +23,6 @@ axe_playwright = pytest.importorskip(
     "axe_playwright_python.sync_playwright", reason="axe-playwright-python is not installed"
 )
 
-SEVERE = {"serious", "critical"}
 # axe measures colours with style elements of its own, which the site's policy blocks.
 AXE_STYLE_REPORTS = ("Applying inline style violates", "style-src-elem blocked inline")
 CODE = label("Code from your authenticator app")
@@ -37,7 +35,7 @@ def two_factor_default(settings):
 
 
 @pytest.fixture
-def severe_violations(csp_violations):
+def axe_violations(csp_violations):
     def run(page) -> dict[str, list[str]]:
         before = len(csp_violations)
         results = axe_playwright.Axe().run(page)
@@ -49,22 +47,9 @@ def severe_violations(csp_violations):
         return {
             violation["id"]: [", ".join(node["target"]) for node in violation["nodes"]]
             for violation in results.response["violations"]
-            if violation["impact"] in SEVERE
         }
 
     return run
-
-
-@pytest.fixture
-def shoot(tmp_path):
-    folder = SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path
-
-    def save(page, name: str) -> None:
-        path = folder / f"{name}.png"
-        page.screenshot(path=path, full_page=True)
-        assert path.stat().st_size < 200_000
-
-    return save
 
 
 def key_on(page) -> pyotp.TOTP:
@@ -72,7 +57,7 @@ def key_on(page) -> pyotp.TOTP:
 
 
 def test_a_new_administrator_enrols_through_the_link_and_signs_in_with_a_code(
-    site, issue_link, page, severe_violations, shoot
+    site, issue_link, page, axe_violations, shoot
 ):
     staff = InvitedUserFactory(email="ada@example.com", is_staff=True)
     page.goto(issue_link(staff))
@@ -88,8 +73,8 @@ def test_a_new_administrator_enrols_through_the_link_and_signs_in_with_a_code(
     assert qr_codes(page.locator(".authenticator-qr svg").screenshot()) == [
         uri.get_attribute("href")
     ]
-    assert severe_violations(page) == {}
-    shoot(page, "two-factor-set-password")
+    assert axe_violations(page) == {}
+    shoot(page, "two-factor-set-password", full_page=True)
 
     # A wrong code sets nothing and asks again, for the same key.
     code_field.fill("000000" if totp.now() != "000000" else "111111")
@@ -107,8 +92,8 @@ def test_a_new_administrator_enrols_through_the_link_and_signs_in_with_a_code(
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Type your code")
     expect(page.get_by_label(CODE)).to_be_focused()
-    assert severe_violations(page) == {}
-    shoot(page, "two-factor-code")
+    assert axe_violations(page) == {}
+    shoot(page, "two-factor-code", full_page=True)
     page.get_by_label(CODE).fill(totp.at(time.time() + 30))
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(f"{site}/admin/")
@@ -117,12 +102,12 @@ def test_a_new_administrator_enrols_through_the_link_and_signs_in_with_a_code(
     page.goto(f"{site}/accounts/")
     page.get_by_role("link", name="Replace your authenticator app").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Replace your authenticator app")
-    assert severe_violations(page) == {}
-    shoot(page, "two-factor-replace")
+    assert axe_violations(page) == {}
+    shoot(page, "two-factor-replace", full_page=True)
 
 
 def test_staff_without_an_authenticator_set_one_up_after_the_password(
-    site, page, severe_violations, shoot
+    site, page, axe_violations, shoot
 ):
     StaffFactory(email="grace@example.com")
     page.goto(f"{site}/accounts/login/")
@@ -130,8 +115,8 @@ def test_staff_without_an_authenticator_set_one_up_after_the_password(
     page.get_by_label(label("Password")).fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Set up an authenticator app")
-    assert severe_violations(page) == {}
-    shoot(page, "two-factor-enrol")
+    assert axe_violations(page) == {}
+    shoot(page, "two-factor-enrol", full_page=True)
     page.get_by_label(CODE).fill(key_on(page).now())
     page.get_by_role("button", name="Set up and sign in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
