@@ -71,6 +71,9 @@ def test_the_otpauth_uri_names_the_site_as_issuer_and_the_email_as_account(setti
     assert query["secret"] == [base32_of(key)]
     assert query["issuer"] == ["People Acme"]
     assert (query["digits"], query["period"]) == (["6"], ["30"])
+    assert query["algorithm"] == ["SHA1"]
+    # The label as authenticator apps parse it: issuer and account unescaped at ":" and "@".
+    assert uri.startswith("otpauth://totp/People%20Acme:ada@example.com?")
 
 
 def test_a_signed_key_comes_back_only_for_whom_it_was_drawn():
@@ -100,6 +103,14 @@ def test_a_code_matches_its_key_one_step_either_way(totp_clock):
         assert two_factor.code_step(key=key, code=totp_clock.code(base32, steps)) is None
     assert two_factor.code_step(key=key, code=totp_clock.wrong_code(base32)) is None
     assert two_factor.code_step(key=key, code="12345") is None
+
+
+def test_a_code_of_six_characters_not_all_digits_or_of_seven_digits_is_refused(totp_clock):
+    key = two_factor.key_make()
+    code = totp_clock.code(base32_of(key))
+    assert two_factor.code_step(key=key, code=code[:5] + "a") is None
+    assert two_factor.code_step(key=key, code=code + "0") is None
+    assert two_factor.code_step(key=key, code="0" + code) is None
 
 
 # --- Devices -------------------------------------------------------------------------------
@@ -220,3 +231,20 @@ def test_a_pending_sign_in_ends_when_the_user_is_deactivated(totp_clock):
     two_factor.pending_start(request, user=user, next_url="/")
     type(user).objects.filter(pk=user.pk).update(is_active=False)
     assert two_factor.pending_user(request) is None
+
+
+def test_the_code_limit_counts_the_pending_account_else_the_signed_in_one(totp_clock):
+    pending, signed_in = StaffFactory(), StaffFactory()
+    request = request_with_session()
+    request.user = signed_in
+    assert two_factor.pending_account(request) == str(signed_in.pk)
+    two_factor.pending_start(request, user=pending, next_url="/")
+    assert two_factor.pending_account(request) == str(pending.pk)
+    assert two_factor.pending_started_here(request) is True
+    assert two_factor.pending_started_here(request_with_session()) is False
+
+    from django.contrib.auth.models import AnonymousUser
+
+    nobody = request_with_session()
+    nobody.user = AnonymousUser()
+    assert two_factor.pending_account(nobody) is None

@@ -165,6 +165,7 @@ def test_an_admins_team_link_is_in_its_history():
     entry = LogEntry.objects.get(object_id=str(link.pk), content_type__model="teamlink")
     assert entry.user == issuer
     assert entry.is_addition()
+    assert entry.get_change_message() == "Added."
 
 
 # --- Joining (the service) -------------------------------------------------
@@ -334,6 +335,173 @@ def test_revoking_needs_the_same_powers():
     assert team_links_revoke(team_links=[link], by=SuperuserFactory()) == 1
     link.refresh_from_db()
     assert link.state == TeamLink.State.REVOKED
+
+
+def test_revoking_one_team_link_leaves_the_others_and_records_who_and_when(frozen_clock):
+    from django.contrib.admin.models import LogEntry
+
+    revoked, _ = make()
+    other, _ = make()
+    admin = SuperuserFactory()
+    assert team_links_revoke(team_links=[revoked], by=admin) == 1
+    revoked.refresh_from_db()
+    other.refresh_from_db()
+    assert (revoked.revoked_at, revoked.revoked_by) == (frozen_clock.current, admin)
+    assert other.state == TeamLink.State.OPEN
+    entry = LogEntry.objects.get(object_id=str(revoked.pk), content_type__model="teamlink")
+    assert (entry.user, entry.is_change()) == (admin, True)
+    assert entry.get_change_message() == "Changed revoked."
+
+    # Revoking it again changes nothing, not even when.
+    first = revoked.revoked_at
+    frozen_clock.advance(hours=1)
+    assert team_links_revoke(team_links=[revoked], by=admin) == 0
+    revoked.refresh_from_db()
+    assert revoked.revoked_at == first
+
+
+def test_a_team_link_whose_issuing_administrator_was_deleted_is_invalid():
+    issuer = issuer_with()
+    link, secret = make(issuer=issuer)
+    issuer.delete()
+    link.refresh_from_db()
+    assert (link.created_via, link.created_by) == (Link.Via.ADMIN, None)
+    client = opened(secret)
+    assert client.get(JOIN).status_code == HTTPStatus.NOT_FOUND
+    with pytest.raises(LinkInvalid) as invalid:
+        team_link_join(
+            team_link=link,
+            email="ada@example.com",
+            first_name="A",
+            last_name="B",
+            password=GOOD,
+            address=None,
+        )
+    assert invalid.value.reason == LinkInvalid.Reason.ISSUER_POWERLESS
+
+
+def test_a_team_link_dies_when_its_issuer_loses_what_its_groups_grant(caplog):
+    editors = GroupFactory(name="Editors")
+    editors.permissions.add(Permission.objects.get(codename="change_group"))
+    issuer = issuer_with("auth.change_group")
+    link, secret = make(issuer=issuer, groups=[editors])
+    client = opened(secret)
+    assert client.get(JOIN).status_code == HTTPStatus.OK
+
+    issuer.user_permissions.remove(Permission.objects.get(codename="change_group"))
+    issuer = User.objects.get(pk=issuer.pk)  # no cached permissions
+    with caplog.at_level("INFO", logger="invites.views"):
+        assert client.get(JOIN).status_code == HTTPStatus.NOT_FOUND
+    assert f"Refused a team link (issuer_powerless): team link {link.pk}." in caplog.text
+    with pytest.raises(LinkInvalid) as invalid:
+        team_link_join(
+            team_link=link,
+            email="ada@example.com",
+            first_name="A",
+            last_name="B",
+            password=GOOD,
+            address=None,
+        )
+    assert (invalid.value.reason, invalid.value.link_id) == (
+        LinkInvalid.Reason.ISSUER_POWERLESS,
+        link.pk,
+    )
+    assert not User.objects.filter(email="ada@example.com").exists()
+
+
+def test_a_closed_team_links_reason_and_id_reach_the_log(caplog):
+    link, secret = make(uses=1)
+    team_link_join(
+        team_link=link,
+        email="p@example.com",
+        first_name="P",
+        last_name="Q",
+        password=GOOD,
+        address=None,
+    )
+    with pytest.raises(LinkInvalid) as invalid:
+        team_link_join(
+            team_link=link,
+            email="late@example.com",
+            first_name="L",
+            last_name="Q",
+            password=GOOD,
+            address=None,
+        )
+    assert (invalid.value.reason, invalid.value.link_id) == (LinkInvalid.Reason.USED, link.pk)
+    with caplog.at_level("INFO", logger="invites.views"):
+        assert opened(secret).get(JOIN).status_code == HTTPStatus.NOT_FOUND
+    assert f"Refused a team link (used): team link {link.pk}." in caplog.text
+
+
+def test_a_join_records_the_names_the_moment_and_the_address(frozen_clock):
+    link, _ = make()
+    team_link_join(
+        team_link=link,
+        email="ada@example.com",
+        first_name="Ada",
+        last_name="Byron",
+        password=GOOD,
+        address="203.0.113.5",
+    )
+    user = User.objects.get(email="ada@example.com")
+    assert (user.first_name, user.last_name, user.date_joined) == (
+        "Ada",
+        "Byron",
+        frozen_clock.current,
+    )
+    join = TeamLinkJoin.objects.get()
+    assert (join.joined_at, join.access_request) == (frozen_clock.current, None)
+
+
+def test_an_approval_joins_request_carries_the_names_address_and_its_join(frozen_clock):
+    link, _ = make(approval=True)
+    team_link_join(
+        team_link=link,
+        email="ada@example.com",
+        first_name="Ada",
+        last_name="Byron",
+        password=GOOD,
+        address="203.0.113.5",
+    )
+    request = AccessRequest.objects.get()
+    assert (request.first_name, request.last_name, request.client_address) == (
+        "Ada",
+        "Byron",
+        "203.0.113.5",
+    )
+    assert (request.note, request.created_at) == ("", frozen_clock.current)
+    assert len(request.digest) == 64
+    join = TeamLinkJoin.objects.get()
+    assert (join.access_request, join.user, join.client_address, join.joined_at) == (
+        request,
+        None,
+        "203.0.113.5",
+        frozen_clock.current,
+    )
+
+
+def test_a_team_link_may_have_a_thousand_uses_and_records_when_it_was_made(frozen_clock):
+    link, _ = make(uses=1000)
+    assert (link.uses_allowed, link.created_at) == (1000, frozen_clock.current)
+    with pytest.raises(ValueError, match="between 1 and 1000"):
+        make(uses=1001)
+
+
+def test_purging_deletes_team_links_closed_long_ago_and_never_an_open_one(frozen_clock):
+    from invites.team_links import team_links_purge
+
+    old, _ = make()
+    TeamLink.objects.filter(pk=old.pk).update(revoked_at=clock.now() - timedelta(days=31))
+    kept, _ = make()
+    with pytest.raises(ValueError, match="never purged"):
+        team_links_purge(older_than=timedelta(seconds=-1))
+    assert team_links_purge(older_than=timedelta(days=30), dry_run=True).count == 1
+    assert TeamLink.objects.count() == 2
+    purged = team_links_purge(older_than=timedelta(days=30))
+    assert (purged.count, purged.cutoff) == (1, frozen_clock.current - timedelta(days=30))
+    assert list(TeamLink.objects.all()) == [kept]
+    assert team_links_purge(older_than=timedelta(0)).count == 0
 
 
 # --- The public pages ----------------------------------------------------------
