@@ -176,8 +176,9 @@ def team_link_join(
     or, where the link needs approval, an access request carrying the
     password's hash and the groups; the join is recorded.
 
-    An email that has an account (as sign-in finds it: ``sign_in_key``) makes
-    nothing and takes no use: ``Joined.NOTHING``. The password is hashed
+    An email that has an account (as sign-in finds it: ``sign_in_key``), or
+    a request from this link still waiting for approval, makes nothing and
+    takes no use: ``Joined.NOTHING``. The password is hashed
     whatever the email, so that the time taken tells nothing either.
     """
     # Hash first, outside the transaction: Argon2 takes tens of milliseconds,
@@ -187,6 +188,14 @@ def team_link_join(
     try:
         with transaction.atomic():
             if User.objects.by_email(email).exists():
+                raise _EmailTaken
+            if (
+                team_link.approval
+                and AccessRequest.objects.pending()
+                .filter(team_link=team_link, email=email)
+                .exists()
+            ):
+                # Joining again while the first request waits: one request, one use.
                 raise _EmailTaken
             now = clock.now()
             groups = list(team_link.groups.all())

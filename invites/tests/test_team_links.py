@@ -307,6 +307,38 @@ def test_with_approval_a_join_is_an_access_request_that_approval_turns_into_the_
     assert not Link.objects.filter(user=user).exists()
 
 
+def test_joining_again_while_the_request_waits_files_no_second_one_and_takes_no_use():
+    link, _ = make(approval=True)
+    outcomes = [
+        team_link_join(
+            team_link=link,
+            email=email,
+            first_name="Ada",
+            last_name="Byron",
+            password=GOOD,
+            address=None,
+        )
+        for email in ("ada@example.com", "ADA@example.com")
+    ]
+    assert outcomes == [Joined.REQUESTED, Joined.NOTHING]
+    assert AccessRequest.objects.count() == 1
+    link.refresh_from_db()
+    assert link.uses_taken == 1
+
+    # Declined, the person may ask again through the link.
+    access_requests_decline(access_requests=AccessRequest.objects.all(), by=SuperuserFactory())
+    again = team_link_join(
+        team_link=link,
+        email="ada@example.com",
+        first_name="Ada",
+        last_name="Byron",
+        password=GOOD,
+        address=None,
+    )
+    assert again == Joined.REQUESTED
+    assert AccessRequest.objects.pending().count() == 1
+
+
 def test_declining_a_team_links_request_creates_nothing_and_keeps_no_hash():
     link, _ = make(approval=True)
     team_link_join(
