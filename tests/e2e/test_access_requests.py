@@ -121,3 +121,33 @@ def test_request_access_be_approved_and_sign_in(site, settings, new_context, sho
     expect(requester).to_have_url(f"{site}/accounts/login/?next=/accounts/")
     second.goto(f"{site}/accounts/")
     expect(second).to_have_url(f"{site}/accounts/")
+
+
+def test_a_reload_of_the_sent_page_asks_first_and_files_no_second_request(
+    site, settings, new_context
+):
+    from invites.models import AccessRequest
+
+    settings.ACCESS_REQUESTS = True
+    page = new_context().new_page()
+    page.goto(f"{site}/accounts/request/")
+    page.get_by_label(label("Email address")).fill("ada@example.com")
+    page.get_by_label(label("First name")).fill("Ada")
+    page.get_by_label(label("Last name")).fill("Lovelace")
+    page.get_by_label(label("Note")).fill("Analyst.")
+    page.get_by_role("button", name="Ask for an account").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Request sent")
+    dialogs = []
+
+    def leave(dialog):
+        dialogs.append(dialog.type)
+        dialog.accept()
+
+    page.on("dialog", leave)
+    page.get_by_label("Your status link").click()  # a person on the page, then a reload
+    with page.expect_request(lambda request: request.url.startswith(site)) as reloaded:
+        page.reload()
+    assert reloaded.value.method == "GET"
+    assert dialogs == ["beforeunload"]
+    expect(page).to_have_url(f"{site}/accounts/request/")
+    assert AccessRequest.objects.count() == 1
