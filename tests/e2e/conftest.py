@@ -161,3 +161,42 @@ def shoot(tmp_path):
         assert path.stat().st_size < 200_000
 
     return save
+
+
+# axe measures colours by adding style elements of its own, which the site's
+# Content-Security-Policy blocks and reports: reports of the test's tool, not of the site.
+AXE_STYLE_REPORTS = ("Applying inline style violates", "style-src-elem blocked inline")
+SEVERE = frozenset({"serious", "critical"})
+
+
+@pytest.fixture
+def axe_violations(csp_violations):
+    """Run axe-core on a page: its violations (of ``impacts`` only, if given).
+
+    Rule id -> the selectors of the elements that break it.
+    """
+    axe_playwright = pytest.importorskip(
+        "axe_playwright_python.sync_playwright", reason="axe-playwright-python is not installed"
+    )
+
+    def run(page, *, impacts=None) -> dict[str, list[str]]:
+        before = len(csp_violations)
+        results = axe_playwright.Axe().run(page)
+        csp_violations[before:] = [
+            report
+            for report in csp_violations[before:]
+            if not any(mark in report for mark in AXE_STYLE_REPORTS)
+        ]
+        return {
+            violation["id"]: [", ".join(node["target"]) for node in violation["nodes"]]
+            for violation in results.response["violations"]
+            if impacts is None or violation["impact"] in impacts
+        }
+
+    return run
+
+
+@pytest.fixture
+def severe_violations(axe_violations):
+    """axe-core's violations of impact serious or critical on a page."""
+    return lambda page: axe_violations(page, impacts=SEVERE)

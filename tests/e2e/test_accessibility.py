@@ -23,38 +23,6 @@ from tests.support import GOOD_PASSWORD
 
 pytestmark = pytest.mark.e2e
 
-axe_playwright = pytest.importorskip(
-    "axe_playwright_python.sync_playwright", reason="axe-playwright-python is not installed"
-)
-
-SEVERE = {"serious", "critical"}
-
-
-# axe measures colours by adding style elements of its own, which the site's
-# Content-Security-Policy blocks and reports: reports of the test's tool, not of the site.
-AXE_STYLE_REPORTS = ("Applying inline style violates", "style-src-elem blocked inline")
-
-
-@pytest.fixture
-def severe_violations(csp_violations):
-    """Run axe on a page: its violations of impact serious or critical, rule id -> selectors."""
-
-    def run(page) -> dict[str, list[str]]:
-        before = len(csp_violations)
-        results = axe_playwright.Axe().run(page)
-        csp_violations[before:] = [
-            report
-            for report in csp_violations[before:]
-            if not any(mark in report for mark in AXE_STYLE_REPORTS)
-        ]
-        return {
-            violation["id"]: [", ".join(node["target"]) for node in violation["nodes"]]
-            for violation in results.response["violations"]
-            if violation["impact"] in SEVERE
-        }
-
-    return run
-
 
 def url_or_none(name: str, **kwargs) -> str | None:
     """The path of a URL name, or None where that page does not exist (yet)."""

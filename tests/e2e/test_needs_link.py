@@ -25,10 +25,6 @@ from tests.e2e.helpers import admin_action, admin_sign_in, expect, label
 
 pytestmark = pytest.mark.e2e
 
-axe_playwright = pytest.importorskip(
-    "axe_playwright_python.sync_playwright", reason="axe-playwright-python is not installed"
-)
-from tests.e2e.test_accessibility import severe_violations  # noqa: E402, F401 (a fixture)
 
 DESKTOP = {"width": 1280, "height": 800}
 
@@ -100,7 +96,7 @@ def people() -> dict[str, object]:
 def test_the_lists_fit_1280_px_and_the_needs_link_pages_pass_axe(
     site,
     new_context,
-    severe_violations,  # noqa: F811 (the fixture imported above)
+    severe_violations,
     shoot,
 ):
     found = people()

@@ -100,79 +100,54 @@ def test_admin_makes_a_team_link_copies_it_and_sees_who_joined(site, new_context
     expect(late.get_by_text(INVALID_LINK_TEXT)).to_be_visible()
 
 
-def test_the_join_page_passes_axe_and_fits_a_phone(site, new_context, csp_violations):
-    axe_playwright = pytest.importorskip(
-        "axe_playwright_python.sync_playwright", reason="axe-playwright-python is not installed"
-    )
+def test_the_join_page_passes_axe_and_fits_a_phone(site, new_context, axe_violations):
     issued = team_link_create(
         name="Data workshop, March", groups=[], uses=3, issuer=None, via=Link.Via.COMMAND
     )
     page = new_context(viewport=PHONE).new_page()
     page.goto(team_link_url(issued.secret))
 
-    def severe():
-        before = len(csp_violations)
-        results = axe_playwright.Axe().run(page)
-        # axe adds style elements of its own, which the policy blocks: its reports, not ours.
-        del csp_violations[before:]
-        return {
-            violation["id"]: [", ".join(node["target"]) for node in violation["nodes"]]
-            for violation in results.response["violations"]
-        }
-
-    found = {"join form": severe()}
+    found = {"join form": axe_violations(page)}
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     join(page, "ada@example.com", GOOD_PASSWORD, "something-else")
     expect(page.get_by_role("alert").first).to_be_visible()
-    found["join form with errors"] = severe()
+    found["join form with errors"] = axe_violations(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     stranger = page
     stranger.context.clear_cookies()
     stranger.goto(f"{site}/join/")
-    found["invalid link"] = severe()
+    found["invalid link"] = axe_violations(page)
     assert {where: ids for where, ids in found.items() if ids} == {}, found
 
 
 def test_the_team_link_admin_pages_add_no_violation_to_djangos_own(
-    site, new_context, csp_violations
+    site, new_context, axe_violations
 ):
-    axe_playwright = pytest.importorskip(
-        "axe_playwright_python.sync_playwright", reason="axe-playwright-python is not installed"
-    )
     group = GroupFactory(name="Readers")
     admin = SuperuserFactory(email="admin@example.com")
     page = new_context().new_page()
     admin_sign_in(page, site, admin.email)
 
-    def severe() -> dict[str, list[str]]:
-        before = len(csp_violations)
-        results = axe_playwright.Axe().run(page)
-        del csp_violations[before:]
-        return {
-            violation["id"]: [", ".join(node["target"]) for node in violation["nodes"]]
-            for violation in results.response["violations"]
-        }
-
     stock = set()
     for path in ("/admin/auth/group/", f"/admin/auth/group/{group.pk}/change/"):
         page.goto(site + path)
-        stock |= set(severe())
+        stock |= set(axe_violations(page))
 
     ours = {}
     page.goto(f"{site}/admin/invites/teamlink/add/")
-    ours["add"] = severe()
+    ours["add"] = axe_violations(page)
     page.get_by_label(label("Name")).fill("Data workshop, March")
     page.get_by_label(label("Number of uses")).fill("0")
     page.get_by_role("button", name="Make the team link").click()
-    ours["add with errors"] = severe()
+    ours["add with errors"] = axe_violations(page)
     page.get_by_label(label("Number of uses")).fill("30")
     page.get_by_role("button", name="Make the team link").click()
     expect(page.locator("#team-link-url")).to_be_visible()
-    ours["shown once"] = severe()
+    ours["shown once"] = axe_violations(page)
     team_link = TeamLink.objects.get()
     for path in ("/admin/invites/teamlink/", f"/admin/invites/teamlink/{team_link.pk}/change/"):
         page.goto(site + path)
-        ours[path] = severe()
+        ours[path] = axe_violations(page)
     beyond = {
         where: {rule: nodes for rule, nodes in found.items() if rule not in stock}
         for where, found in ours.items()

@@ -19,12 +19,6 @@ from tests.support import GOOD_PASSWORD
 
 pytestmark = pytest.mark.e2e
 
-axe_playwright = pytest.importorskip(
-    "axe_playwright_python.sync_playwright", reason="axe-playwright-python is not installed"
-)
-
-# axe measures colours with style elements of its own, which the site's policy blocks.
-AXE_STYLE_REPORTS = ("Applying inline style violates", "style-src-elem blocked inline")
 CODE = label("Code from your authenticator app")
 
 
@@ -32,24 +26,6 @@ CODE = label("Code from your authenticator app")
 def two_factor_default(settings):
     """The default policy, staff (the suite runs with it off)."""
     settings.TWO_FACTOR = "staff"
-
-
-@pytest.fixture
-def axe_violations(csp_violations):
-    def run(page) -> dict[str, list[str]]:
-        before = len(csp_violations)
-        results = axe_playwright.Axe().run(page)
-        csp_violations[before:] = [
-            report
-            for report in csp_violations[before:]
-            if not any(mark in report for mark in AXE_STYLE_REPORTS)
-        ]
-        return {
-            violation["id"]: [", ".join(node["target"]) for node in violation["nodes"]]
-            for violation in results.response["violations"]
-        }
-
-    return run
 
 
 def key_on(page) -> pyotp.TOTP:
