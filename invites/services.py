@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, Q
 from django.utils import translation
 from django.utils.translation import gettext_noop
@@ -188,9 +188,10 @@ def links_insert(
     )
     if issuer is not None:
         by_user = {user.pk: user for user in users}
-        _log_link_events(
+        history_write(
             actor_id=issuer.pk,
-            events=[
+            flag=CHANGE,
+            entries=[
                 (by_user[user_id], [_link_event("added", link_purpose, pks[digest])])
                 for user_id, link_purpose, digest in zip(ids, purposes, digests, strict=True)
             ],
@@ -328,9 +329,10 @@ def links_revoke(*, links: Iterable[Link], by: User) -> int:
     open_links = Link.objects.filter(pk__in=ids).unrevoked_unused()
     closing = list(open_links.select_related("user").order_by("pk"))
     ensure_may_act_on(actor=by, users=list({link.user_id: link.user for link in closing}.values()))
-    _log_link_events(
+    history_write(
         actor_id=by.pk,
-        events=[
+        flag=CHANGE,
+        entries=[
             (link.user, [_link_event("changed", link.purpose, link.pk, fields=["revoked"])])
             for link in closing
         ],
@@ -383,9 +385,10 @@ def link_redeem(*, link: Link, password: str, enrolment: Enrolment | None = None
         user.save(update_fields=["password"])
         if enrolment is not None:
             device_enrol(user=user, enrolment=enrolment)
-        _log_link_events(
+        history_write(
             actor_id=user.pk,
-            events=[
+            flag=CHANGE,
+            entries=[
                 (
                     user,
                     [
@@ -510,7 +513,7 @@ def access_request_approve(
             # Another request for the same email was approved at this moment.
             raise AccessRequestRefused(AccessRequestRefused.Reason.ACCOUNT_EXISTS) from None
         user.groups.set(groups)
-        _log_user_added(actor_id=approver.pk, user=user)
+        history_write(actor_id=approver.pk, flag=ADDITION, entries=[(user, [{"added": {}}])])
         if locked.password:
             # Filed by joining a team link: the account takes the password its
             # owner chose there, and needs no link; the approver's powers over
@@ -590,19 +593,6 @@ def access_requests_purge(
     return AccessRequestsPurged(count=count, cutoff=cutoff)
 
 
-def _log_user_added(*, actor_id: int, user: User) -> None:
-    """The user's History: added by the administrator who approved their request."""
-    LogEntry.objects.create(
-        user_id=actor_id,
-        content_type=ContentType.objects.get_for_model(User),
-        object_id=str(user.pk),
-        object_repr=str(user)[:200],
-        action_flag=ADDITION,
-        change_message=json.dumps([{"added": {}}]),
-        action_time=clock.now(),
-    )
-
-
 # What the admin's History calls a link and its fields: the msgids, which
 # LogEntry.get_change_message() translates when it shows them.
 LINK_NAME = gettext_noop("set-password link")
@@ -616,27 +606,30 @@ def _link_event(kind: str, purpose: str, link_pk: int, *, fields: Sequence[str] 
     return {kind: about}
 
 
-def _log_link_events(*, actor_id: int, events: Sequence[tuple[User, list[dict]]]) -> None:
-    """Write to the admin's LogEntry, so each user's History says what happened to their links.
+def history_write(
+    *, actor_id: int, flag: int, entries: Sequence[tuple[models.Model, list[dict]]]
+) -> None:
+    """Write to the admin's History (LogEntry): what ``actor_id`` did to each object.
 
-    The messages are in Django's structured form, as the admin's own forms
-    write them ("Added set-password link “invite #12”.", "Changed used for
-    …"), and are translated when shown. One statement however many users, by
-    the same insert that writes links (``bulk.rows_insert``).
+    ``entries`` pairs objects of one model with Django's structured change
+    messages, as the admin's own forms write them ("Added set-password link
+    “invite #12”.", "Changed used for …"), translated when shown; ``flag`` is
+    ADDITION or CHANGE. One statement however many entries, by the same
+    insert that writes links (``bulk.rows_insert``).
     """
-    if not events:
+    if not entries:
         return
     with translation.override(None):
         rows = [
-            (str(user.pk), str(user)[:200], json.dumps(message, ensure_ascii=False))
-            for user, message in events
+            (str(each.pk), str(each)[:200], json.dumps(message, ensure_ascii=False))
+            for each, message in entries
         ]
     rows_insert(
         LogEntry,
         ("object_id", "object_repr", "change_message"),
         rows,
         user=actor_id,
-        content_type=ContentType.objects.get_for_model(User).pk,
-        action_flag=CHANGE,
+        content_type=ContentType.objects.get_for_model(type(entries[0][0])).pk,
+        action_flag=flag,
         action_time=clock.now(),
     )

@@ -17,7 +17,6 @@ The rules:
   nothing, takes no use and costs the same password hashing.
 """
 
-import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,13 +24,11 @@ from datetime import timedelta
 from enum import StrEnum
 
 from django.conf import settings
-from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.contrib.admin.models import ADDITION, CHANGE
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
-from django.utils import translation
 
 from accounts import clock
 from accounts.models import User, sign_in_key
@@ -39,7 +36,7 @@ from accounts.powers import groups_beyond
 from invites.durations import max_age_check
 from invites.errors import LinkInvalid, TeamLinkRefused
 from invites.models import AccessRequest, Link, TeamLink, TeamLinkJoin
-from invites.services import LinksPurged, _log_user_added
+from invites.services import LinksPurged, history_write
 from invites.tokens import secret_digest, secret_make
 
 logger = logging.getLogger(__name__)
@@ -134,9 +131,7 @@ def team_link_create(
         )
         team_link.groups.set(groups)
         if issuer is not None:
-            _log_team_link(
-                actor=issuer, team_links=[team_link], flag=ADDITION, message=[{"added": {}}]
-            )
+            history_write(actor_id=issuer.pk, flag=ADDITION, entries=[(team_link, [{"added": {}}])])
     logger.info("Team link %s made for %d uses.", team_link.pk, uses)
     return IssuedTeamLink(team_link=team_link, secret=secret)
 
@@ -253,7 +248,7 @@ def team_link_join(
                 TeamLinkJoin.objects.create(
                     team_link=team_link, user=user, joined_at=now, client_address=address
                 )
-                _log_user_added(actor_id=user.pk, user=user)
+                history_write(actor_id=user.pk, flag=ADDITION, entries=[(user, [{"added": {}}])])
     except _EmailTaken:
         logger.info(
             "Team link %s: an email that has an account joined; nothing done.", team_link.pk
@@ -284,11 +279,10 @@ def team_links_revoke(*, team_links: Iterable[TeamLink], by: User) -> int:
         count = TeamLink.objects.filter(pk__in=[each.pk for each in closing]).update(
             revoked_at=clock.now(), revoked_by=by
         )
-        _log_team_link(
-            actor=by,
-            team_links=closing,
+        history_write(
+            actor_id=by.pk,
             flag=CHANGE,
-            message=[{"changed": {"fields": ["revoked"]}}],
+            entries=[(each, [{"changed": {"fields": ["revoked"]}}]) for each in closing],
         )
     return count
 
@@ -313,26 +307,3 @@ def team_links_purge(*, older_than: timedelta, dry_run: bool = False) -> LinksPu
         return LinksPurged(count=len(ids), cutoff=cutoff)
     deleted = TeamLink.objects.filter(pk__in=ids).delete()[1].get(TeamLink._meta.label, 0)
     return LinksPurged(count=deleted, cutoff=cutoff)
-
-
-def _log_team_link(
-    *, actor: User, team_links: Sequence[TeamLink], flag: int, message: list
-) -> None:
-    """The team links' History, in Django's structured change messages (translated when shown)."""
-    if not team_links:
-        return
-    content_type = ContentType.objects.get_for_model(TeamLink)
-    with translation.override(None):
-        text = json.dumps(message, ensure_ascii=False)
-    LogEntry.objects.bulk_create(
-        LogEntry(
-            user_id=actor.pk,
-            content_type=content_type,
-            object_id=str(each.pk),
-            object_repr=str(each)[:200],
-            action_flag=flag,
-            change_message=text,
-            action_time=clock.now(),
-        )
-        for each in team_links
-    )

@@ -162,7 +162,7 @@ def test_a_failed_redemption_rolls_the_device_back(totp_clock, monkeypatch):
     def failing_log(**kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(services, "_log_link_events", failing_log)
+    monkeypatch.setattr(services, "history_write", failing_log)
     client.raise_request_exception = False
     response = submit(client, link, page, totp_clock.code(key_of_page(page)))
     assert response.status_code == HTTPStatus.INTERNAL_SERVER_ERROR
