@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from invites.tokens import link_urls
 
 HEADER = ("email", "link", "expires_at")
+TEAM_LINK_HEADER = ("name", "link", "uses", "expires_at")
 # What spreadsheets take for the start of a formula (OWASP, "CSV Injection").
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -53,6 +54,15 @@ def links_csv(links: Iterable[tuple[str, str, datetime]]) -> str:
         )
         for (email, _secret, expires_at), url in zip(links, urls, strict=True)
     )
+    return buffer.getvalue()
+
+
+def team_link_csv(*, name: str, url: str, uses: int, expires_at: datetime) -> str:
+    """The CSV of one team link: its header and its row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(TEAM_LINK_HEADER)
+    writer.writerow((cell_escape(name), cell_escape(url), uses, utc_iso(expires_at)))
     return buffer.getvalue()
 
 
@@ -131,7 +141,9 @@ class LinksOutput:
         self.stdout = stdout
 
     def write(self, links: Iterable[tuple[str, str, datetime]]) -> None:
-        text = links_csv(links)
+        self.write_text(links_csv(links))
+
+    def write_text(self, text: str) -> None:
         if self.path is None:
             self.stdout.write(text, ending="")
             return

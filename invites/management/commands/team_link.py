@@ -1,14 +1,11 @@
 """manage.py team_link: make a team link and print it as CSV (name,link,uses,expires_at)."""
 
-import csv
-import io
-
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from invites.csv_output import OutputRefused, cell_escape, private_file_write, utc_iso
+from invites.csv_output import OutputRefused, team_link_csv, utc_iso
 from invites.management.commands._options import (
     add_output_arguments,
     links_output,
@@ -17,8 +14,6 @@ from invites.management.commands._options import (
 from invites.models import Link
 from invites.team_links import MAX_USES, team_link_create
 from invites.tokens import team_link_url
-
-HEADER = ("name", "link", "uses", "expires_at")
 
 
 class Command(BaseCommand):
@@ -81,24 +76,16 @@ class Command(BaseCommand):
             approval=options["approval"],
         )
         team_link = issued.team_link
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(HEADER)
-        writer.writerow(
-            (
-                cell_escape(team_link.name),
-                cell_escape(team_link_url(issued.secret)),
-                team_link.uses_allowed,
-                utc_iso(team_link.expires_at),
-            )
+        csv_text = team_link_csv(
+            name=team_link.name,
+            url=team_link_url(issued.secret),
+            uses=team_link.uses_allowed,
+            expires_at=team_link.expires_at,
         )
-        if output.path is None:
-            self.stdout.write(buffer.getvalue(), ending="")
-        else:
-            try:
-                private_file_write(output.path, buffer.getvalue(), overwrite=output.force)
-            except OutputRefused as error:
-                raise CommandError(str(error)) from None
+        try:
+            output.write_text(csv_text)
+        except OutputRefused as error:
+            raise CommandError(str(error)) from None
         if options["verbosity"] >= 1:
             self.stderr.write(
                 ngettext(
