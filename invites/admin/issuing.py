@@ -52,10 +52,8 @@ from invites.lifetimes import LinkLifetimeForm
 from invites.models import Link
 from invites.selectors import ISSUE_PERMISSION, links_of_user
 from invites.services import IssuedLink, purpose_for
+from invites.team_links import TEAM_ISSUE_PERMISSION
 from invites.tokens import link_url, link_urls, looks_like_secret
-
-# Who may print a team link's sheet: whoever may issue team links.
-TEAM_PERMISSION = "invites.issue_team_link"
 
 # The user's change page shows this many of their newest links; the links
 # list, filtered to the user, shows them all.
@@ -333,7 +331,7 @@ class SetPasswordLinksAdminMixin:
         and the answer is marked ``no-store``.
         """
         may_issue = self.has_issue_link_permission(request)
-        may_issue_team = request.user.has_perm(TEAM_PERMISSION)
+        may_issue_team = request.user.has_perm(TEAM_ISSUE_PERMISSION)
         if not (may_issue or may_issue_team):
             raise PermissionDenied
         request.current_app = self.admin_site.name
