@@ -34,7 +34,7 @@ def _submit(client, link: Link, password=GOOD_PASSWORD):
 def failing_after_the_password_is_saved(request, monkeypatch):
     """Make the step after ``user.save()`` raise, recording that the save had happened.
 
-    That step writes the user's History entry (``_log_link_events``), through
+    That step writes the user's History entry (``history_write``), through
     the insert every bulk write uses (``rows_insert``): either fails.
     """
     seen = {}
@@ -47,8 +47,8 @@ def failing_after_the_password_is_saved(request, monkeypatch):
     if request.param == "the History entry":
         monkeypatch.setattr(
             services,
-            "_log_link_events",
-            lambda *, actor_id, events: record_and_fail(events[0][0].pk),
+            "history_write",
+            lambda *, actor_id, flag, entries: record_and_fail(entries[0][0].pk),
         )
     else:
         insert = services.rows_insert
