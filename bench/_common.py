@@ -131,15 +131,16 @@ def issue_invites(count: int) -> list[str]:
     from django.contrib.auth.hashers import make_password
 
     from accounts.models import User
+    from invites.keys.kinds import SET_PASSWORD
+    from invites.keys.urls import key_url
+    from invites.links.services import links_issue
     from invites.models import Link
-    from invites.services import links_issue
-    from invites.tokens import link_url
 
     users = User.objects.bulk_create(
         [User(email=f"invitee{i}@example.org", password=make_password(None)) for i in range(count)]
     )
     issued = links_issue(users=users, issuer=None, via=Link.Via.COMMAND)
-    return [link_url(item.secret) for item in issued]
+    return [key_url(SET_PASSWORD, item.secret) for item in issued]
 
 
 def distinct_addresses(first: str) -> Iterator[str]:

@@ -100,9 +100,11 @@ def worker(database_url: str) -> None:
     from django.urls import reverse
 
     from accounts.models import User
-    from invites import services
+    from invites.keys.kinds import SET_PASSWORD
+    from invites.keys.secrets import SECRET_LENGTH
+    from invites.keys.urls import key_url
+    from invites.links import services
     from invites.models import Link
-    from invites.tokens import SECRET_LENGTH, link_url
 
     # The time the action spends issuing, in the service the admin calls.
     issue_seconds: list[float] = []
@@ -146,7 +148,7 @@ def worker(database_url: str) -> None:
     action_ids = [user.pk for user in action_users]
     qr_url = reverse("admin:accounts_user_link_qr")
     # The QR view draws any link of the right shape without looking it up.
-    qr_link = link_url("A" * SECRET_LENGTH)
+    qr_link = key_url(SET_PASSWORD, "A" * SECRET_LENGTH)
 
     def send(message: dict) -> None:
         protocol.write(json.dumps(message) + "\n")
@@ -232,8 +234,8 @@ def page_objects(url: str, content: bytes) -> str:
 
     from accounts.models import User
     from invites.admin.issuing import HISTORY_LENGTH
+    from invites.links.selectors import links_of_user
     from invites.models import Link
-    from invites.selectors import links_of_user
 
     keys = [int(key) for key in SELECTED.findall(content)]
     if url.startswith(LINKS):
@@ -292,9 +294,9 @@ def write_floor(users, issuer) -> float:
     from django.db import connection
     from django.utils import timezone
 
+    from invites.keys.secrets import secret_digest, secret_make
+    from invites.links.services import default_max_age, purpose_for
     from invites.models import Link
-    from invites.services import default_max_age, purpose_for
-    from invites.tokens import secret_digest, secret_make
 
     sqlite = connection.vendor == "sqlite"
     mark = "?" if sqlite else "%s"

@@ -65,8 +65,8 @@ def seed_database(*, users: int, links: int, rng_seed: int = 42, verbose: bool =
     from django.utils.crypto import get_random_string
 
     from accounts.models import User
-    from invites.bulk import rows_insert
     from invites.models import Link
+    from invites.sql import rows_insert
 
     rng = random.Random(rng_seed)
     adapt = connection.ops.adapt_datetimefield_value
@@ -185,7 +185,7 @@ def _link_rows(*, rng, now, ids, statuses, admin_ids, links) -> list[tuple]:
     pending or expired for the invited, used (now and then pending or expired)
     for those with a password, revoked for the deactivated.
     """
-    from invites.tokens import secret_digest, secret_make
+    from invites.keys.secrets import secret_digest, secret_make
 
     invite_age = timedelta(days=7)
     reset_age = timedelta(days=1)

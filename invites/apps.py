@@ -7,6 +7,6 @@ class InvitesConfig(AppConfig):
     verbose_name = _("Access")
 
     def ready(self):
-        from invites import receivers
+        from invites.links import receivers
 
         receivers.connect()

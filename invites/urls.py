@@ -1,25 +1,29 @@
 from django.urls import path
 
-from invites import views
+from invites.access_requests import views as access_requests
+from invites.keys.kinds import SET_PASSWORD, TEAM
+from invites.keys.views import key_open
+from invites.links import views as links
+from invites.team_links import views as team_links
 
 app_name = "invites"
 
 urlpatterns = [
-    path("set-password/", views.SetPasswordView.as_view(), name="set_password"),
-    path("set-password/<str:secret>/", views.open_link, name="open"),
+    path("set-password/", links.SetPasswordView.as_view(), name="set_password"),
+    path("set-password/<str:secret>/", key_open, {"kind": SET_PASSWORD}, name="open"),
     # Team links: opening one takes no use; the join page's POST does.
-    path("join/", views.TeamJoinView.as_view(), name="team_join"),
-    path("join/<str:secret>/", views.team_open, name="team_open"),
+    path("join/", team_links.TeamJoinView.as_view(), name="team_join"),
+    path("join/<str:secret>/", key_open, {"kind": TEAM}, name="team_open"),
     # Access requests (ACCESS_REQUESTS): each view answers 404 while they are off.
-    path("accounts/request/", views.AccessRequestView.as_view(), name="access_request"),
+    path("accounts/request/", access_requests.AccessRequestView.as_view(), name="access_request"),
     path(
         "accounts/request/status/",
-        views.access_request_status,
+        access_requests.access_request_status,
         name="access_request_status",
     ),
     path(
         "accounts/request/<str:secret>/",
-        views.access_request_open,
+        access_requests.access_request_open,
         name="access_request_open",
     ),
 ]

@@ -72,7 +72,7 @@ def attention_counts() -> dict[str, int | None]:
     A cache that cannot be reached is skipped, not fatal: the counts are
     read from the database alone and the page still renders.
     """
-    from invites.selectors import links_needing_attention
+    from invites.links.selectors import links_needing_attention
 
     try:
         counts = cache.get(ATTENTION_CACHE_KEY)

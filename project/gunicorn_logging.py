@@ -2,7 +2,7 @@
 
 from gunicorn.glogging import Logger
 
-from invites.log_redaction import RedactLinkSecretsFilter
+from invites.keys.redaction import RedactLinkSecretsFilter
 
 
 class RedactingLogger(Logger):

@@ -34,8 +34,8 @@ from django_ratelimit.core import _split_rate, get_usage
 from accounts.devices import known_device, remember_device
 from accounts.models import sign_in_key
 from accounts.two_factor import pending_account, pending_started_here
-from invites.tokens import looks_like_secret
-from invites.views import remembered_digest, remembered_team_digest
+from invites.keys.kinds import SET_PASSWORD, TEAM
+from invites.keys.secrets import looks_like_secret, secret_as_typed
 from project.views import ratelimited
 
 # django-ratelimit's key for the client's address (project.net.client_ip).
@@ -127,7 +127,7 @@ def _a_secret_that_may_be_a_link(url_arguments: dict) -> bool:
     Reading the count there and here cost a second cache round trip on every
     link opened; malformed secrets, which no link has, are counted here.
     """
-    return looks_like_secret("".join(url_arguments.get("secret", "").split()))
+    return looks_like_secret(secret_as_typed(url_arguments.get("secret", "")))
 
 
 def _not_found(attempt: "Attempt", response: HttpResponse) -> bool:
@@ -142,12 +142,12 @@ PASSWORD_CHANGE_PER_ADDRESS = Limit("password-change-address", "30/m", ADDRESS)
 PASSWORD_CHANGE_PER_ACCOUNT = Limit("password-change-account", "10/m", _signed_in_account)
 LINK_OPEN_PER_ADDRESS = Limit("link-open-address", "30/m", ADDRESS)
 SET_PASSWORD_PER_ADDRESS = Limit("set-password-address", "30/m", ADDRESS)
-SET_PASSWORD_PER_LINK = Limit("set-password-link", "5/m", remembered_digest)
+SET_PASSWORD_PER_LINK = Limit("set-password-link", "5/m", SET_PASSWORD.cookie.read)
 # Joining through a team link: failures per address and per link (the one
 # this browser opened). Joins that work count nothing: a workshop of thirty
 # behind one address all join.
 TEAM_JOIN_PER_ADDRESS = Limit("team-join-address", "30/m", ADDRESS)
-TEAM_JOIN_PER_LINK = Limit("team-join-link", "30/m", remembered_team_digest)
+TEAM_JOIN_PER_LINK = Limit("team-join-link", "30/m", TEAM.cookie.read)
 # Every access request counts, taken or not: a request taken is what a bot
 # wants. Five an hour lets a person retry a typo; a flood meets the cap on
 # pending requests (ACCESS_REQUESTS_MAX_PENDING) soon after.

@@ -352,7 +352,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {
         # Link secrets travel in URL paths; keep them out of every log line.
-        "redact_link_secrets": {"()": "invites.log_redaction.RedactLinkSecretsFilter"},
+        "redact_link_secrets": {"()": "invites.keys.redaction.RedactLinkSecretsFilter"},
     },
     "formatters": {
         "plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"},

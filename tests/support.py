@@ -18,8 +18,8 @@ import httpx
 from django.conf import settings
 from django.urls import reverse
 
+from invites.links.services import link_issue
 from invites.models import Link
-from invites.services import link_issue
 
 ROOT = Path(__file__).resolve().parents[1]
 INVALID_LINK_TEXT = "Otherwise ask your administrator for a new link."

@@ -17,7 +17,7 @@ from accounts.tests.factories import (
     grant,
     user_managing_staff,
 )
-from invites import services
+from invites.links import services
 from invites.models import Link
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,8 @@
 
 - ``issuing``: issuing links from the user admin (an action, a button on the
   change page, the link after adding a user) and the page that shows them once;
-- ``qr``: drawing a link's QR code;
+- ``handover``: printable handover sheets and the copy-ready messages;
+- ``lifetimes``: how long links stay valid, as an administrator chooses it;
 - ``links``: the read-only links list;
 - ``users``: the user admin of ``accounts``, registered again with the above;
 - ``access_requests``: requests for an account, approved or declined;

@@ -24,11 +24,12 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.admin_lists import CountedUpTo, list_datetime
 from accounts.models import User
-from invites import services
+from invites.access_requests import services
+from invites.access_requests.errors import AccessRequestRefused
 from invites.admin.records import RecordsWithDigests
-from invites.errors import AccessRequestRefused, IssueRefused
+from invites.links.errors import IssueRefused
+from invites.links.selectors import ISSUE_PERMISSION
 from invites.models import AccessRequest
-from invites.selectors import ISSUE_PERMISSION
 
 APPROVE_PERMISSIONS = (ISSUE_PERMISSION, "accounts.add_user")
 

@@ -23,8 +23,10 @@ from django.urls import NoReverseMatch
 from django.utils.translation import gettext as _
 
 from accounts.dates import relative, when
-from invites.csv_output import utc_iso
-from invites.tokens import link_url, looks_like_secret, team_link_url
+from invites.batch.csv_output import utc_iso
+from invites.keys.kinds import SET_PASSWORD, TEAM, KeyKind
+from invites.keys.secrets import looks_like_secret
+from invites.keys.urls import key_url
 
 # One print holds at most this many sheets: each is a field of the POST, and
 # Django refuses a request of more than DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000).
@@ -33,26 +35,23 @@ MAX_SHEETS = 500
 # are easier to type from paper than one run of 32.
 GROUP_SIZE = 4
 
-SET_PASSWORD = "set_password"  # noqa: S105 (a kind of link, not a password)
-TEAM = "team"
-
 MESSAGE_TEMPLATE = "invites/handover_message.txt"
 
 
 def site_address(path: str, *, request: HttpRequest) -> str:
-    """The absolute URL of one of this site's pages, starting as its links do (``link_url``)."""
+    """The absolute URL of one of this site's pages, starting as its links do (``key_url``)."""
     return settings.SITE_URL + path if settings.SITE_URL else request.build_absolute_uri(path)
 
 
-def link_kind(url: str, *, request: HttpRequest) -> str | None:
+def link_kind(url: str, *, request: HttpRequest) -> KeyKind | None:
     """``SET_PASSWORD`` or ``TEAM`` if ``url`` is exactly such a link of this site, else None."""
     secret = urlsplit(url).path.rstrip("/").rpartition("/")[2]
     if not looks_like_secret(secret):
         return None
-    if link_url(secret, request=request) == url:
+    if key_url(SET_PASSWORD, secret, request=request) == url:
         return SET_PASSWORD
     try:
-        if team_link_url(secret, request=request) == url:
+        if key_url(TEAM, secret, request=request) == url:
             return TEAM
     except NoReverseMatch:  # a project without team links
         pass
@@ -76,7 +75,7 @@ class Sheet:
     """One printed sheet: a link and whom (or which team link) it is for."""
 
     url: str
-    kind: str
+    kind: KeyKind
     name: str
     email: str
     expires_at: datetime

@@ -42,18 +42,20 @@ from django.views.decorators.http import require_POST
 from accounts.dates import relative, when
 from accounts.models import User
 from accounts.qr import qr_svg
-from invites import services
 from invites.admin import handover
 from invites.admin.handover import handover_messages
+from invites.admin.lifetimes import LinkLifetimeForm
 from invites.admin.link_states import link_state_label
-from invites.csv_output import utc_iso
-from invites.errors import IssueRefused, UsersInactive
-from invites.lifetimes import LinkLifetimeForm
+from invites.batch.csv_output import utc_iso
+from invites.keys.kinds import SET_PASSWORD, TEAM
+from invites.keys.secrets import looks_like_secret
+from invites.keys.urls import key_url, key_urls
+from invites.links import services
+from invites.links.errors import IssueRefused, UsersInactive
+from invites.links.selectors import ISSUE_PERMISSION, links_of_user
+from invites.links.services import IssuedLink, LinkBatch, purpose_for
 from invites.models import Link
-from invites.selectors import ISSUE_PERMISSION, links_of_user
-from invites.services import IssuedLink, purpose_for
-from invites.team_links import TEAM_ISSUE_PERMISSION
-from invites.tokens import link_url, link_urls, looks_like_secret
+from invites.team_links.services import TEAM_ISSUE_PERMISSION
 
 # The user's change page shows this many of their newest links; the links
 # list, filtered to the user, shows them all.
@@ -139,10 +141,10 @@ def links_on_page(
     # The expiry as people read it, once for the links issued together.
     moments = {
         at: {"expires_at": when(at), "expires_in": relative(at)}
-        for at in {item.link.expires_at for item in issued}
+        for at in {item.expires_at for item in issued}
     }
     expiries: dict[datetime, dict[str, SafeString]] = {}
-    urls = link_urls([item.secret for item in issued], request=request)
+    urls = key_urls([item.secret for item in issued], request=request)
     names = [item.user.get_full_name() for item in issued]
     messages = handover_messages(
         [
@@ -151,7 +153,7 @@ def links_on_page(
                 "first_name": item.user.first_name.strip(),
                 "email": item.user.email,
                 "url": url,
-                **moments[item.link.expires_at],
+                **moments[item.expires_at],
             }
             for item, url, name in zip(issued, urls, names, strict=True)
         ]
@@ -160,7 +162,7 @@ def links_on_page(
     def rows():
         rows_data = zip(issued, urls, names, messages, strict=True)
         for number, (item, url, name, message) in enumerate(rows_data, start=1):
-            expires_at = item.link.expires_at
+            expires_at = item.expires_at
             if expires_at not in expiries:
                 expiries[expires_at] = {
                     "expires_at_iso": conditional_escape(utc_iso(expires_at)),
@@ -175,7 +177,7 @@ def links_on_page(
                 "email": email,
                 "name": name,
                 "message": message,
-                "purpose": purposes[item.link.purpose],
+                "purpose": purposes[item.purpose],
                 "url": url,
                 "qr_label": qr_label % {"email": email},
                 "qr_svg": qr_svg(url) if with_qr else "",
@@ -194,7 +196,7 @@ def secret_of_link_url(url: str, *, request: HttpRequest) -> str | None:
     secret = urlsplit(url).path.rstrip("/").rpartition("/")[2]
     if not looks_like_secret(secret):
         return None
-    return secret if link_url(secret, request=request) == url else None
+    return secret if key_url(SET_PASSWORD, secret, request=request) == url else None
 
 
 @dataclass(frozen=True)
@@ -263,6 +265,17 @@ class SetPasswordLinksAdminMixin:
         administrator a list that looks complete but is not.
         """
         users = list(queryset)
+        if not users:
+            # Every selected user was deleted since the list was shown.
+            self.message_user(
+                request,
+                _(
+                    "No link was issued: the selected users no longer exist. "
+                    "Select users from the list again."
+                ),
+                messages.WARNING,
+            )
+            return None
         purposes = {purpose_for(user) for user in users}
         confirmed = "post" in request.POST
         form = LinkLifetimeForm(request.POST if confirmed else None, purposes=purposes)
@@ -307,7 +320,7 @@ class SetPasswordLinksAdminMixin:
         """The QR code of one link on the links page, drawn when its button asks (POST only).
 
         The page posts the link back from its own copy; the link must be one
-        ``link_url`` makes, so this draws nothing else. Nothing is looked up,
+        ``key_url`` makes, so this draws nothing else. Nothing is looked up,
         stored or logged, and ``admin_view`` marks the answer ``no-store``.
         """
         if not self.has_issue_link_permission(request):
@@ -352,9 +365,7 @@ class SetPasswordLinksAdminMixin:
             add_never_cache_headers(response)
             return response
         kinds = {sheet.kind for sheet in sheets}
-        if (handover.SET_PASSWORD in kinds and not may_issue) or (
-            handover.TEAM in kinds and not may_issue_team
-        ):
+        if (SET_PASSWORD in kinds and not may_issue) or (TEAM in kinds and not may_issue_team):
             raise PermissionDenied
         sign_in_url = handover.site_address(reverse("login"), request=request)
         response = TemplateResponse(
@@ -366,7 +377,7 @@ class SetPasswordLinksAdminMixin:
                 "site_name": settings.SITE_NAME,
                 "sign_in_url": sign_in_url,
                 "sheets": [(sheet, qr_svg(sheet.url, scalable=True)) for sheet in sheets],
-                "set_password_kind": handover.SET_PASSWORD,
+                "set_password_kind": SET_PASSWORD,
             },
         )
         add_never_cache_headers(response)
@@ -450,12 +461,12 @@ class SetPasswordLinksAdminMixin:
 
     def _issue_or_report(
         self, request, users: Sequence[User], *, max_age: timedelta | None = None
-    ) -> list[IssuedLink] | None:
+    ) -> LinkBatch | None:
         """Issue a link for each user, or say in a message why none was issued.
 
         A deactivated user's link could not be used, and a user whose powers
         exceed the administrator's may not get one from them (see
-        ``users_beyond_issuer``): either refuses the whole request, naming
+        ``users_refused_to_issuer``): either refuses the whole request, naming
         every such user.
         """
         try:
@@ -492,7 +503,7 @@ class SetPasswordLinksAdminMixin:
     def issued_links_response(
         self,
         request,
-        issued: Sequence[IssuedLink],
+        issued: LinkBatch,
         *,
         title: str,
         next_steps: Sequence[NextStep] = (),
@@ -520,7 +531,7 @@ class SetPasswordLinksAdminMixin:
                 "qr_url": None if qr_inline else self._url("link_qr"),
                 "next_steps": next_steps,
                 # Older open links of these users that the new ones revoked.
-                "superseded": getattr(issued, "superseded", 0),
+                "superseded": issued.superseded,
                 "print_url": self._url("handover_sheets"),
                 "print_all": len(issued) <= handover.MAX_SHEETS,
                 "max_sheets": handover.MAX_SHEETS,

@@ -14,11 +14,11 @@ from django.views.decorators.http import require_POST
 from accounts import clock
 from accounts.admin_lists import CountedUpTo, list_datetime
 from accounts.powers import PowersExceeded
-from invites import services
 from invites.admin.link_states import link_state_filter_choices, link_state_label
 from invites.admin.records import RecordsWithDigests
+from invites.links import services
+from invites.links.selectors import EXPIRING_WITHIN, ISSUE_PERMISSION, REDEEMED_WITHIN, links_search
 from invites.models import Link
-from invites.selectors import EXPIRING_WITHIN, ISSUE_PERMISSION, REDEEMED_WITHIN, links_search
 
 
 def may_revoke_links(user) -> bool:

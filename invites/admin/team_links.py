@@ -26,16 +26,17 @@ from django.views.decorators.http import require_POST
 from accounts.admin_lists import list_datetime
 from accounts.dates import relative, when
 from accounts.qr import qr_svg
-from invites import team_links
 from invites.admin.handover import sheet_value
+from invites.admin.lifetimes import DEFAULT, LinkLifetimeForm
 from invites.admin.records import RecordsWithDigests
-from invites.csv_output import utc_iso
-from invites.durations import duration_text
-from invites.errors import TeamLinkRefused
-from invites.lifetimes import DEFAULT, LinkLifetimeForm
+from invites.batch.csv_output import utc_iso
+from invites.keys.durations import duration_text
+from invites.keys.kinds import TEAM
+from invites.keys.urls import key_url
 from invites.models import Link, TeamLink, TeamLinkJoin
-from invites.team_links import MAX_USES, TEAM_ISSUE_PERMISSION, default_team_max_age
-from invites.tokens import team_link_url
+from invites.team_links import services as team_links
+from invites.team_links.errors import TeamLinkRefused
+from invites.team_links.services import MAX_USES, TEAM_ISSUE_PERMISSION, default_team_max_age
 
 
 class TeamLinkStateFilter(admin.SimpleListFilter):
@@ -293,7 +294,7 @@ class TeamLinkAdmin(RecordsWithDigests, admin.ModelAdmin):
         )
 
     def _issued_response(self, request, issued) -> TemplateResponse:
-        url = team_link_url(issued.secret, request=request)
+        url = key_url(TEAM, issued.secret, request=request)
         team_link = issued.team_link
         request.current_app = self.admin_site.name
         response = TemplateResponse(

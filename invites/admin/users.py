@@ -27,12 +27,11 @@ from accounts.admin_lists import list_datetime
 from accounts.forms import UserAddForm as AccountsUserAddForm
 from accounts.models import User
 from accounts.powers import PowersExceeded
-from invites import services
 from invites.admin.issuing import SetPasswordLinksAdminMixin
 from invites.admin.link_states import USER_STATUS_LABELS, user_link_label
 from invites.admin.links import may_revoke_links
-from invites.models import Link
-from invites.selectors import (
+from invites.links import services
+from invites.links.selectors import (
     newest_link,
     newest_link_prefetch,
     user_standing,
@@ -40,6 +39,7 @@ from invites.selectors import (
     users_needing_link,
     users_reset_pending,
 )
+from invites.models import Link
 
 # The session keeps, from a reactivation to the list page it leads to, the
 # users who need a link there, for the button that issues them.

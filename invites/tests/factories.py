@@ -5,8 +5,8 @@ import factory
 
 from accounts import clock
 from accounts.tests.factories import InvitedUserFactory
+from invites.keys.secrets import secret_digest, secret_make
 from invites.models import Link
-from invites.tokens import secret_digest, secret_make
 
 
 class LinkFactory(factory.django.DjangoModelFactory):

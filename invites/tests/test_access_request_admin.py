@@ -8,10 +8,9 @@ from django.urls import reverse
 
 from accounts.models import User
 from accounts.tests.factories import GroupFactory, StaffFactory, SuperuserFactory, grant
-from invites import services
-from invites.errors import LinkInvalid
+from invites.access_requests import services
+from invites.keys.errors import KeyInvalid
 from invites.models import AccessRequest, Link
-from invites.selectors import link_open_by_secret
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +69,7 @@ def test_approving_asks_for_groups_and_staff_status_then_creates_the_account(adm
     user = User.objects.get(email="ada@example.com")
     assert user.is_staff
     assert list(user.groups.all()) == [group]
-    assert link_open_by_secret(secret=secret).user == user
+    assert Link.open_by_secret(secret).user == user
     page = admin_client.get(done["Location"]).content.decode()
     assert "Issue a new link instead" in page
     assert reverse("admin:accounts_user_issue_link", args=[user.pk]) in page
@@ -87,8 +86,8 @@ def test_a_new_link_instead_replaces_the_status_link(admin_client):
     assert issued.status_code == HTTPStatus.OK
     assert "set-password/" in issued.content.decode()
     assert Link.objects.open().count() == 1
-    with pytest.raises(LinkInvalid):
-        link_open_by_secret(secret=secret)
+    with pytest.raises(KeyInvalid):
+        Link.open_by_secret(secret)
 
 
 def test_approving_an_email_that_has_an_account_is_refused(admin_client):

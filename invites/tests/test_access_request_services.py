@@ -11,18 +11,19 @@ from accounts.tests.factories import (
     UserFactory,
     grant,
 )
-from invites import services
-from invites.errors import AccessRequestRefused, AccessRequestsFull, IssueRefused
+from invites.access_requests import services as access_request_services
+from invites.access_requests.errors import AccessRequestRefused, AccessRequestsFull
+from invites.keys.secrets import secret_digest, secret_make
+from invites.links import services as link_services
+from invites.links.errors import IssueRefused
 from invites.models import AccessRequest, Link
-from invites.selectors import link_open_by_secret
-from invites.tokens import secret_digest
 
 pytestmark = pytest.mark.django_db
 
 
 def submit(email="ada@example.com", **fields):
     fields = {"first_name": "Ada", "last_name": "Lovelace", "note": "Babbage vouches", **fields}
-    return services.access_request_submit(email=email, address="192.0.2.7", **fields)
+    return access_request_services.access_request_submit(email=email, address="192.0.2.7", **fields)
 
 
 def approver():
@@ -64,7 +65,7 @@ def test_approval_creates_the_user_and_makes_the_status_secret_their_invite_link
     admin = SuperuserFactory()
     request = AccessRequest.objects.get()
 
-    user = services.access_request_approve(
+    user = access_request_services.access_request_approve(
         access_request=request, approver=admin, groups=[group], is_staff=True
     )
 
@@ -73,7 +74,7 @@ def test_approval_creates_the_user_and_makes_the_status_secret_their_invite_link
     assert user.is_staff
     assert not user.is_superuser
     assert list(user.groups.all()) == [group]
-    link = link_open_by_secret(secret=secret)
+    link = Link.open_by_secret(secret)
     assert (link.user, link.purpose, link.created_by) == (user, Link.Purpose.INVITE, admin)
     request.refresh_from_db()
     assert (request.state, request.decided_by, request.user) == ("approved", admin, user)
@@ -83,9 +84,13 @@ def test_approval_creates_the_user_and_makes_the_status_secret_their_invite_link
 def test_a_request_is_approved_once():
     submit()
     request = AccessRequest.objects.get()
-    services.access_request_approve(access_request=request, approver=SuperuserFactory())
+    access_request_services.access_request_approve(
+        access_request=request, approver=SuperuserFactory()
+    )
     with pytest.raises(AccessRequestRefused, match="decided already"):
-        services.access_request_approve(access_request=request, approver=SuperuserFactory())
+        access_request_services.access_request_approve(
+            access_request=request, approver=SuperuserFactory()
+        )
     assert User.objects.filter(email="ada@example.com").count() == 1
 
 
@@ -93,7 +98,7 @@ def test_approval_never_changes_an_existing_account():
     user = UserFactory(email="ada@example.com", first_name="Someone")
     submit(email="Ada@Example.com")
     with pytest.raises(AccessRequestRefused, match="account with this email address exists"):
-        services.access_request_approve(
+        access_request_services.access_request_approve(
             access_request=AccessRequest.objects.get(), approver=SuperuserFactory()
         )
     user.refresh_from_db()
@@ -107,7 +112,7 @@ def test_approval_needs_the_powers_of_issuing_a_link_for_such_a_user():
     powerful = GroupFactory(name="powerful")
     powerful.permissions.add(Permission.objects.get(codename="delete_user"))
     with pytest.raises(IssueRefused):
-        services.access_request_approve(
+        access_request_services.access_request_approve(
             access_request=AccessRequest.objects.get(), approver=approver(), groups=[powerful]
         )
     # Nothing written: no user, no link, the request still pending.
@@ -119,7 +124,7 @@ def test_approval_needs_the_powers_of_issuing_a_link_for_such_a_user():
 def test_staff_who_may_not_issue_links_approve_nothing():
     submit()
     with pytest.raises(IssueRefused):
-        services.access_request_approve(
+        access_request_services.access_request_approve(
             access_request=AccessRequest.objects.get(),
             approver=grant(StaffFactory(), "accounts.add_user"),
         )
@@ -128,7 +133,7 @@ def test_staff_who_may_not_issue_links_approve_nothing():
 
 def test_staff_approve_within_their_powers():
     submit()
-    user = services.access_request_approve(
+    user = access_request_services.access_request_approve(
         access_request=AccessRequest.objects.get(), approver=approver(), groups=[GroupFactory()]
     )
     assert Link.objects.get().user == user
@@ -139,9 +144,9 @@ def test_declining_keeps_the_reason_and_leaves_decided_requests_alone():
     submit(email="grace@example.com")
     admin = SuperuserFactory()
     approved = AccessRequest.objects.get(email="grace@example.com")
-    services.access_request_approve(access_request=approved, approver=admin)
+    access_request_services.access_request_approve(access_request=approved, approver=admin)
 
-    count = services.access_requests_decline(
+    count = access_request_services.access_requests_decline(
         access_requests=AccessRequest.objects.all(), by=admin, reason=" Unknown to us. "
     )
 
@@ -160,17 +165,17 @@ def test_purging_deletes_declined_and_stale_requests_only(settings, frozen_clock
     admin = SuperuserFactory()
     for email in ("stale@example.com", "declined@example.com", "approved@example.com"):
         submit(email=email)
-    services.access_requests_decline(
+    access_request_services.access_requests_decline(
         access_requests=AccessRequest.objects.filter(email="declined@example.com"), by=admin
     )
-    services.access_request_approve(
+    access_request_services.access_request_approve(
         access_request=AccessRequest.objects.get(email="approved@example.com"), approver=admin
     )
     frozen_clock.advance(days=31)
     submit(email="fresh@example.com")
 
-    assert services.access_requests_purge(dry_run=True).count == 2
-    purged = services.access_requests_purge()
+    assert access_request_services.access_requests_purge(dry_run=True).count == 2
+    purged = access_request_services.access_requests_purge()
 
     assert purged.count == 2
     assert set(AccessRequest.objects.values_list("email", flat=True)) == {
@@ -179,11 +184,13 @@ def test_purging_deletes_declined_and_stale_requests_only(settings, frozen_clock
     }
 
 
-def test_links_insert_takes_one_digest_per_user():
-    with pytest.raises(TypeError, match="one digest per user"):
-        services.links_insert(
-            users=[UserFactory(), UserFactory()], issuer=None, via=Link.Via.COMMAND, digests=["a"]
+def test_a_link_for_a_digest_is_refused_beyond_the_issuers_powers():
+    staff = grant(StaffFactory(), "invites.issue_link")
+    with pytest.raises(IssueRefused):
+        link_services.link_issue_for_digest(
+            user=SuperuserFactory(), issuer=staff, digest=secret_digest(secret_make())
         )
+    assert not Link.objects.exists()
 
 
 # --- What mutation testing found unguarded (docs/testing.md, "Mutation testing") ----------------
@@ -191,7 +198,7 @@ def test_links_insert_takes_one_digest_per_user():
 
 def test_an_approved_account_is_not_staff_unless_asked():
     submit()
-    user = services.access_request_approve(
+    user = access_request_services.access_request_approve(
         access_request=AccessRequest.objects.get(), approver=SuperuserFactory()
     )
     assert not user.is_staff
@@ -203,13 +210,13 @@ def test_of_two_approvals_of_one_email_at_once_the_second_is_refused(monkeypatch
     submit(email="ADA@example.com")
     first, second = AccessRequest.objects.order_by("pk")
     admin = SuperuserFactory()
-    services.access_request_approve(access_request=first, approver=admin)
+    access_request_services.access_request_approve(access_request=first, approver=admin)
     monkeypatch.setattr(
         type(User.objects), "by_email", lambda self, email: User.objects.none(), raising=False
     )
 
     with pytest.raises(AccessRequestRefused) as refused:
-        services.access_request_approve(access_request=second, approver=admin)
+        access_request_services.access_request_approve(access_request=second, approver=admin)
 
     assert refused.value.reason == AccessRequestRefused.Reason.ACCOUNT_EXISTS
     second.refresh_from_db()
@@ -223,12 +230,14 @@ def test_an_approval_is_logged_and_written_to_the_new_users_history(caplog, froz
 
     submit()
     request, admin = AccessRequest.objects.get(), SuperuserFactory()
-    with caplog.at_level("INFO", logger="invites.services"):
-        user = services.access_request_approve(access_request=request, approver=admin)
+    with caplog.at_level("INFO", logger="invites.access_requests.services"):
+        user = access_request_services.access_request_approve(
+            access_request=request, approver=admin
+        )
 
-    assert [r.getMessage() for r in caplog.records if r.name == "invites.services"] == [
-        f"Access request {request.pk} approved by user {admin.pk}: user {user.pk}."
-    ]
+    assert [
+        r.getMessage() for r in caplog.records if r.name == "invites.access_requests.services"
+    ] == [f"Access request {request.pk} approved by user {admin.pk}: user {user.pk}."]
     added = LogEntry.objects.get(action_flag=ADDITION)
     assert (added.user, added.content_type, added.object_id, added.object_repr) == (
         admin,
@@ -241,7 +250,7 @@ def test_an_approval_is_logged_and_written_to_the_new_users_history(caplog, froz
 
 def test_declining_without_a_reason_keeps_none():
     submit()
-    services.access_requests_decline(
+    access_request_services.access_requests_decline(
         access_requests=AccessRequest.objects.all(), by=SuperuserFactory()
     )
     assert AccessRequest.objects.get().decline_reason == ""
@@ -251,7 +260,7 @@ def test_purging_takes_any_age_above_zero_and_says_which_cutoff_it_used(frozen_c
     from datetime import timedelta
 
     submit()
-    purged = services.access_requests_purge(older_than=timedelta(hours=1))
+    purged = access_request_services.access_requests_purge(older_than=timedelta(hours=1))
     assert (purged.count, purged.cutoff) == (0, frozen_clock.current - timedelta(hours=1))
     assert AccessRequest.objects.count() == 1
 
@@ -263,5 +272,5 @@ def test_a_maximum_age_of_zero_or_less_purges_nothing_and_says_so(settings, froz
     submit()
     frozen_clock.advance(seconds=1)
     with pytest.raises(ValueError, match=r"^older_than must be above zero\.$"):
-        services.access_requests_purge()
+        access_request_services.access_requests_purge()
     assert AccessRequest.objects.count() == 1

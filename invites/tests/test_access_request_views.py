@@ -8,10 +8,12 @@ from django.urls import reverse
 
 from accounts.models import User
 from accounts.tests.factories import SuperuserFactory, UserFactory
-from invites import services
+from invites.access_requests import services
+from invites.keys.kinds import STATUS
+from invites.keys.secrets import secret_digest
 from invites.models import AccessRequest, Link
-from invites.tokens import secret_digest
-from invites.views import ACCESS_REQUEST_COOKIE
+
+ACCESS_REQUEST_COOKIE = STATUS.cookie.name
 
 pytestmark = pytest.mark.django_db
 
@@ -224,7 +226,7 @@ def test_an_invalid_status_link_is_logged_forgotten_where_it_is_kept_and_framed(
     client, settings, caplog
 ):
     settings.SITE_NAME = "Acme People"
-    with caplog.at_level("INFO", logger="invites.views"):
+    with caplog.at_level("INFO", logger="invites.keys"):
         opened = open_status(client, "a" * 32)
         response = client.get(STATUS) if opened.status_code == HTTPStatus.FOUND else opened
     assert response.status_code == HTTPStatus.NOT_FOUND
@@ -236,25 +238,25 @@ def test_an_invalid_status_link_is_logged_forgotten_where_it_is_kept_and_framed(
         STATUS,
         "Lax",
     )
-    logged = [r.getMessage() for r in caplog.records if r.name == "invites.views"]
-    assert logged == ["Refused an access request's status link (unknown)."]
+    logged = [r.getMessage() for r in caplog.records if r.name == "invites.keys"]
+    assert logged == ["Refused an access request's status link (unknown): key None."]
 
 
 def test_a_filled_honeypot_is_logged_as_such(client, caplog):
-    with caplog.at_level("INFO", logger="invites.views"):
+    with caplog.at_level("INFO", logger="invites.access_requests.views"):
         ask(client, website="https://spam.example.com")
-    logged = [r.getMessage() for r in caplog.records if r.name == "invites.views"]
+    logged = [r.getMessage() for r in caplog.records if r.name == "invites.access_requests.views"]
     assert logged == ["An access request filled in the honeypot: nothing stored."]
 
 
 def test_past_the_cap_the_form_comes_back_filled_in_and_the_log_says_why(client, settings, caplog):
     settings.ACCESS_REQUESTS_MAX_PENDING = 1
     ask(client)
-    with caplog.at_level("WARNING", logger="invites.views"):
+    with caplog.at_level("WARNING", logger="invites.access_requests.views"):
         response = ask(client, email="grace@example.com", address="192.0.2.8")
     assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
     assert response.context["form"]["email"].value() == "grace@example.com"
-    logged = [r.getMessage() for r in caplog.records if r.name == "invites.views"]
+    logged = [r.getMessage() for r in caplog.records if r.name == "invites.access_requests.views"]
     assert logged == ["Access request refused: ACCESS_REQUESTS_MAX_PENDING are pending."]
 
 

@@ -29,10 +29,12 @@ from accounts.tests.factories import (
     user_managing_staff,
 )
 from accounts.tests.queries import get_with_queries
-from invites import services
+from invites.keys.kinds import SET_PASSWORD
+from invites.keys.secrets import SECRET_LENGTH, secret_digest
+from invites.keys.urls import key_url
+from invites.links import services as link_services
 from invites.models import Link
 from invites.tests.factories import secret_of
-from invites.tokens import SECRET_LENGTH, link_url, secret_digest
 
 pytestmark = pytest.mark.django_db
 
@@ -172,7 +174,7 @@ def test_adding_a_user_and_issuing_their_link_are_one_transaction(admin_client, 
     def broken_issue(**kwargs):
         raise RuntimeError("the link could not be issued")
 
-    monkeypatch.setattr(services, "links_issue", broken_issue)
+    monkeypatch.setattr(link_services, "links_issue", broken_issue)
 
     with pytest.raises(RuntimeError, match="could not be issued"):
         admin_client.post(ADD_USER_URL, add_user_data())
@@ -259,7 +261,7 @@ def test_each_link_on_the_page_opens_for_its_own_user(admin_client):
     [
         "",  # the request's scheme and host
         "https://people.example.com",
-        # Holds the stand-in link_urls() swaps for each secret: each URL is made on its own.
+        # Holds the stand-in key_urls() swaps for each secret: each URL is made on its own.
         "https://people.example.com/" + "0" * SECRET_LENGTH,
     ],
 )
@@ -276,7 +278,7 @@ def test_every_link_on_the_page_is_what_link_url_makes_of_its_users_secret(
     for user in users:
         url = row_url(rows[user.email])
         secret = secret_of(url)
-        assert url == link_url(secret, request=response.wsgi_request)
+        assert url == key_url(SET_PASSWORD, secret, request=response.wsgi_request)
         assert Link.objects.get(digest=secret_digest(secret)).user == user
 
 
@@ -335,7 +337,7 @@ def test_links_page_javascript_and_stylesheet_are_served(admin_client):
 
 def test_action_revokes_the_users_older_links(admin_client):
     user = UserFactory()
-    older = services.link_issue(user=user, issuer=None, via=Link.Via.COMMAND).link
+    older = link_services.link_issue(user=user, issuer=None, via=Link.Via.COMMAND).link
 
     admin_client.post(USERS_URL, issue_data([user]))
 
@@ -357,7 +359,7 @@ def test_action_costs_the_same_queries_for_one_user_and_for_fifty(admin_client):
     one = [UserFactory()]
     fifty = [InvitedUserFactory() for _ in range(25)] + [UserFactory() for _ in range(25)]
     for user in fifty[::5]:
-        services.link_issue(user=user, issuer=None, via=Link.Via.COMMAND)
+        link_services.link_issue(user=user, issuer=None, via=Link.Via.COMMAND)
 
     assert _queries_for_action(admin_client, one) == _queries_for_action(admin_client, fifty)
 
@@ -725,12 +727,12 @@ def test_issue_link_url_for_an_unknown_user_is_not_found(admin_client):
 
 def test_change_page_shows_the_users_link_history(admin_client, admin_user):
     user = UserFactory()
-    superseded = services.link_issue(user=user, issuer=None, via=Link.Via.COMMAND)
-    revoked = services.link_issue(user=user, issuer=admin_user, via=Link.Via.ADMIN)
-    services.links_revoke(links=[revoked.link], by=admin_user)
-    used = services.link_issue(user=user, issuer=admin_user, via=Link.Via.ADMIN)
-    services.link_redeem(link=used.link, password=NEW_PASSWORD)
-    pending = services.link_issue(user=user, issuer=admin_user, via=Link.Via.ADMIN)
+    superseded = link_services.link_issue(user=user, issuer=None, via=Link.Via.COMMAND)
+    revoked = link_services.link_issue(user=user, issuer=admin_user, via=Link.Via.ADMIN)
+    link_services.links_revoke(links=[revoked.link], by=admin_user)
+    used = link_services.link_issue(user=user, issuer=admin_user, via=Link.Via.ADMIN)
+    link_services.link_redeem(link=used.link, password=NEW_PASSWORD)
+    pending = link_services.link_issue(user=user, issuer=admin_user, via=Link.Via.ADMIN)
 
     response = admin_client.get(reverse("admin:accounts_user_change", args=[user.pk]))
 
@@ -753,10 +755,10 @@ def test_change_page_shows_the_users_link_history(admin_client, admin_user):
 
 def test_change_page_history_costs_the_same_for_one_link_and_for_many(admin_client, admin_user):
     few, many = UserFactory(), UserFactory()
-    services.link_issue(user=few, issuer=admin_user, via=Link.Via.ADMIN)
+    link_services.link_issue(user=few, issuer=admin_user, via=Link.Via.ADMIN)
     for _ in range(6):
-        issued = services.link_issue(user=many, issuer=admin_user, via=Link.Via.ADMIN)
-        services.links_revoke(links=[issued.link], by=admin_user)
+        issued = link_services.link_issue(user=many, issuer=admin_user, via=Link.Via.ADMIN)
+        link_services.links_revoke(links=[issued.link], by=admin_user)
 
     few_url = reverse("admin:accounts_user_change", args=[few.pk])
     many_url = reverse("admin:accounts_user_change", args=[many.pk])
@@ -791,8 +793,8 @@ def test_no_secret_or_digest_on_the_change_page_or_in_the_links_list(admin_clien
 
 def test_links_list_shows_user_purpose_state_creator_and_dates(admin_client, admin_user):
     user = InvitedUserFactory(email="ada@example.com")
-    services.link_issue(user=user, issuer=admin_user, via=Link.Via.ADMIN)
-    services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND)
+    link_services.link_issue(user=user, issuer=admin_user, via=Link.Via.ADMIN)
+    link_services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND)
 
     response = admin_client.get(LINKS_URL)
 
@@ -811,11 +813,11 @@ def test_links_list_shows_user_purpose_state_creator_and_dates(admin_client, adm
 def _link_in_each_state(admin_user) -> dict[str, Link]:
     links = {}
     for state in Link.State.values:
-        links[state] = services.link_issue(
+        links[state] = link_services.link_issue(
             user=UserFactory(email=f"{state}@example.com"), issuer=admin_user, via=Link.Via.ADMIN
         ).link
-    services.link_redeem(link=links["used"], password=NEW_PASSWORD)
-    services.links_revoke(links=[links["revoked"]], by=admin_user)
+    link_services.link_redeem(link=links["used"], password=NEW_PASSWORD)
+    link_services.links_revoke(links=[links["revoked"]], by=admin_user)
     Link.objects.filter(pk=links["expired"].pk).update(expires_at=clock.now() - timedelta(1))
     return links
 
@@ -830,8 +832,8 @@ def test_links_list_filters_by_state(admin_client, admin_user, state):
 
 
 def test_links_list_filters_by_purpose_and_by_how_they_were_made(admin_client, admin_user):
-    invite = services.link_issue(user=InvitedUserFactory(), issuer=None, via=Link.Via.COMMAND)
-    reset = services.link_issue(user=UserFactory(), issuer=admin_user, via=Link.Via.ADMIN)
+    invite = link_services.link_issue(user=InvitedUserFactory(), issuer=None, via=Link.Via.COMMAND)
+    reset = link_services.link_issue(user=UserFactory(), issuer=admin_user, via=Link.Via.ADMIN)
 
     by_purpose = admin_client.get(LINKS_URL, {"purpose__exact": "reset"})
     by_via = admin_client.get(LINKS_URL, {"created_via__exact": "command"})
@@ -841,10 +843,10 @@ def test_links_list_filters_by_purpose_and_by_how_they_were_made(admin_client, a
 
 
 def test_links_list_searches_by_email(admin_client):
-    ada = services.link_issue(
+    ada = link_services.link_issue(
         user=UserFactory(email="ada@example.com"), issuer=None, via=Link.Via.COMMAND
     )
-    services.link_issue(
+    link_services.link_issue(
         user=UserFactory(email="bob@example.com"), issuer=None, via=Link.Via.COMMAND
     )
 
@@ -854,15 +856,15 @@ def test_links_list_searches_by_email(admin_client):
 
 
 def test_links_list_refuses_to_filter_by_digest(admin_client):
-    link = services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND).link
+    link = link_services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND).link
     response = admin_client.get(LINKS_URL, {"digest": link.digest})
     assert response.status_code == HTTPStatus.BAD_REQUEST
 
 
 def test_links_list_costs_the_same_queries_for_one_link_and_for_many(admin_client, admin_user):
-    services.link_issue(user=UserFactory(), issuer=admin_user, via=Link.Via.ADMIN)
+    link_services.link_issue(user=UserFactory(), issuer=admin_user, via=Link.Via.ADMIN)
     _, one = get_with_queries(admin_client, LINKS_URL, warm_up=True)
-    services.links_issue(
+    link_services.links_issue(
         users=[UserFactory() for _ in range(10)], issuer=admin_user, via=Link.Via.ADMIN
     )
 
@@ -872,7 +874,7 @@ def test_links_list_costs_the_same_queries_for_one_link_and_for_many(admin_clien
 
 
 def test_links_cannot_be_added_edited_or_deleted(admin_client):
-    link = services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND).link
+    link = link_services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND).link
     change_url = reverse("admin:invites_link_change", args=[link.pk])
 
     assert admin_client.get(reverse("admin:invites_link_add")).status_code == HTTPStatus.FORBIDDEN
@@ -889,7 +891,7 @@ def test_links_cannot_be_added_edited_or_deleted(admin_client):
 
 
 def test_staff_with_the_view_permission_see_the_links_but_cannot_revoke(client):
-    services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND)
+    link_services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND)
     client.force_login(grant(StaffFactory(), "invites.view_link"))
 
     response = client.get(LINKS_URL)
@@ -905,8 +907,8 @@ def test_staff_who_may_issue_may_revoke(client):
 
 
 def test_revoke_action_revokes_the_selected_links(admin_client, admin_user):
-    chosen = services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND).link
-    other = services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND).link
+    chosen = link_services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND).link
+    other = link_services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND).link
 
     response = admin_client.post(LINKS_URL, action_data("revoke_links", [chosen]), follow=True)
 
@@ -919,10 +921,10 @@ def test_revoke_action_revokes_the_selected_links(admin_client, admin_user):
 
 
 def test_revoke_action_leaves_used_links_as_they_were_and_says_so(admin_client, admin_user):
-    used = services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND).link
-    services.link_redeem(link=used, password=NEW_PASSWORD)
+    used = link_services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND).link
+    link_services.link_redeem(link=used, password=NEW_PASSWORD)
     pending = [
-        services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND).link
+        link_services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND).link
         for _ in range(2)
     ]
 
@@ -945,8 +947,8 @@ def test_users_history_shows_issuing_revoking_and_redeeming(admin_client, admin_
     admin_client.post(USERS_URL, issue_data([user]))
     first = Link.objects.get(user=user)
     admin_client.post(LINKS_URL, action_data("revoke_links", [first]))
-    second = services.link_issue(user=user, issuer=admin_user, via=Link.Via.ADMIN)
-    services.link_redeem(link=second.link, password=NEW_PASSWORD)
+    second = link_services.link_issue(user=user, issuer=admin_user, via=Link.Via.ADMIN)
+    link_services.link_redeem(link=second.link, password=NEW_PASSWORD)
 
     response = admin_client.get(reverse("admin:accounts_user_history", args=[user.pk]))
 
@@ -966,7 +968,7 @@ def test_users_history_shows_issuing_revoking_and_redeeming(admin_client, admin_
 
 def test_history_entries_are_structured_and_translated_when_shown(admin_client, admin_user):
     user = UserFactory()
-    services.link_issue(user=user, issuer=admin_user, via=Link.Via.ADMIN)
+    link_services.link_issue(user=user, issuer=admin_user, via=Link.Via.ADMIN)
 
     entry = LogEntry.objects.get(object_id=str(user.pk))
 
@@ -987,7 +989,7 @@ def test_history_entries_are_structured_and_translated_when_shown(admin_client, 
 
 def test_deleting_a_user_takes_their_links_along(admin_client):
     user = UserFactory()
-    services.link_issue(user=user, issuer=None, via=Link.Via.COMMAND)
+    link_services.link_issue(user=user, issuer=None, via=Link.Via.COMMAND)
     delete_url = reverse("admin:accounts_user_delete", args=[user.pk])
 
     confirmation = admin_client.get(delete_url)
@@ -1014,8 +1016,8 @@ def test_staff_who_may_not_delete_users_still_cannot(client):
 
 def test_staff_who_may_issue_cannot_revoke_a_superusers_link(client):
     boss = SuperuserFactory(email="boss@example.com")
-    boss_link = services.link_issue(user=boss, issuer=None, via=Link.Via.COMMAND).link
-    other = services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND).link
+    boss_link = link_services.link_issue(user=boss, issuer=None, via=Link.Via.COMMAND).link
+    other = link_services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND).link
     client.force_login(grant(StaffFactory(), "invites.view_link", "invites.issue_link"))
 
     response = client.post(LINKS_URL, action_data("revoke_links", [boss_link, other]), follow=True)
@@ -1028,15 +1030,15 @@ def test_staff_who_may_issue_cannot_revoke_a_superusers_link(client):
 
 def _presented_again(user: User) -> Link:
     """A link of ``user`` that was used, then presented again by someone."""
-    link = services.link_issue(user=user, issuer=None, via=Link.Via.COMMAND).link
-    services.link_redeem(link=link, password=NEW_PASSWORD)
-    services.link_presented_again(link_id=link.pk, address="203.0.113.9")
+    link = link_services.link_issue(user=user, issuer=None, via=Link.Via.COMMAND).link
+    link_services.link_redeem(link=link, password=NEW_PASSWORD)
+    link_services.link_presented_again(key_id=link.pk, address="203.0.113.9")
     return link
 
 
 def test_links_list_filters_the_links_presented_again(admin_client):
     tripped = _presented_again(UserFactory())
-    services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND)
+    link_services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND)
 
     response = admin_client.get(LINKS_URL, {"presented_again": "yes"})
 
@@ -1056,7 +1058,7 @@ def test_users_page_warns_that_a_closed_link_was_presented_again(admin_client):
     user = UserFactory()
     _presented_again(user)
     quiet = UserFactory()
-    services.link_issue(user=quiet, issuer=None, via=Link.Via.COMMAND)
+    link_services.link_issue(user=quiet, issuer=None, via=Link.Via.COMMAND)
 
     warned = admin_client.get(reverse("admin:accounts_user_change", args=[user.pk]))
     not_warned = admin_client.get(reverse("admin:accounts_user_change", args=[quiet.pk]))

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
-from invites import selectors, services
+from invites.links import selectors, services
 from invites.models import Link
 
 pytestmark = pytest.mark.django_db

@@ -24,14 +24,14 @@ from accounts.tests.factories import (
     UserFactory,
     grant,
 )
-from invites.models import Link
-from invites.selectors import (
+from invites.links.selectors import (
     newest_link,
     user_standing,
     users_active_not_reset_pending,
     users_needing_link,
     users_reset_pending,
 )
+from invites.models import Link
 from invites.tests.factories import LinkFactory
 from invites.tests.test_admin import attrs_of, find_all, parse, text_of
 

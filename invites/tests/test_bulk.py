@@ -11,9 +11,16 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from accounts.tests.factories import GroupFactory, InvitedUserFactory, UserFactory
-from invites import bulk
-from invites.bulk import in_values, rows_insert
-from invites.by_email import (
+from invites import sql as bulk
+from invites.batch.csv_input import InputInvalid, rows_check, rows_from_arguments, rows_from_csv
+from invites.batch.csv_output import (
+    OutputRefused,
+    cell_escape,
+    links_csv,
+    output_path_check,
+    private_file_write,
+)
+from invites.batch.invitations import (
     EmailsRefused,
     SkipReason,
     invite_plan,
@@ -21,18 +28,10 @@ from invites.by_email import (
     unusable_password,
     users_invite,
 )
-from invites.csv_input import InputInvalid, rows_check, rows_from_arguments, rows_from_csv
-from invites.csv_output import (
-    OutputRefused,
-    cell_escape,
-    links_csv,
-    output_path_check,
-    private_file_write,
-)
-from invites.durations import duration_parse
+from invites.keys.durations import duration_parse
+from invites.links.services import link_issue
 from invites.models import Link
-from invites.selectors import link_open_by_secret
-from invites.services import link_issue
+from invites.sql import in_values, rows_insert
 
 
 def csv_rows(text: str):
@@ -366,7 +365,7 @@ def test_users_invite_creates_users_without_usable_password_and_working_links(fi
         ("ada@example.com", True, fixed_clock.current + timedelta(days=3)),
         ("bob@example.com", True, fixed_clock.current + timedelta(days=3)),
     ]
-    link = link_open_by_secret(secret=invitation.links[0][1].secret)
+    link = Link.open_by_secret(invitation.links[0][1].secret)
     assert link.user == ada
     assert link.purpose == Link.Purpose.INVITE
     assert link.created_via == Link.Via.COMMAND
@@ -403,7 +402,7 @@ def test_users_invite_revokes_the_older_links_of_existing_users(fixed_clock):
     assert old.link.revoked_at == fixed_clock.current
     assert old.link.revoke_reason == Link.RevokeReason.SUPERSEDED
     [(row, new)] = invitation.links
-    assert link_open_by_secret(secret=new.secret).user == user
+    assert Link.open_by_secret(new.secret).user == user
     assert row not in invitation.plan.new
     user.refresh_from_db()
     assert user.first_name == "Kept"

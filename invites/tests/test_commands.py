@@ -16,11 +16,10 @@ from django.urls import reverse
 
 from accounts.models import User
 from accounts.tests.factories import GroupFactory, InvitedUserFactory, UserFactory
+from invites.keys.secrets import secret_digest
+from invites.links.services import link_issue
 from invites.models import Link
-from invites.selectors import link_open_by_secret
-from invites.services import link_issue
 from invites.tests.factories import LinkFactory, secret_of
-from invites.tokens import secret_digest
 
 pytestmark = pytest.mark.django_db
 
@@ -287,7 +286,7 @@ def test_invite_run_twice_with_the_same_file_changes_nothing_the_second_time(csv
     assert "  2 rows: already has an open invite; add --reissue" in stderr
     assert "  line 2: ada@example.com already has an open invite" in stderr
     for row in links_in(first):  # the first run's links still work
-        assert link_open_by_secret(secret=secret_of(row["link"])).user.email == row["email"]
+        assert Link.open_by_secret(secret_of(row["link"])).user.email == row["email"]
 
 
 def test_invite_reissue_revokes_open_invites_and_issues_new_ones(csv_file, client):
@@ -383,7 +382,7 @@ def test_invite_lists_many_skipped_rows_only_at_higher_verbosity(csv_file):
 
 
 def test_invite_fails_cleanly_when_a_user_appears_meanwhile(monkeypatch):
-    from invites import by_email
+    from invites.batch import invitations as by_email
 
     invite_plan = by_email.invite_plan
 
@@ -522,7 +521,7 @@ def test_reset_link_issues_reset_links_for_existing_users_in_any_case(client):
 
     rows = links_in(stdout)
     assert [row["email"] for row in rows] == ["ada@example.com", "bob@example.com"]
-    links = [link_open_by_secret(secret=secret_of(row["link"])) for row in rows]
+    links = [Link.open_by_secret(secret_of(row["link"])) for row in rows]
     assert [link.user for link in links] == [ada, bob]
     assert {link.purpose for link in links} == {Link.Purpose.RESET}
     assert {link.created_via for link in links} == {Link.Via.COMMAND}

@@ -1,9 +1,9 @@
 import pytest
 
 from accounts.tests.factories import InvitedUserFactory
-from invites import services
-from invites.errors import LinkInvalid
-from invites.forms import LinkSetPasswordForm
+from invites.keys.errors import KeyInvalid
+from invites.links import services
+from invites.links.forms import LinkSetPasswordForm
 from invites.models import Link
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +37,7 @@ def test_saving_the_form_of_a_link_closed_since_it_was_read_raises_and_sets_noth
     assert form.is_valid()
     services.links_revoke_for_users(user_ids=[link.user_id], reason=Link.RevokeReason.ADMIN)
 
-    with pytest.raises(LinkInvalid, match="revoked"):
+    with pytest.raises(KeyInvalid, match="revoked"):
         form.save()
     link.user.refresh_from_db()
     assert not link.user.has_usable_password()

@@ -14,10 +14,14 @@ from django.urls import reverse
 from accounts import clock
 from accounts.tests.admin_pages import action_data
 from accounts.tests.factories import InvitedUserFactory, StaffFactory, UserFactory, grant
-from invites import services, team_links
 from invites.admin.handover import MAX_SHEETS, handover_messages, sheet_value
 from invites.admin.issuing import QR_INLINE_LIMIT
+from invites.keys.kinds import SET_PASSWORD, TEAM
+from invites.keys.secrets import SECRET_LENGTH
+from invites.keys.urls import key_url
+from invites.links import services
 from invites.models import Link
+from invites.team_links import services as team_links
 from invites.tests.factories import LinkFactory, secret_of
 from invites.tests.test_admin import (
     assert_never_cached,
@@ -28,7 +32,6 @@ from invites.tests.test_admin import (
     row_url,
     text_of,
 )
-from invites.tokens import SECRET_LENGTH, link_url, team_link_url
 
 pytestmark = pytest.mark.django_db
 
@@ -219,7 +222,7 @@ def sheets_of(response) -> list:
 
 def issued_url(user) -> tuple[str, Link]:
     issued = services.link_issue(user=user, issuer=None, via=Link.Via.COMMAND)
-    return link_url(issued.secret), issued.link
+    return key_url(SET_PASSWORD, issued.secret), issued.link
 
 
 def sheet_for(user, url=None, **changes) -> str:
@@ -419,7 +422,7 @@ def team_link_sheet(settings) -> tuple[str, str]:
     issued = team_links.team_link_create(
         name="Data workshop, March", groups=[], uses=30, issuer=None, via=Link.Via.COMMAND
     )
-    url = team_link_url(issued.secret)
+    url = key_url(TEAM, issued.secret)
     team_link = issued.team_link
     return url, sheet_value(url=url, name=team_link.name, expires_at=team_link.expires_at)
 

@@ -53,7 +53,7 @@ def test_str_never_contains_the_digest():
 
 def test_one_clock_moves_model_defaults_factories_and_services(fixed_clock):
     from accounts.tests.factories import UserFactory
-    from invites import services
+    from invites.links import services
 
     user = UserFactory()
     by_default = Link.objects.create(

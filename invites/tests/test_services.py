@@ -23,12 +23,12 @@ from accounts.tests.factories import (
     UserFactory,
     grant,
 )
-from invites import services
-from invites.errors import IssueRefused, LinkInvalid, UsersInactive
+from invites.keys.errors import KeyInvalid
+from invites.keys.secrets import secret_digest
+from invites.links import services
+from invites.links.errors import IssueRefused, UsersInactive
 from invites.models import Link
-from invites.selectors import link_open_by_id, link_open_by_secret
 from invites.tests.factories import LinkFactory
-from invites.tokens import secret_digest
 
 pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "Brand-new-passphrase-77"
@@ -153,36 +153,36 @@ def test_superuser_can_issue_for_anyone():
 
 def test_presented_secret_resolves_to_its_open_link():
     issued = issue(InvitedUserFactory())
-    assert link_open_by_secret(secret=issued.secret) == issued.link
+    assert Link.open_by_secret(issued.secret) == issued.link
 
 
 @pytest.mark.parametrize(
     ("trait", "reason"),
     [
-        ("used", LinkInvalid.Reason.USED),
-        ("revoked", LinkInvalid.Reason.REVOKED),
-        ("expired", LinkInvalid.Reason.EXPIRED),
+        ("used", KeyInvalid.Reason.USED),
+        ("revoked", KeyInvalid.Reason.REVOKED),
+        ("expired", KeyInvalid.Reason.EXPIRED),
     ],
 )
 def test_closed_links_raise_with_their_reason(trait, reason):
     link = LinkFactory(**{trait: True})
-    with pytest.raises(LinkInvalid) as error:
-        link_open_by_secret(secret=link.secret)
+    with pytest.raises(KeyInvalid) as error:
+        Link.open_by_secret(link.secret)
     assert error.value.reason == reason
 
 
 @pytest.mark.parametrize("secret", ["", "x", "A" * 32, "../../etc/passwd" + "a" * 16, "é" * 32])
 def test_unknown_or_malformed_secrets_are_unknown(secret):
     LinkFactory()
-    with pytest.raises(LinkInvalid) as error:
-        link_open_by_secret(secret=secret)
-    assert error.value.reason == LinkInvalid.Reason.UNKNOWN
+    with pytest.raises(KeyInvalid) as error:
+        Link.open_by_secret(secret)
+    assert error.value.reason == KeyInvalid.Reason.UNKNOWN
 
 
 def test_link_of_a_deactivated_user_is_invalid():
     link = LinkFactory(user=InvitedUserFactory(is_active=False))
-    with pytest.raises(LinkInvalid, match="user deactivated"):
-        link_open_by_secret(secret=link.secret)
+    with pytest.raises(KeyInvalid, match="user deactivated"):
+        Link.open_by_secret(link.secret)
 
 
 def test_redeem_sets_the_password_and_consumes_the_link():
@@ -198,16 +198,16 @@ def test_used_link_cannot_set_a_second_password():
     services.link_redeem(link=issued.link, password=NEW_PASSWORD)
     stale = Link.objects.select_related("user").get()
     stale.used_at = None  # as another request read it before the first won
-    with pytest.raises(LinkInvalid) as error:
+    with pytest.raises(KeyInvalid) as error:
         services.link_redeem(link=stale, password="Another-passphrase-99")
-    assert error.value.reason == LinkInvalid.Reason.USED
+    assert error.value.reason == KeyInvalid.Reason.USED
     assert User.objects.get().check_password(NEW_PASSWORD)
 
 
 def test_redeem_refuses_a_link_that_expired_after_it_was_read(frozen_clock):
     issued = issue(InvitedUserFactory())
     frozen_clock.advance(days=8)
-    with pytest.raises(LinkInvalid, match="expired"):
+    with pytest.raises(KeyInvalid, match="expired"):
         services.link_redeem(link=issued.link, password=NEW_PASSWORD)
     assert not User.objects.get().has_usable_password()
 
@@ -215,7 +215,7 @@ def test_redeem_refuses_a_link_that_expired_after_it_was_read(frozen_clock):
 def test_redeem_refuses_a_user_deactivated_after_the_link_was_read():
     issued = issue(InvitedUserFactory())
     User.objects.filter(pk=issued.user.pk).update(is_active=False)
-    with pytest.raises(LinkInvalid):
+    with pytest.raises(KeyInvalid):
         services.link_redeem(link=issued.link, password=NEW_PASSWORD)
     assert not User.objects.get().has_usable_password()
 
@@ -339,7 +339,7 @@ def test_simultaneous_redemptions_set_exactly_one_password():
             try:
                 services.link_redeem(link=link, password=f"Racing-passphrase-{n:03d}")
                 outcomes.append(n)
-            except LinkInvalid:
+            except KeyInvalid:
                 outcomes.append(None)
         finally:
             connections.close_all()
@@ -386,10 +386,10 @@ def test_link_of_an_issuer_who_lost_their_powers_sets_no_password(demote):
     link = issued_by(issuer)
     demote(issuer)
 
-    with pytest.raises(LinkInvalid) as refused:
-        link_open_by_id(link_id=link.pk)
-    assert refused.value.reason == LinkInvalid.Reason.ISSUER_POWERLESS
-    with pytest.raises(LinkInvalid):
+    with pytest.raises(KeyInvalid) as refused:
+        Link.open_by(pk=link.pk)
+    assert refused.value.reason == KeyInvalid.Reason.ISSUER_POWERLESS
+    with pytest.raises(KeyInvalid):
         services.link_redeem(link=link, password=NEW_PASSWORD)
     link.user.refresh_from_db()
     assert not link.user.has_usable_password()
@@ -400,8 +400,8 @@ def test_link_for_a_superuser_dies_when_its_issuer_stops_being_a_superuser():
     link = issued_by(issuer, SuperuserFactory())
     User.objects.filter(pk=issuer.pk).update(is_superuser=False)
 
-    with pytest.raises(LinkInvalid, match="its issuer may no longer issue it"):
-        link_open_by_id(link_id=link.pk)
+    with pytest.raises(KeyInvalid, match="its issuer may no longer issue it"):
+        Link.open_by(pk=link.pk)
 
 
 def test_link_of_an_inactive_superuser_sets_no_password():
@@ -409,8 +409,8 @@ def test_link_of_an_inactive_superuser_sets_no_password():
     link = issued_by(issuer)
     User.objects.filter(pk=issuer.pk).update(is_active=False)
 
-    with pytest.raises(LinkInvalid, match="its issuer may no longer issue it"):
-        link_open_by_id(link_id=link.pk)
+    with pytest.raises(KeyInvalid, match="its issuer may no longer issue it"):
+        Link.open_by(pk=link.pk)
 
 
 def test_link_whose_user_gained_powers_beyond_its_issuer_sets_no_password():
@@ -418,8 +418,8 @@ def test_link_whose_user_gained_powers_beyond_its_issuer_sets_no_password():
     link = issued_by(issuer)
     grant(link.user, "accounts.delete_user")
 
-    with pytest.raises(LinkInvalid, match="its issuer may no longer issue it"):
-        link_open_by_id(link_id=link.pk)
+    with pytest.raises(KeyInvalid, match="its issuer may no longer issue it"):
+        Link.open_by(pk=link.pk)
 
 
 def test_link_of_a_deleted_issuer_sets_no_password():
@@ -427,16 +427,16 @@ def test_link_of_a_deleted_issuer_sets_no_password():
     link = issued_by(issuer)
     issuer.delete()
 
-    with pytest.raises(LinkInvalid, match="its issuer may no longer issue it"):
-        link_open_by_id(link_id=link.pk)
+    with pytest.raises(KeyInvalid, match="its issuer may no longer issue it"):
+        Link.open_by(pk=link.pk)
 
 
 def test_redeem_checks_the_issuers_powers_as_they_are_at_that_moment():
     issuer = issuing_staff()
-    link = link_open_by_id(link_id=issued_by(issuer).pk)  # as the form's page read it
+    link = Link.open_by(pk=issued_by(issuer).pk)  # as the form's page read it
     User.objects.filter(pk=issuer.pk).update(is_staff=False)
 
-    with pytest.raises(LinkInvalid, match="its issuer may no longer issue it"):
+    with pytest.raises(KeyInvalid, match="its issuer may no longer issue it"):
         services.link_redeem(link=link, password=NEW_PASSWORD)
     link.refresh_from_db()
     assert link.used_at is None
@@ -506,12 +506,12 @@ def test_a_used_link_presented_again_is_recorded_once_a_minute(frozen_clock, cap
     services.link_redeem(link=link, password=NEW_PASSWORD)
 
     with caplog.at_level("WARNING", logger="invites.services"):
-        assert services.link_presented_again(link_id=link.pk, address="198.51.100.7")
-        assert not services.link_presented_again(link_id=link.pk, address="198.51.100.8")
+        assert services.link_presented_again(key_id=link.pk, address="198.51.100.7")
+        assert not services.link_presented_again(key_id=link.pk, address="198.51.100.8")
         frozen_clock.advance(seconds=59)
-        assert not services.link_presented_again(link_id=link.pk, address="198.51.100.9")
+        assert not services.link_presented_again(key_id=link.pk, address="198.51.100.9")
     frozen_clock.advance(seconds=1)
-    assert services.link_presented_again(link_id=link.pk, address="203.0.113.4")
+    assert services.link_presented_again(key_id=link.pk, address="203.0.113.4")
 
     link.refresh_from_db()
     assert link.presented_again_count == 2
@@ -526,7 +526,7 @@ def test_a_used_link_presented_again_is_recorded_once_a_minute(frozen_clock, cap
 
 def test_an_open_link_is_no_tripwire():
     link = issue(InvitedUserFactory()).link
-    assert not services.link_presented_again(link_id=link.pk, address="198.51.100.7")
+    assert not services.link_presented_again(key_id=link.pk, address="198.51.100.7")
     link.refresh_from_db()
     assert link.presented_again_count == 0
 
@@ -539,10 +539,10 @@ def test_redeem_refuses_a_deactivated_user_while_other_accounts_stay_active():
     issued = issue(InvitedUserFactory())
     User.objects.filter(pk=issued.user.pk).update(is_active=False)
 
-    with pytest.raises(LinkInvalid) as refused:
+    with pytest.raises(KeyInvalid) as refused:
         services.link_redeem(link=issued.link, password=NEW_PASSWORD)
 
-    assert refused.value.reason == LinkInvalid.Reason.USER_INACTIVE
+    assert refused.value.reason == KeyInvalid.Reason.USER_INACTIVE
     assert not User.objects.get(pk=issued.user.pk).has_usable_password()
     issued.link.refresh_from_db()
     assert issued.link.used_at is None
@@ -550,15 +550,15 @@ def test_redeem_refuses_a_deactivated_user_while_other_accounts_stay_active():
 
 def test_a_redemption_whose_update_consumes_nothing_sets_no_password(monkeypatch):
     """As when a rival redemption wins, and the link still reads as open to the loser."""
-    from invites.models import LinkQuerySet
+    from invites.links.models import LinkQuerySet
 
     issued = issue(InvitedUserFactory())
     monkeypatch.setattr(LinkQuerySet, "open", lambda self, now=None: self.none())
 
-    with pytest.raises(LinkInvalid) as refused:
+    with pytest.raises(KeyInvalid) as refused:
         services.link_redeem(link=issued.link, password=NEW_PASSWORD)
 
-    assert refused.value.reason == LinkInvalid.Reason.USED
+    assert refused.value.reason == KeyInvalid.Reason.USED
     assert not User.objects.get().has_usable_password()
     assert not LogEntry.objects.exists()
 
@@ -566,30 +566,30 @@ def test_a_redemption_whose_update_consumes_nothing_sets_no_password(monkeypatch
 def test_a_link_expires_at_the_very_moment_of_its_expiry(frozen_clock):
     link = issue(InvitedUserFactory()).link
     frozen_clock.current = link.expires_at - timedelta(microseconds=1)
-    assert link_open_by_id(link_id=link.pk) == link
+    assert Link.open_by(pk=link.pk) == link
 
     frozen_clock.current = link.expires_at
-    with pytest.raises(LinkInvalid) as refused:
-        link_open_by_id(link_id=link.pk)
-    assert refused.value.reason == LinkInvalid.Reason.EXPIRED
-    with pytest.raises(LinkInvalid):
+    with pytest.raises(KeyInvalid) as refused:
+        Link.open_by(pk=link.pk)
+    assert refused.value.reason == KeyInvalid.Reason.EXPIRED
+    with pytest.raises(KeyInvalid):
         services.link_redeem(link=link, password=NEW_PASSWORD)
     assert not User.objects.get().has_usable_password()
 
 
 def test_redeem_refuses_a_link_whose_superuser_issuer_was_deactivated_since_it_was_read():
     issuer = SuperuserFactory()
-    link = link_open_by_id(link_id=issued_by(issuer).pk)  # as the form's page read it
+    link = Link.open_by(pk=issued_by(issuer).pk)  # as the form's page read it
     User.objects.filter(pk=issuer.pk).update(is_active=False)
 
-    with pytest.raises(LinkInvalid, match="its issuer may no longer issue it"):
+    with pytest.raises(KeyInvalid, match="its issuer may no longer issue it"):
         services.link_redeem(link=link, password=NEW_PASSWORD)
     link.refresh_from_db()
     assert link.used_at is None
     assert not User.objects.get(pk=link.user_id).has_usable_password()
 
 
-# --- the one write path: links_insert -----------------------------------------
+# --- the three ways in: for users, for ids in bulk, for a digest ----------------
 
 
 def test_issuing_for_a_deactivated_user_names_them_and_issues_nothing():
@@ -606,54 +606,60 @@ def test_issuing_for_a_deactivated_user_names_them_and_issues_nothing():
 def test_links_for_users_given_by_id_refuse_deactivated_users_too():
     active, gone = InvitedUserFactory(), InvitedUserFactory(is_active=False)
     with pytest.raises(UsersInactive) as refused:
-        services.links_insert(
-            user_ids=[active.pk, gone.pk],
-            issuer=None,
-            via=Link.Via.COMMAND,
-            purpose=Link.Purpose.INVITE,
-        )
+        services.links_issue_for_ids(user_ids=[active.pk, gone.pk], purpose=Link.Purpose.INVITE)
     assert refused.value.users == [gone]
     assert not Link.objects.exists()
 
 
-def test_links_for_users_given_by_id_need_a_purpose_and_no_issuer():
-    user = InvitedUserFactory()
-    with pytest.raises(TypeError, match="need a purpose and no issuer"):
-        services.links_insert(user_ids=[user.pk], issuer=None, via=Link.Via.COMMAND)
-    with pytest.raises(TypeError, match="need a purpose and no issuer"):
-        services.links_insert(
-            user_ids=[user.pk],
-            issuer=SuperuserFactory(),
-            via=Link.Via.ADMIN,
-            purpose=Link.Purpose.INVITE,
-        )
+@pytest.mark.parametrize(
+    "issue_none",
+    [
+        lambda: services.links_issue(users=[], issuer=None, via=Link.Via.COMMAND),
+        lambda: services.links_issue(users=[], issuer=SuperuserFactory(), via=Link.Via.ADMIN),
+        lambda: services.links_issue_for_ids(user_ids=[], purpose=Link.Purpose.INVITE),
+    ],
+    ids=["users, command", "users, administrator", "ids"],
+)
+def test_issuing_for_nobody_returns_an_empty_batch_and_writes_nothing(
+    issue_none, django_assert_max_num_queries
+):
+    batch = issue_none()
+    assert isinstance(batch, services.LinkBatch)
+    assert (list(batch), batch.superseded) == ([], 0)
     assert not Link.objects.exists()
 
 
-def test_inserted_links_come_back_in_the_order_of_the_users_as_stored(frozen_clock):
+def test_links_for_ids_are_a_commands_and_come_back_in_the_order_given(frozen_clock):
     users = InvitedUserFactory.create_batch(5)
     ids = [user.pk for user in reversed(users)]
     issue(users[0])
 
-    inserted = services.links_insert(
-        user_ids=ids,
-        issuer=None,
-        via=Link.Via.COMMAND,
-        purpose=Link.Purpose.RESET,
-        max_age=timedelta(hours=2),
+    inserted = services.links_issue_for_ids(
+        user_ids=ids, purpose=Link.Purpose.RESET, max_age=timedelta(hours=2)
     )
 
     assert [item.user_id for item in inserted] == ids
+    assert inserted.superseded == 1, "the first user's older link"
     for item in inserted:
-        link = link_open_by_secret(secret=item.secret)
+        link = Link.open_by_secret(item.secret)
         assert (link.pk, link.user_id, link.purpose, link.created_at, link.expires_at) == (
-            item.pk,
+            item.link_id,
             item.user_id,
             Link.Purpose.RESET,
             frozen_clock.current,
             frozen_clock.current + timedelta(hours=2),
         )
+        assert (link.created_by, link.created_via) == (None, Link.Via.COMMAND)
     assert Link.objects.open().count() == 5, "the first user's older link was superseded"
+
+
+def test_an_issued_link_is_frozen_and_holds_what_the_page_needs():
+    user = InvitedUserFactory()
+    issued = issue(user)
+    with pytest.raises(AttributeError):
+        issued.secret = "changed"
+    assert (issued.user, issued.user_id, issued.purpose) == (user, user.pk, Link.Purpose.INVITE)
+    assert issued.expires_at == issued.link.expires_at
 
 
 def test_an_issued_link_is_the_row_stored():
@@ -695,7 +701,7 @@ def closed_links(frozen_clock):
 
 def test_purge_deletes_only_the_links_closed_before_the_cutoff(frozen_clock, closed_links):
     purged = services.links_purge(older_than=timedelta(days=30))
-    assert purged == services.LinksPurged(count=3, cutoff=frozen_clock.current - timedelta(days=30))
+    assert purged == services.Purged(count=3, cutoff=frozen_clock.current - timedelta(days=30))
     assert set(Link.objects.values_list("pk", flat=True)) == {
         closed_links["recently revoked"].pk,
         closed_links["open"].pk,
@@ -716,8 +722,8 @@ def test_purge_refuses_an_age_that_would_reach_open_links(closed_links):
 # --- Refusals name their link; redemption writes only what it means to --------------------------
 
 
-def refusal_of(call) -> LinkInvalid:
-    with pytest.raises(LinkInvalid) as refused:
+def refusal_of(call) -> KeyInvalid:
+    with pytest.raises(KeyInvalid) as refused:
         call()
     return refused.value
 
@@ -730,19 +736,19 @@ def test_every_refusal_names_its_link_for_the_log_and_the_admin():
     demoted = issued_by(demoted_issuer)
     User.objects.filter(pk=demoted_issuer.pk).update(is_staff=False)
     deleted_issuer = issuing_staff()
-    orphan = link_open_by_id(link_id=issued_by(deleted_issuer).pk)  # read before the deletion
+    orphan = Link.open_by(pk=issued_by(deleted_issuer).pk)  # read before the deletion
     deleted_issuer.delete()
     unsigned = issue(InvitedUserFactory()).link
     Link.objects.filter(pk=unsigned.pk).update(created_via=Link.Via.ADMIN)
     unsigned.created_via = Link.Via.ADMIN  # an admin's link with no issuer on record
 
     refusals = {
-        "user inactive, read": (lambda: link_open_by_id(link_id=inactive.pk), inactive),
+        "user inactive, read": (lambda: Link.open_by(pk=inactive.pk), inactive),
         "user inactive, redeemed": (
             lambda: services.link_redeem(link=inactive, password=NEW_PASSWORD),
             inactive,
         ),
-        "issuer demoted, read": (lambda: link_open_by_id(link_id=demoted.pk), demoted),
+        "issuer demoted, read": (lambda: Link.open_by(pk=demoted.pk), demoted),
         "issuer demoted, redeemed": (
             lambda: services.link_redeem(link=demoted, password=NEW_PASSWORD),
             demoted,
@@ -758,24 +764,24 @@ def test_every_refusal_names_its_link_for_the_log_and_the_admin():
     }
     for case, (call, link) in refusals.items():
         refused = refusal_of(call)
-        assert refused.link_id == link.pk, case
+        assert refused.key_id == link.pk, case
         expected = "user_inactive" if case.startswith("user") else "issuer_powerless"
         assert refused.reason == expected, case
 
 
 def test_a_lost_race_names_the_link_it_lost(monkeypatch):
-    from invites.models import LinkQuerySet
+    from invites.links.models import LinkQuerySet
 
     link = issue(InvitedUserFactory()).link
     monkeypatch.setattr(LinkQuerySet, "open", lambda self, now=None: self.none())
-    assert refusal_of(lambda: services.link_redeem(link=link, password=NEW_PASSWORD)).link_id == (
+    assert refusal_of(lambda: services.link_redeem(link=link, password=NEW_PASSWORD)).key_id == (
         link.pk
     )
 
 
 def test_redeeming_writes_only_the_password():
     """An administrator's change made while the form was open is not undone by it."""
-    link = link_open_by_id(link_id=issue(InvitedUserFactory(first_name="Ada")).link.pk)
+    link = Link.open_by(pk=issue(InvitedUserFactory(first_name="Ada")).link.pk)
     User.objects.filter(pk=link.user_id).update(first_name="Augusta", is_staff=True)
 
     services.link_redeem(link=link, password=NEW_PASSWORD)
@@ -798,7 +804,7 @@ def test_a_link_presented_again_is_logged_in_words_an_administrator_can_act_on(c
     link = issue(InvitedUserFactory()).link
     services.link_redeem(link=link, password=NEW_PASSWORD)
     with caplog.at_level("WARNING", logger="invites.services"):
-        services.link_presented_again(link_id=link.pk, address="198.51.100.7")
+        services.link_presented_again(key_id=link.pk, address="198.51.100.7")
     warnings = [record for record in caplog.records if record.levelname == "WARNING"]
     assert [record.getMessage() for record in warnings] == [
         f"Link {link.pk} was presented again after it was used or revoked, from 198.51.100.7: "
@@ -845,11 +851,11 @@ def test_resolving_a_presented_secret_costs_one_query(django_assert_num_queries)
     )
     for issued in (command_link, admin_link):
         with django_assert_num_queries(1):
-            link_open_by_secret(secret=issued.secret)
+            Link.open_by_secret(issued.secret)
 
 
 def test_a_users_links_come_newest_first_and_at_most_as_many_as_asked(frozen_clock):
-    from invites.selectors import links_of_user
+    from invites.links.selectors import links_of_user
 
     user = InvitedUserFactory()
     now = frozen_clock.current
@@ -871,7 +877,7 @@ def test_purging_when_nothing_is_old_enough_counts_none():
 
 def test_purging_refuses_a_cutoff_that_could_reach_open_links():
     LinkFactory()
-    with pytest.raises(ValueError, match=r"^older_than must not be negative: open links are never"):
+    with pytest.raises(ValueError, match=r"^older_than must not be negative: open keys are never"):
         services.links_purge(older_than=timedelta(minutes=-1))
     assert Link.objects.count() == 1
 
@@ -920,7 +926,7 @@ def test_an_explicit_purpose_wins_over_what_each_user_would_need():
 
 
 def test_links_needing_attention_are_counted_at_the_moment_asked(frozen_clock):
-    from invites.selectors import EXPIRING_WITHIN, links_needing_attention
+    from invites.links.selectors import EXPIRING_WITHIN, links_needing_attention
 
     issue(InvitedUserFactory(), max_age=EXPIRING_WITHIN + timedelta(hours=6))
     later = frozen_clock.current + timedelta(hours=12)

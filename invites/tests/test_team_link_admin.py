@@ -15,9 +15,9 @@ from django.urls import reverse
 
 from accounts.models import User
 from accounts.tests.factories import GroupFactory, StaffFactory, SuperuserFactory, grant
+from invites.keys.secrets import secret_digest
 from invites.models import AccessRequest, Link, TeamLink
-from invites.team_links import team_link_create, team_link_join
-from invites.tokens import secret_digest
+from invites.team_links.services import team_link_create, team_link_join
 
 pytestmark = pytest.mark.django_db
 

@@ -20,12 +20,14 @@ from accounts.tests.factories import (
     UserFactory,
     grant,
 )
-from invites import team_links
-from invites.errors import LinkInvalid, TeamLinkRefused
+from invites.access_requests.services import access_request_approve, access_requests_decline
+from invites.keys.errors import KeyInvalid
+from invites.keys.kinds import TEAM
+from invites.keys.urls import key_url
 from invites.models import AccessRequest, Link, TeamLink, TeamLinkJoin
-from invites.services import access_request_approve, access_requests_decline
-from invites.team_links import Joined, team_link_create, team_link_join, team_links_revoke
-from invites.tokens import team_link_url
+from invites.team_links import services as team_links
+from invites.team_links.errors import TeamLinkRefused
+from invites.team_links.services import Joined, team_link_create, team_link_join, team_links_revoke
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +122,7 @@ def test_only_the_digest_is_stored():
 
 def test_a_team_link_url_starts_with_site_url(settings):
     settings.SITE_URL = "https://people.example.com"
-    assert team_link_url("s" * 32) == "https://people.example.com/join/" + "s" * 32 + "/"
+    assert key_url(TEAM, "s" * 32) == "https://people.example.com/join/" + "s" * 32 + "/"
 
 
 def test_staff_without_the_permission_may_not_make_one():
@@ -206,7 +208,7 @@ def test_uses_are_counted_exactly_and_the_last_one_closes_the_link():
             password=GOOD,
             address=None,
         )
-    with pytest.raises(LinkInvalid) as invalid:
+    with pytest.raises(KeyInvalid) as invalid:
         team_link_join(
             team_link=link,
             email="late@example.com",
@@ -215,7 +217,7 @@ def test_uses_are_counted_exactly_and_the_last_one_closes_the_link():
             password=GOOD,
             address=None,
         )
-    assert invalid.value.reason == LinkInvalid.Reason.USED
+    assert invalid.value.reason == KeyInvalid.Reason.USED
     link.refresh_from_db()
     assert (link.uses_taken, link.state) == (3, TeamLink.State.USED_UP)
     assert User.objects.filter(email__endswith="@example.com").count() == 3
@@ -258,7 +260,7 @@ def test_a_link_outlives_not_its_issuers_powers():
     link, _ = make(issuer=issuer, groups=[readers])
     issuer.is_active = False
     issuer.save()
-    with pytest.raises(LinkInvalid) as invalid:
+    with pytest.raises(KeyInvalid) as invalid:
         team_link_join(
             team_link=link,
             email="ada@example.com",
@@ -267,7 +269,7 @@ def test_a_link_outlives_not_its_issuers_powers():
             password=GOOD,
             address=None,
         )
-    assert invalid.value.reason == LinkInvalid.Reason.ISSUER_POWERLESS
+    assert invalid.value.reason == KeyInvalid.Reason.ISSUER_POWERLESS
     link.refresh_from_db()
     assert link.uses_taken == 0
     assert not User.objects.filter(email="ada@example.com").exists()
@@ -400,7 +402,7 @@ def test_a_team_link_whose_issuing_administrator_was_deleted_is_invalid():
     assert (link.created_via, link.created_by) == (Link.Via.ADMIN, None)
     client = opened(secret)
     assert client.get(JOIN).status_code == HTTPStatus.NOT_FOUND
-    with pytest.raises(LinkInvalid) as invalid:
+    with pytest.raises(KeyInvalid) as invalid:
         team_link_join(
             team_link=link,
             email="ada@example.com",
@@ -409,7 +411,7 @@ def test_a_team_link_whose_issuing_administrator_was_deleted_is_invalid():
             password=GOOD,
             address=None,
         )
-    assert invalid.value.reason == LinkInvalid.Reason.ISSUER_POWERLESS
+    assert invalid.value.reason == KeyInvalid.Reason.ISSUER_POWERLESS
 
 
 def test_a_team_link_dies_when_its_issuer_loses_what_its_groups_grant(caplog):
@@ -422,10 +424,10 @@ def test_a_team_link_dies_when_its_issuer_loses_what_its_groups_grant(caplog):
 
     issuer.user_permissions.remove(Permission.objects.get(codename="change_group"))
     issuer = User.objects.get(pk=issuer.pk)  # no cached permissions
-    with caplog.at_level("INFO", logger="invites.views"):
+    with caplog.at_level("INFO", logger="invites.keys"):
         assert client.get(JOIN).status_code == HTTPStatus.NOT_FOUND
-    assert f"Refused a team link (issuer_powerless): team link {link.pk}." in caplog.text
-    with pytest.raises(LinkInvalid) as invalid:
+    assert f"Refused a team link (issuer_powerless): key {link.pk}." in caplog.text
+    with pytest.raises(KeyInvalid) as invalid:
         team_link_join(
             team_link=link,
             email="ada@example.com",
@@ -434,8 +436,8 @@ def test_a_team_link_dies_when_its_issuer_loses_what_its_groups_grant(caplog):
             password=GOOD,
             address=None,
         )
-    assert (invalid.value.reason, invalid.value.link_id) == (
-        LinkInvalid.Reason.ISSUER_POWERLESS,
+    assert (invalid.value.reason, invalid.value.key_id) == (
+        KeyInvalid.Reason.ISSUER_POWERLESS,
         link.pk,
     )
     assert not User.objects.filter(email="ada@example.com").exists()
@@ -451,7 +453,7 @@ def test_a_closed_team_links_reason_and_id_reach_the_log(caplog):
         password=GOOD,
         address=None,
     )
-    with pytest.raises(LinkInvalid) as invalid:
+    with pytest.raises(KeyInvalid) as invalid:
         team_link_join(
             team_link=link,
             email="late@example.com",
@@ -460,10 +462,10 @@ def test_a_closed_team_links_reason_and_id_reach_the_log(caplog):
             password=GOOD,
             address=None,
         )
-    assert (invalid.value.reason, invalid.value.link_id) == (LinkInvalid.Reason.USED, link.pk)
-    with caplog.at_level("INFO", logger="invites.views"):
+    assert (invalid.value.reason, invalid.value.key_id) == (KeyInvalid.Reason.USED, link.pk)
+    with caplog.at_level("INFO", logger="invites.keys"):
         assert opened(secret).get(JOIN).status_code == HTTPStatus.NOT_FOUND
-    assert f"Refused a team link (used): team link {link.pk}." in caplog.text
+    assert f"Refused a team link (used): key {link.pk}." in caplog.text
 
 
 def test_a_join_records_the_names_the_moment_and_the_address(frozen_clock):
@@ -521,7 +523,7 @@ def test_a_team_link_may_have_a_thousand_uses_and_records_when_it_was_made(froze
 
 
 def test_purging_deletes_team_links_closed_long_ago_and_never_an_open_one(frozen_clock):
-    from invites.team_links import team_links_purge
+    from invites.team_links.services import team_links_purge
 
     old, _ = make()
     TeamLink.objects.filter(pk=old.pk).update(revoked_at=clock.now() - timedelta(days=31))
@@ -681,7 +683,7 @@ def test_failed_openings_count_like_a_set_password_links():
 
 
 def test_a_team_links_secret_is_kept_out_of_the_logs_even_truncated():
-    from invites.log_redaction import redact
+    from invites.keys.redaction import redact
 
     _, secret = make()
     for line in (

@@ -5,16 +5,16 @@ import hashlib
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from invites.tokens import (
+from invites.keys.kinds import SET_PASSWORD
+from invites.keys.secrets import (
     DIGEST_LENGTH,
     SECRET_LENGTH,
-    link_url,
-    link_urls,
     looks_like_digest,
     looks_like_secret,
     secret_digest,
     secret_make,
 )
+from invites.keys.urls import key_url, key_urls
 
 pytestmark = pytest.mark.django_db
 
@@ -90,37 +90,40 @@ def test_only_64_lower_case_hex_digits_look_like_a_digest(value):
 def test_many_urls_are_each_what_link_url_makes(settings):
     settings.SITE_URL = "https://people.example.com"
     secrets = [secret_make() for _ in range(3)]
-    assert link_urls(secrets) == [link_url(secret) for secret in secrets]
-    assert link_urls(secrets)[0] == f"https://people.example.com/set-password/{secrets[0]}/"
+    assert key_urls(secrets) == [key_url(SET_PASSWORD, secret) for secret in secrets]
+    assert key_urls(secrets)[0] == f"https://people.example.com/set-password/{secrets[0]}/"
 
 
 def test_many_urls_are_right_even_when_the_site_url_holds_the_stand_in(settings):
     settings.SITE_URL = "https://people.example.com/" + "0" * SECRET_LENGTH
     secrets = [secret_make() for _ in range(2)]
-    assert link_urls(secrets) == [
+    assert key_urls(secrets) == [
         f"{settings.SITE_URL}/set-password/{secret}/" for secret in secrets
     ]
 
 
 def test_many_urls_of_no_secrets_are_none():
-    assert link_urls([]) == []
+    assert key_urls([]) == []
 
 
 def test_link_url_starts_with_site_url(settings):
     settings.SITE_URL = "https://people.example.com"
-    assert link_url("s" * 32) == f"https://people.example.com/set-password/{'s' * 32}/"
+    assert key_url(SET_PASSWORD, "s" * 32) == f"https://people.example.com/set-password/{'s' * 32}/"
 
 
 def test_link_url_uses_the_validated_request_host_without_site_url(settings, rf):
     settings.SITE_URL = ""
     request = rf.get("/", HTTP_HOST="localhost")
-    assert link_url("s" * 32, request=request) == f"http://localhost/set-password/{'s' * 32}/"
+    assert (
+        key_url(SET_PASSWORD, "s" * 32, request=request)
+        == f"http://localhost/set-password/{'s' * 32}/"
+    )
 
 
 def test_link_url_without_site_url_or_request_explains_the_variable(settings):
     settings.SITE_URL = ""
     with pytest.raises(ImproperlyConfigured, match="Set SITE_URL"):
-        link_url("s" * 32)
+        key_url(SET_PASSWORD, "s" * 32)
 
 
 def test_many_urls_are_right_when_the_requests_host_holds_the_stand_in(settings, rf):
@@ -129,7 +132,7 @@ def test_many_urls_are_right_when_the_requests_host_holds_the_stand_in(settings,
     settings.ALLOWED_HOSTS = [host]
     request = rf.get("/", HTTP_HOST=host)
     secrets = [secret_make() for _ in range(2)]
-    assert link_urls(secrets, request=request) == [
+    assert key_urls(secrets, request=request) == [
         f"http://{host}/set-password/{secret}/" for secret in secrets
     ]
 
@@ -139,7 +142,7 @@ def test_a_url_made_with_no_site_url_and_no_request_says_what_to_set(settings):
 
     settings.SITE_URL = ""
     with pytest.raises(ImproperlyConfigured) as error:
-        link_url(secret_make())
+        key_url(SET_PASSWORD, secret_make())
     assert str(error.value) == (
         "SITE_URL is not set, so links made outside a web request have no address to start "
         "with. Set SITE_URL to the site's address, e.g. SITE_URL=https://people.example.com "

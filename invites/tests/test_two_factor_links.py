@@ -11,7 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import two_factor
 from accounts.tests.factories import InvitedUserFactory, StaffFactory, UserFactory
 from accounts.tests.totp import TotpClock, base32_of, key_of_page
-from invites import services
+from invites.links import services as link_services
 from invites.models import Link
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ def totp_clock(monkeypatch):
 def open_link(user, client=None) -> tuple[Client, Link, str]:
     """A browser that opened a new link for ``user``: the link, and the form's page."""
     client = client or Client()
-    issued = services.link_issue(user=user, issuer=None, via=Link.Via.COMMAND)
+    issued = link_services.link_issue(user=user, issuer=None, via=Link.Via.COMMAND)
     client.get(reverse("invites:open", kwargs={"secret": issued.secret}))
     page = client.get(SET_PASSWORD).content.decode()
     return client, issued.link, page
@@ -162,7 +162,7 @@ def test_a_failed_redemption_rolls_the_device_back(totp_clock, monkeypatch):
     def failing_log(**kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(services, "history_write", failing_log)
+    monkeypatch.setattr(link_services, "history_write", failing_log)
     client.raise_request_exception = False
     response = submit(client, link, page, totp_clock.code(key_of_page(page)))
     assert response.status_code == HTTPStatus.INTERNAL_SERVER_ERROR
@@ -189,7 +189,9 @@ def test_opening_a_link_costs_no_more_queries_with_two_factor_on(settings):
 
     def cost(policy):
         settings.TWO_FACTOR = policy
-        issued = services.link_issue(user=InvitedUserFactory(), issuer=None, via=Link.Via.COMMAND)
+        issued = link_services.link_issue(
+            user=InvitedUserFactory(), issuer=None, via=Link.Via.COMMAND
+        )
         client = Client()
         with CaptureQueriesContext(connection) as queries:
             client.get(reverse("invites:open", kwargs={"secret": issued.secret}))

@@ -18,10 +18,12 @@ from accounts.tests.factories import (
     UserFactory,
     grant,
 )
-from invites import services
+from invites.keys.kinds import SET_PASSWORD as LINK_KIND
+from invites.links import services
 from invites.models import Link
 from invites.tests.factories import LinkFactory
-from invites.views import LINK_COOKIE, LINK_COOKIE_SALT
+
+LINK_COOKIE, LINK_COOKIE_SALT = LINK_KIND.cookie.name, LINK_KIND.cookie.salt
 
 pytestmark = pytest.mark.django_db
 
@@ -387,7 +389,7 @@ def test_post_without_csrf_token_is_refused():
 
 
 def test_password_is_a_sensitive_post_parameter(rf):
-    from invites.views import SetPasswordView
+    from invites.links.views import SetPasswordView
 
     request = rf.post(SET_PASSWORD, {"new_password1": GOOD})
     request.session = {}
@@ -636,19 +638,20 @@ def test_the_browser_is_told_to_forget_the_link_on_the_page_that_holds_it(client
 def test_a_crash_while_opening_a_link_reports_its_secret_as_stars(rf, monkeypatch):
     from django.views.debug import ExceptionReporter
 
-    from invites.views import open_link
+    from invites.keys.kinds import SET_PASSWORD as KIND
+    from invites.keys.views import key_open
 
     def crash(secret):
         raise RuntimeError("the hash is gone")
 
-    monkeypatch.setattr("invites.views.secret_digest", crash)
+    monkeypatch.setattr("invites.keys.views.secret_digest", crash)
     secret = issue().secret
     request = rf.get(open_path(secret))
     with pytest.raises(RuntimeError) as crashed:
-        open_link(request, secret=secret)
+        key_open(request, secret=secret, kind=KIND)
     report = ExceptionReporter(request, crashed.type, crashed.value, crashed.tb)
     frames = report.get_traceback_frames()
-    [frame] = [frame for frame in frames if frame["function"] == "open_link"]
+    [frame] = [frame for frame in frames if frame["function"] == "key_open"]
     assert dict(frame["vars"])["secret"] == "********************"
 
 
@@ -688,10 +691,10 @@ def test_a_refused_link_is_logged_with_its_reason_and_its_id(client, caplog):
     issued = issue()
     services.link_redeem(link=issued.link, password=GOOD)
     client.get(open_path(issued.secret))
-    with caplog.at_level(logging.INFO, logger="invites.views"):
+    with caplog.at_level(logging.INFO, logger="invites.keys"):
         client.get(SET_PASSWORD)
-    refusals = [r.getMessage() for r in caplog.records if r.name == "invites.views"]
-    assert refusals == [f"Refused a set-password link (used): link {issued.link.pk}."]
+    refusals = [r.getMessage() for r in caplog.records if r.name == "invites.keys"]
+    assert refusals == [f"Refused a set-password link (used): key {issued.link.pk}."]
 
 
 def test_the_invalid_link_page_is_in_the_sites_own_frame(settings):

@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.tests.factories import InvitedUserFactory, UserFactory
+from invites.links.services import link_issue
 from invites.models import Link
-from invites.services import link_issue
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 from gunicorn.config import Config
 
-from invites.log_redaction import RedactLinkSecretsFilter, redact
+from invites.keys.redaction import RedactLinkSecretsFilter, redact
 from project.gunicorn_logging import RedactingLogger
 
 SECRET = "AbCdEfGhIjKlMnOpQrStUvWxYz012345"

@@ -16,9 +16,10 @@ import pyotp
 import pytest
 
 from accounts.tests.factories import DEFAULT_PASSWORD, InvitedUserFactory, StaffFactory
+from invites.keys.kinds import SET_PASSWORD
+from invites.keys.urls import key_url
+from invites.links.services import link_issue
 from invites.models import Link
-from invites.services import link_issue
-from invites.tokens import link_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -92,7 +93,7 @@ def enrol_through_link(live_server, email) -> tuple[pyotp.TOTP, str]:
     Returns the authenticator, and the code that set it up.
     """
     user = InvitedUserFactory(email=email, is_staff=True)
-    url = link_url(link_issue(user=user, issuer=None, via=Link.Via.COMMAND).secret)
+    url = key_url(SET_PASSWORD, link_issue(user=user, issuer=None, via=Link.Via.COMMAND).secret)
     client = browser(live_server)
     opened = client.get(url)
     assert opened.status_code == HTTPStatus.FOUND

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from invites.keys.kinds import SET_PASSWORD
+from invites.keys.urls import key_url
+from invites.links.services import link_issue
 from invites.models import Link
-from invites.services import link_issue
-from invites.tokens import link_url
 
 # Playwright's sync API runs an asyncio event loop in the test's own thread, so
 # Django sees a "running loop" there and refuses ORM calls from the test
@@ -138,7 +139,7 @@ def issue_link(site):
 
     def issue(user) -> str:
         issued = link_issue(user=user, issuer=None, via=Link.Via.COMMAND)
-        return link_url(issued.secret)
+        return key_url(SET_PASSWORD, issued.secret)
 
     return issue
 

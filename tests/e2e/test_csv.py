@@ -11,10 +11,10 @@ from django.core.validators import validate_email
 
 from accounts.models import User
 from accounts.tests.factories import InvitedUserFactory, SuperuserFactory, UserFactory
-from invites.csv_output import links_csv
+from invites.batch.csv_output import links_csv
+from invites.keys.secrets import secret_digest
 from invites.models import Link
 from invites.tests.factories import secret_of
-from invites.tokens import secret_digest
 from tests.e2e.helpers import admin_sign_in, expect
 
 pytestmark = pytest.mark.e2e

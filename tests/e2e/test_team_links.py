@@ -9,9 +9,10 @@ import pytest
 
 from accounts.models import User
 from accounts.tests.factories import GroupFactory, SuperuserFactory
+from invites.keys.kinds import TEAM
+from invites.keys.urls import key_url
 from invites.models import Link, TeamLink
-from invites.team_links import team_link_create
-from invites.tokens import team_link_url
+from invites.team_links.services import team_link_create
 from tests.e2e.helpers import admin_sign_in, clipboard_text, expect, label, qr_codes
 from tests.support import GOOD_PASSWORD, INVALID_LINK_TEXT
 
@@ -105,7 +106,7 @@ def test_the_join_page_passes_axe_and_fits_a_phone(site, new_context, axe_violat
         name="Data workshop, March", groups=[], uses=3, issuer=None, via=Link.Via.COMMAND
     )
     page = new_context(viewport=PHONE).new_page()
-    page.goto(team_link_url(issued.secret))
+    page.goto(key_url(TEAM, issued.secret))
 
     found = {"join form": axe_violations(page)}
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

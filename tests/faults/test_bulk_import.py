@@ -9,9 +9,10 @@ from django.db import DatabaseError
 
 from accounts.models import User
 from accounts.tests.factories import GroupFactory, InvitedUserFactory
-from invites import csv_output, services
+from invites.batch import csv_output
+from invites.links import services as link_services
+from invites.links.services import link_issue
 from invites.models import Link
-from invites.services import link_issue
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -46,7 +47,7 @@ def _invite(*args):
 
 def test_a_database_failure_while_inserting_the_links_writes_nothing(people_csv, monkeypatch):
     before = _snapshot()
-    real_insert = services.rows_insert
+    real_insert = link_services.rows_insert
     reached = []
 
     def insert_then_fail(model, *args, **kwargs):
@@ -57,7 +58,7 @@ def test_a_database_failure_while_inserting_the_links_writes_nothing(people_csv,
         return real_insert(model, *args, **kwargs)
 
     # The one place links are inserted.
-    monkeypatch.setattr(services, "rows_insert", insert_then_fail)
+    monkeypatch.setattr(link_services, "rows_insert", insert_then_fail)
     stdout = io.StringIO()
     with pytest.raises(DatabaseError, match="injected"):
         call_command("invite", "--csv", str(people_csv), "--reissue", stdout=stdout)

@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from accounts.models import User
 from accounts.tests.factories import DEFAULT_PASSWORD, InvitedUserFactory, UserFactory
-from invites import services
+from invites import history
+from invites.links import services as link_services
 from invites.models import Link
 from tests.support import GOOD_PASSWORD, open_new_link
 
@@ -46,19 +47,19 @@ def failing_after_the_password_is_saved(request, monkeypatch):
 
     if request.param == "the History entry":
         monkeypatch.setattr(
-            services,
+            link_services,
             "history_write",
             lambda *, actor_id, flag, entries: record_and_fail(entries[0][0].pk),
         )
     else:
-        insert = services.rows_insert
+        insert = history.rows_insert
 
         def failing_insert(model, fields, rows, **kwargs):
             if model is not LogEntry:
                 return insert(model, fields, rows, **kwargs)
             return record_and_fail(int(next(iter(rows))[0]))
 
-        monkeypatch.setattr(services, "rows_insert", failing_insert)
+        monkeypatch.setattr(history, "rows_insert", failing_insert)
     return seen
 
 

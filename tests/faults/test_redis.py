@@ -19,8 +19,8 @@ import redis
 from django.contrib.sessions.models import Session
 
 from accounts.tests.factories import DEFAULT_PASSWORD, InvitedUserFactory, UserFactory
+from invites.links.services import link_issue
 from invites.models import Link
-from invites.services import link_issue
 from tests.support import (
     GOOD_PASSWORD,
     csrf_token,

@@ -9,8 +9,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from accounts.tests.factories import InvitedUserFactory, SuperuserFactory
+from invites.links.services import link_issue
 from invites.models import Link
-from invites.services import link_issue
 from tests.fuzz import FUZZ, assert_no_traceback
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,11 @@ from django.test import Client
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from invites.views import LINK_COOKIE
+from invites.keys.kinds import SET_PASSWORD
 from tests.fuzz import FUZZ, assert_no_traceback, next_address
 from tests.support import INVALID_LINK_TEXT
+
+LINK_COOKIE = SET_PASSWORD.cookie.name
 
 pytestmark = pytest.mark.django_db
 

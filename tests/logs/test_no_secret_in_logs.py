@@ -18,8 +18,8 @@ from django.conf import settings
 from django.test import Client
 
 from accounts.tests.factories import InvitedUserFactory
+from invites.links.services import link_issue
 from invites.models import Link
-from invites.services import link_issue
 from tests.support import gunicorn_running
 
 

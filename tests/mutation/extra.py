@@ -51,7 +51,7 @@ MUTANTS = [
     Mutant(
         "redeem goes on after its update consumed nothing",
         "invites/services.py",
-        "            raise LinkInvalid(LinkInvalid.Reason.USED, link.pk)\n",
+        "            raise KeyInvalid(KeyInvalid.Reason.USED, link.pk)\n",
         "",
         (SERVICES + "test_a_redemption_whose_update_consumes_nothing_sets_no_password",),
     ),
@@ -148,8 +148,8 @@ MUTANTS = [
     Mutant(
         "the set-password page says the password is set when redemption failed",
         "invites/views.py",
-        "        except LinkInvalid as error:\n            return _invalid(self.request, error)\n",
-        "        except LinkInvalid:\n            pass\n",
+        "        except KeyInvalid as error:\n            return _invalid(self.request, error)\n",
+        "        except KeyInvalid:\n            pass\n",
         (VIEWS + "test_a_rival_redemption_landing_first_shows_the_invalid_page_not_success",),
     ),
     Mutant(

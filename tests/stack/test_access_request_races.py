@@ -8,8 +8,8 @@ from django.db import connections
 
 from accounts.models import User
 from accounts.tests.factories import SuperuserFactory
-from invites import services
-from invites.errors import AccessRequestRefused
+from invites.access_requests import services
+from invites.access_requests.errors import AccessRequestRefused
 from invites.models import AccessRequest, Link
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]

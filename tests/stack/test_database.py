@@ -11,8 +11,8 @@ import pytest
 from django.db import connection
 
 from accounts.tests.factories import InvitedUserFactory
+from invites.links.services import link_issue
 from invites.models import Link
-from invites.services import link_issue
 from tests.stack.conftest import WORKERS, person
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]

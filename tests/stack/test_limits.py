@@ -7,9 +7,10 @@ from http import HTTPStatus
 import pytest
 
 from accounts.tests.factories import InvitedUserFactory
+from invites.keys.kinds import SET_PASSWORD
+from invites.keys.urls import key_url
+from invites.links.services import links_issue
 from invites.models import Link
-from invites.services import links_issue
-from invites.tokens import link_url
 from tests.stack.conftest import WORKERS, person
 from tests.support import (
     GOOD_PASSWORD,
@@ -72,7 +73,7 @@ def _post_over_several_links(gunicorn):
     sessions = []
     for item in issued:
         client = person(gunicorn.url, "127.0.0.2", headers={"Connection": "close"})
-        assert client.get(link_url(item.secret)).status_code == HTTPStatus.FOUND
+        assert client.get(key_url(SET_PASSWORD, item.secret)).status_code == HTTPStatus.FOUND
         form = client.get("/set-password/")
         assert form.status_code == HTTPStatus.OK
         sessions.append((client, set_password_data(form.text, GOOD_PASSWORD, "a-typo")))
@@ -149,7 +150,7 @@ def test_an_office_behind_one_address_is_never_refused_but_its_failures_are(
     gunicorn.flush_cache()
     users = InvitedUserFactory.create_batch(OFFICE)
     urls = [
-        link_url(item.secret)
+        key_url(SET_PASSWORD, item.secret)
         for item in links_issue(users=users, issuer=None, via=Link.Via.COMMAND)
     ]
     passwords = [f"{GOOD_PASSWORD}-{index}" for index in range(OFFICE)]

@@ -9,9 +9,10 @@ import pytest
 
 from accounts.models import User
 from accounts.tests.factories import InvitedUserFactory
+from invites.keys.kinds import SET_PASSWORD
+from invites.keys.urls import key_url
+from invites.links.services import links_issue
 from invites.models import Link
-from invites.services import links_issue
-from invites.tokens import link_url
 from tests.stack.conftest import WORKERS, person
 from tests.support import GOOD_PASSWORD, SUCCESS_TEXT, loopback_addresses, set_password_data
 
@@ -54,7 +55,7 @@ def test_200_people_set_their_passwords_at_once(gunicorn, settings, stack_figure
     gunicorn.flush_cache()
     users = InvitedUserFactory.create_batch(PEOPLE)
     issued = links_issue(users=users, issuer=None, via=Link.Via.COMMAND)
-    urls = [link_url(item.secret) for item in issued]
+    urls = [key_url(SET_PASSWORD, item.secret) for item in issued]
     passwords = [f"{GOOD_PASSWORD}-{index}" for index in range(PEOPLE)]
     addresses = list(islice(loopback_addresses(), PEOPLE))
 

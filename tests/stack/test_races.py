@@ -10,9 +10,10 @@ from django.db import connections
 
 from accounts.models import User
 from accounts.tests.factories import InvitedUserFactory, SuperuserFactory
+from invites.keys.kinds import SET_PASSWORD
+from invites.keys.urls import key_url
+from invites.links.services import link_issue, links_issue
 from invites.models import Link
-from invites.services import link_issue, links_issue
-from invites.tokens import link_url
 from tests.stack.conftest import person
 from tests.support import GOOD_PASSWORD, INVALID_LINK_TEXT, loopback_addresses, set_password_data
 
@@ -49,7 +50,7 @@ def _submit_together(clients, forms, passwords):
 
 
 def _race(base_url: str, addresses, user: User):
-    url = link_url(link_issue(user=user, issuer=None, via=Link.Via.COMMAND).secret)
+    url = key_url(SET_PASSWORD, link_issue(user=user, issuer=None, via=Link.Via.COMMAND).secret)
     clients = [person(base_url, next(addresses)) for _ in range(PEOPLE)]
     try:
         forms = [_open_form(client, url) for client in clients]

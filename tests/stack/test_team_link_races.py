@@ -10,9 +10,10 @@ import pytest
 
 from accounts.models import User
 from accounts.tests.factories import GroupFactory
+from invites.keys.kinds import TEAM
+from invites.keys.urls import key_url
 from invites.models import Link, TeamLink, TeamLinkJoin
-from invites.team_links import team_link_create
-from invites.tokens import team_link_url
+from invites.team_links.services import team_link_create
 from tests.stack.conftest import person
 from tests.support import (
     GOOD_PASSWORD,
@@ -88,7 +89,7 @@ def test_forty_joins_at_once_on_a_thirty_use_link_make_exactly_thirty_accounts(
             issuer=None,
             via=Link.Via.COMMAND,
         )
-        url = team_link_url(issued.secret)
+        url = key_url(TEAM, issued.secret)
         domain = f"round{round_number}.example"
         clients = [person(base_url, next(addresses), timeout=60) for _ in range(PEOPLE)]
         try:
@@ -156,7 +157,7 @@ def test_a_workshop_behind_one_address_joins_unrefused_but_its_failures_are_limi
     issued = team_link_create(
         name="Workshop", groups=[], uses=WORKSHOP, issuer=None, via=Link.Via.COMMAND
     )
-    url = team_link_url(issued.secret)
+    url = key_url(TEAM, issued.secret)
     emails = [f"member{index}@workshop.example" for index in range(WORKSHOP)]
     started = time.monotonic()
     with ThreadPoolExecutor(10) as pool:
@@ -172,7 +173,7 @@ def test_a_workshop_behind_one_address_joins_unrefused_but_its_failures_are_limi
     other = team_link_create(name="Other", groups=[], uses=5, issuer=None, via=Link.Via.COMMAND)
     wait_clear_of_rate_limit_edge(WORKSHOP_ADDRESS)
     with person(gunicorn.url, WORKSHOP_ADDRESS) as guesser:
-        guesser.get(team_link_url(other.secret))
+        guesser.get(key_url(TEAM, other.secret))
         form = guesser.get("/join/").text
         statuses = [
             guesser.post("/join/", data=_join_data(form, "x@example.com", "short")).status_code

@@ -6,8 +6,8 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from invites.by_email import Invitation, SkipReason
-from invites.csv_input import InviteRow, Problem, rows_from_arguments, rows_from_csv
+from invites.batch.csv_input import InviteRow, Problem, rows_from_arguments, rows_from_csv
+from invites.batch.invitations import Invitation, SkipReason
 from invites.management.commands._options import csv_data
 
 # Skipped rows listed one by one at the default verbosity; -v 2 lists all.

@@ -18,11 +18,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from tqdm import tqdm
 
-from invites.by_email import EmailsRefused, UsersAppeared
-from invites.csv_input import InputInvalid
-from invites.csv_output import LinksOutput, OutputRefused
-from invites.durations import duration_parse, max_age_check
-from invites.tokens import link_url, secret_make
+from invites.batch.csv_input import InputInvalid
+from invites.batch.csv_output import LinksOutput, OutputRefused
+from invites.batch.invitations import EmailsRefused, UsersAppeared
+from invites.keys.durations import duration_parse, max_age_check
+from invites.keys.kinds import SET_PASSWORD
+from invites.keys.secrets import secret_make
+from invites.keys.urls import key_url
 
 # Below this many rows a command is over before a progress bar would help.
 PROGRESS_MIN_ROWS = 2000
@@ -84,7 +86,7 @@ def links_output(options, *, stdout) -> LinksOutput:
     if options.get("dry_run"):
         return output
     try:
-        link_url(secret_make())
+        key_url(SET_PASSWORD, secret_make())
     except ImproperlyConfigured as error:
         raise CommandError(str(error)) from None
     return output

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from invites.by_email import users_invite
+from invites.batch.invitations import users_invite
 from invites.management.commands._invite import invite_report, people_read
 from invites.management.commands._options import (
     add_output_arguments,

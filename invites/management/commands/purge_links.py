@@ -6,9 +6,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.services import sign_ins_purge
+from invites.access_requests.services import access_requests_purge
+from invites.links.services import links_purge
 from invites.management.commands._options import duration_option
-from invites.services import access_requests_purge, links_purge
-from invites.team_links import team_links_purge
+from invites.team_links.services import team_links_purge
 
 
 class Command(BaseCommand):

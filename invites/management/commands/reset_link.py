@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from invites.by_email import reset_links_issue
-from invites.csv_output import utc_iso
+from invites.batch.csv_output import utc_iso
+from invites.batch.invitations import reset_links_issue
 from invites.management.commands._options import (
     add_output_arguments,
     links_output,
@@ -39,7 +39,7 @@ class Command(BaseCommand):
         with refusals_as_command_errors():
             issued = reset_links_issue(emails=emails, max_age=max_age, deliver=output.write)
         if options["verbosity"] >= 1:
-            invites = [item for item in issued if item.link.purpose == Link.Purpose.INVITE]
+            invites = [item for item in issued if item.purpose == Link.Purpose.INVITE]
             resets = len(issued) - len(invites)
             if resets:
                 self.stderr.write(
@@ -62,7 +62,7 @@ class Command(BaseCommand):
                     )
                     % {
                         "count": len(invites),
-                        "expires_at": utc_iso(invites[0].link.expires_at),
+                        "expires_at": utc_iso(invites[0].expires_at),
                         "emails": ", ".join(item.user.email for item in invites),
                     }
                 )

@@ -5,15 +5,16 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from invites.csv_output import OutputRefused, team_link_csv, utc_iso
+from invites.batch.csv_output import OutputRefused, team_link_csv, utc_iso
+from invites.keys.kinds import TEAM
+from invites.keys.urls import key_url
 from invites.management.commands._options import (
     add_output_arguments,
     links_output,
     max_age_option,
 )
 from invites.models import Link
-from invites.team_links import MAX_USES, team_link_create
-from invites.tokens import team_link_url
+from invites.team_links.services import MAX_USES, team_link_create
 
 
 class Command(BaseCommand):
@@ -78,7 +79,7 @@ class Command(BaseCommand):
         team_link = issued.team_link
         csv_text = team_link_csv(
             name=team_link.name,
-            url=team_link_url(issued.secret),
+            url=key_url(TEAM, issued.secret),
             uses=team_link.uses_allowed,
             expires_at=team_link.expires_at,
         )

@@ -3,7 +3,7 @@
 One form for the user admin's add page and its "Generate set-password links"
 action: a few presets, the purpose's default preselected, or a free DURATION
 read as the commands read ``--expires-in``. Nothing may exceed
-``LINK_MAX_AGE_LIMIT``; ``links_insert`` refuses it too, so no path can.
+``LINK_MAX_AGE_LIMIT``; the links services refuse it too, so no path can.
 """
 
 from collections.abc import Iterable
@@ -13,9 +13,9 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from invites.durations import duration_parse, duration_text, max_age_check
+from invites.keys.durations import duration_parse, duration_text, max_age_check
+from invites.links.services import default_max_age
 from invites.models import Link
-from invites.services import default_max_age
 
 DEFAULT = "default"
 OTHER = "other"

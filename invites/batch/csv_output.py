@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
-from invites.tokens import link_urls
+from invites.keys.urls import key_urls
 
 HEADER = ("email", "link", "expires_at")
 TEAM_LINK_HEADER = ("name", "link", "uses", "expires_at")
@@ -40,7 +40,7 @@ def links_csv(links: Iterable[tuple[str, str, datetime]]) -> str:
     ``expires_at`` is written in UTC with its offset, to the second.
     """
     links = list(links)
-    urls = link_urls([secret for _email, secret, _expires_at in links])
+    urls = key_urls([secret for _email, secret, _expires_at in links])
     # Links made together share their expiry: each moment is formatted once.
     expiry = {moment: utc_iso(moment) for moment in {link[2] for link in links}}
     buffer = io.StringIO()

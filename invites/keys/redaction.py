@@ -1,4 +1,4 @@
-"""Keep link secrets out of logs, whatever shape a request gave them.
+"""Keep every key's secret out of logs, whatever shape a request gave it.
 
 A secret reaches a log in a request's path, query string or Referer, and a
 client may have written it in many ways: percent-encoded (one character, the
@@ -7,9 +7,11 @@ something glued to it. So each word of a line (a run without whitespace or
 double quotes) is percent-decoded until it stops changing, and judged in that
 form:
 
-- after ``set-password/`` or a team link's ``join/``, in any case, whatever
-  follows up to the next separator is hidden, so a truncated or malformed
-  secret is hidden too;
+- after the word that precedes a key in its URL (``set-password/``, ``join/``,
+  ``accounts/request/``: ``kinds.KINDS``), in any case, whatever follows up to
+  the next slash, query or fragment is hidden, spaces, tabs, plus signs and
+  dashes included: a secret typed in groups, truncated or malformed is hidden
+  whole;
 - anywhere, a run of at least ``SECRET_LENGTH`` characters of the secrets'
   alphabet is hidden: a secret, alone or with something glued to it.
 
@@ -23,7 +25,8 @@ import logging
 import re
 from urllib.parse import quote, unquote
 
-from invites.tokens import SECRET_LENGTH
+from invites.keys.kinds import KINDS
+from invites.keys.secrets import SECRET_LENGTH
 
 REDACTED = "[redacted]"
 # No client means a deeper encoding than this: a word that still decodes
@@ -31,8 +34,21 @@ REDACTED = "[redacted]"
 MAX_DECODINGS = 5
 
 _WORD = re.compile(r'[^\s"]+')
-_AFTER_PREFIX = re.compile(r"((?:set-password|join)[/\\]+)[^/\\?#&;\s\"']+", re.IGNORECASE)
-# URL-safe base64 (invites.tokens.secret_make).
+_PATH_WORDS = "|".join(
+    r"[/\\]+".join(re.escape(part) for part in kind.path_word.rstrip("/").split("/"))
+    for kind in KINDS
+)
+# A key's path word, its separator, then the secret: from a character that is
+# neither a separator nor whitespace (``join/`` alone is the join form) up to
+# the next slash, query, fragment, quote or line's end. Whitespace inside is
+# the secret's own (typed in groups, or a decoded %20 or %09), except before a
+# request line's protocol. ``status`` after ``accounts/request/`` is a page.
+_AFTER_PREFIX = re.compile(
+    rf"((?:{_PATH_WORDS})[/\\]+)(?!status(?:[/\\?#]|$))(?=[^\s/\\])"
+    r"(?:(?!\s+HTTP/)[^/\\?#&;\"'\r\n])+",
+    re.IGNORECASE,
+)
+# URL-safe base64 (invites.keys.secrets.secret_make).
 _TOKEN = re.compile(rf"[A-Za-z0-9_-]{{{SECRET_LENGTH},}}")
 _UNSAFE = re.compile(r'[^\x21-\x7e]|["\\]')
 

@@ -33,23 +33,21 @@ from django.db.models import F, Max, Q
 from accounts import clock
 from accounts.models import User, sign_in_key
 from accounts.powers import groups_beyond
-from invites.durations import max_age_check
-from invites.errors import LinkInvalid, TeamLinkRefused
-from invites.models import AccessRequest, Link, TeamLink, TeamLinkJoin
-from invites.services import LinksPurged, history_write
-from invites.tokens import secret_digest, secret_make
+from invites.access_requests.models import AccessRequest
+from invites.history import history_write
+from invites.keys.durations import max_age_check
+from invites.keys.errors import KeyInvalid
+from invites.keys.models import Via, may_issue
+from invites.keys.purging import Purged, purge_cutoff
+from invites.keys.secrets import secret_digest, secret_make
+from invites.team_links.errors import TeamLinkRefused
+from invites.team_links.models import TeamLink, TeamLinkJoin
 
 logger = logging.getLogger(__name__)
 
-TEAM_ISSUE_PERMISSION = "invites.issue_team_link"
+TEAM_ISSUE_PERMISSION = TeamLink.issue_permission
 # A workshop, a department, a conference: beyond this, issue several links.
 MAX_USES = 1000
-
-_CLOSED_REASONS = {
-    TeamLink.State.USED_UP: LinkInvalid.Reason.USED,
-    TeamLink.State.REVOKED: LinkInvalid.Reason.REVOKED,
-    TeamLink.State.EXPIRED: LinkInvalid.Reason.EXPIRED,
-}
 
 
 @dataclass(frozen=True)
@@ -73,22 +71,13 @@ def default_team_max_age() -> timedelta:
     return timedelta(seconds=settings.INVITE_MAX_AGE)
 
 
-def issuer_refusal(*, issuer: User, groups: Iterable[Group]) -> TeamLinkRefused | None:
-    """Why ``issuer`` may not hand out ``groups`` through a team link, or None if they may."""
-    if not (issuer.is_active and issuer.is_staff and issuer.has_perm(TEAM_ISSUE_PERMISSION)):
-        return TeamLinkRefused(TeamLinkRefused.Reason.NOT_ALLOWED)
+def ensure_may_issue_team_links(*, issuer: User, groups: Iterable[Group]) -> None:
+    """Raise ``TeamLinkRefused`` unless ``issuer`` may hand out ``groups`` through a team link."""
+    if not may_issue(issuer, TEAM_ISSUE_PERMISSION):
+        raise TeamLinkRefused(TeamLinkRefused.Reason.NOT_ALLOWED)
     beyond = groups_beyond(actor=issuer, groups=groups)
     if beyond:
-        return TeamLinkRefused(TeamLinkRefused.Reason.GROUPS_BEYOND, beyond)
-    return None
-
-
-def _issuer_powerless(team_link: TeamLink, groups: Sequence[Group]) -> bool:
-    """Whether the link outlived its issuer's powers (a command's link has no issuer)."""
-    if team_link.created_via == Link.Via.COMMAND and team_link.created_by_id is None:
-        return False
-    issuer = User.objects.filter(pk=team_link.created_by_id).first()
-    return issuer is None or issuer_refusal(issuer=issuer, groups=groups) is not None
+        raise TeamLinkRefused(TeamLinkRefused.Reason.GROUPS_BEYOND, beyond)
 
 
 def team_link_create(
@@ -97,7 +86,7 @@ def team_link_create(
     groups: Sequence[Group],
     uses: int,
     issuer: User | None,
-    via: str,
+    via: Via,
     max_age: timedelta | None = None,
     approval: bool = False,
 ) -> IssuedTeamLink:
@@ -113,9 +102,7 @@ def team_link_create(
     max_age = max_age_check(max_age) if max_age is not None else default_team_max_age()
     groups = list(groups)
     if issuer is not None:
-        refusal = issuer_refusal(issuer=issuer, groups=groups)
-        if refusal is not None:
-            raise refusal
+        ensure_may_issue_team_links(issuer=issuer, groups=groups)
     secret = secret_make()
     now = clock.now()
     with transaction.atomic():
@@ -136,19 +123,6 @@ def team_link_create(
     return IssuedTeamLink(team_link=team_link, secret=secret)
 
 
-def team_link_open_by_digest(*, digest: str) -> TeamLink:
-    """The open team link whose secret has this digest, or ``LinkInvalid`` saying why not."""
-    team_link = TeamLink.objects.select_related("created_by").filter(digest=digest).first()
-    if team_link is None:
-        raise LinkInvalid(LinkInvalid.Reason.UNKNOWN)
-    state = team_link.state
-    if state != TeamLink.State.OPEN:
-        raise LinkInvalid(_CLOSED_REASONS[state], team_link.pk)
-    if _issuer_powerless(team_link, list(team_link.groups.all())):
-        raise LinkInvalid(LinkInvalid.Reason.ISSUER_POWERLESS, team_link.pk)
-    return team_link
-
-
 class _EmailTaken(Exception):
     """Raised inside the join's transaction to undo the use it took."""
 
@@ -166,7 +140,7 @@ def team_link_join(
 
     The password must already be validated. In one transaction: the issuer's
     powers are checked as they are now; a conditional UPDATE takes a use only
-    while the link is open with a use left (``LinkInvalid`` otherwise, having
+    while the link is open with a use left (``KeyInvalid`` otherwise, having
     written nothing); the account is made with the link's groups, never staff,
     or, where the link needs approval, an access request carrying the
     password's hash and the groups; the join is recorded.
@@ -194,8 +168,8 @@ def team_link_join(
                 raise _EmailTaken
             now = clock.now()
             groups = list(team_link.groups.all())
-            if _issuer_powerless(team_link, groups):
-                raise LinkInvalid(LinkInvalid.Reason.ISSUER_POWERLESS, team_link.pk)
+            # The link as it is now, with its issuer's powers.
+            TeamLink.open_by(pk=team_link.pk)
             # The condition names only the row's own columns: PostgreSQL
             # re-checks it on a row a concurrent join just committed, so the
             # last use goes to one of them alone (see ``link_redeem``).
@@ -205,8 +179,8 @@ def team_link_join(
                 .update(uses_taken=F("uses_taken") + 1)
             )
             if not taken:
-                team_link_open_by_digest(digest=team_link.digest)
-                raise LinkInvalid(LinkInvalid.Reason.USED, team_link.pk)
+                TeamLink.open_by(pk=team_link.pk)  # closed since it was read: say why
+                raise KeyInvalid(KeyInvalid.Reason.USED, team_link.pk)
             if team_link.approval:
                 outcome = Joined.REQUESTED
                 access_request = AccessRequest.objects.create(
@@ -273,9 +247,7 @@ def team_links_revoke(*, team_links: Iterable[TeamLink], by: User) -> int:
             .order_by("pk")
         )
         groups = {group.pk: group for each in closing for group in each.groups.all()}
-        refusal = issuer_refusal(issuer=by, groups=groups.values())
-        if refusal is not None:
-            raise refusal
+        ensure_may_issue_team_links(issuer=by, groups=groups.values())
         count = TeamLink.objects.filter(pk__in=[each.pk for each in closing]).update(
             revoked_at=clock.now(), revoked_by=by
         )
@@ -287,16 +259,14 @@ def team_links_revoke(*, team_links: Iterable[TeamLink], by: User) -> int:
     return count
 
 
-def team_links_purge(*, older_than: timedelta, dry_run: bool = False) -> LinksPurged:
+def team_links_purge(*, older_than: timedelta, dry_run: bool = False) -> Purged:
     """Delete team links closed more than ``older_than`` ago, with their records of joins.
 
     Closed: revoked, expired, or used up (at its last join). The accounts
     made through them stay. Open team links are never deleted, as for links;
     with ``dry_run`` they are only counted.
     """
-    if older_than < timedelta(0):
-        raise ValueError("older_than must not be negative: open team links are never purged.")
-    cutoff = clock.now() - older_than
+    cutoff = purge_cutoff(older_than)
     closed = TeamLink.objects.annotate(last_joined_at=Max("joins__joined_at")).filter(
         Q(revoked_at__lt=cutoff)
         | Q(expires_at__lt=cutoff)
@@ -304,6 +274,6 @@ def team_links_purge(*, older_than: timedelta, dry_run: bool = False) -> LinksPu
     )
     ids = list(closed.values_list("pk", flat=True))
     if dry_run or not ids:
-        return LinksPurged(count=len(ids), cutoff=cutoff)
+        return Purged(count=len(ids), cutoff=cutoff)
     deleted = TeamLink.objects.filter(pk__in=ids).delete()[1].get(TeamLink._meta.label, 0)
-    return LinksPurged(count=deleted, cutoff=cutoff)
+    return Purged(count=deleted, cutoff=cutoff)

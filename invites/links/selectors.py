@@ -1,4 +1,4 @@
-"""Reads on links: presented secrets to rows, and who may issue for whom."""
+"""Reads on links: who may issue for whom, searches, and who still needs a link."""
 
 from datetime import timedelta
 
@@ -8,18 +8,10 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from accounts.admin_lists import is_email
 from accounts.models import User
 from accounts.powers import users_beyond
-from invites.errors import LinkInvalid
-from invites.models import UNCLOSED, Link
-from invites.tokens import looks_like_secret, secret_digest
+from invites.keys.models import may_issue
+from invites.links.models import UNCLOSED, Link
 
-ISSUE_PERMISSION = "invites.issue_link"
-
-# Why a link that is not pending cannot set a password.
-CLOSED_REASONS = {
-    Link.State.USED: LinkInvalid.Reason.USED,
-    Link.State.REVOKED: LinkInvalid.Reason.REVOKED,
-    Link.State.EXPIRED: LinkInvalid.Reason.EXPIRED,
-}
+ISSUE_PERMISSION = Link.issue_permission
 
 # What the admin's front page counts, and the links list filters on.
 EXPIRING_WITHIN = timedelta(hours=24)
@@ -38,65 +30,9 @@ def users_refused_to_issuer(*, issuer: User, users: list[User]) -> list[User]:
     (``accounts.powers``). A command has no issuer and runs with the
     operator's full trust: callers pass no issuer then.
     """
-    if not (issuer.is_active and issuer.is_staff and issuer.has_perm(ISSUE_PERMISSION)):
+    if not may_issue(issuer, Link.issue_permission):
         return list(users)
     return users_beyond(actor=issuer, users=users)
-
-
-def _check(link: Link | None) -> Link:
-    """Return ``link`` if it can set a password now, else raise ``LinkInvalid``."""
-    if link is None:
-        raise LinkInvalid(LinkInvalid.Reason.UNKNOWN)
-    state = link.state
-    if state != Link.State.PENDING:
-        raise LinkInvalid(CLOSED_REASONS[state], link.pk)
-    if not link.user.is_active:
-        raise LinkInvalid(LinkInvalid.Reason.USER_INACTIVE, link.pk)
-    # A link carries its issuer's powers no longer than they last: one issued
-    # by an administrator since deactivated, deleted, demoted or stripped of
-    # the right to issue (or of powers over this user) sets nothing. Only a
-    # command's links have no issuer.
-    if link.created_via != Link.Via.COMMAND and (
-        link.created_by is None
-        or users_refused_to_issuer(issuer=link.created_by, users=[link.user])
-    ):
-        raise LinkInvalid(LinkInvalid.Reason.ISSUER_POWERLESS, link.pk)
-    return link
-
-
-def _open_link(**lookup) -> Link:
-    """The open link with this unique column's value, or ``LinkInvalid`` saying why not."""
-    # get(), not first(): both columns are unique, and an ORDER BY would cost
-    # the invitee's page time for nothing.
-    try:
-        link = Link.objects.select_related("user", "created_by").get(**lookup)
-    except Link.DoesNotExist:
-        link = None
-    return _check(link)
-
-
-def link_open_by_secret(*, secret: str) -> Link:
-    """The open link a presented secret belongs to: the way from a token to a row.
-
-    Raises ``LinkInvalid`` with the reason when the secret is malformed, no
-    link has it, or its link can no longer set a password.
-    """
-    if not looks_like_secret(secret):
-        raise LinkInvalid(LinkInvalid.Reason.UNKNOWN)
-    return _open_link(digest=secret_digest(secret))
-
-
-def link_open_by_digest(*, digest: str) -> Link:
-    """The open link whose secret has this digest (what a browser's link cookie holds).
-
-    Raises ``LinkInvalid`` as ``link_open_by_secret`` does.
-    """
-    return _open_link(digest=digest)
-
-
-def link_open_by_id(*, link_id: int) -> Link:
-    """The open link with this id, or ``LinkInvalid`` saying why it is not open."""
-    return _open_link(pk=link_id)
 
 
 def links_of_user(*, user: User, limit: int) -> list[Link]:

@@ -4,7 +4,7 @@
 invite links, for a few emails or a spreadsheet of 100,000 rows;
 ``reset_links_issue`` issues password-reset links for existing users. Both run
 with the operator's full trust, and both issue through
-``services.links_insert``, which holds the rules.
+the links services (``links.services``), which hold the rules.
 """
 
 import secrets
@@ -21,11 +21,11 @@ from django.utils.translation import gettext_lazy
 
 from accounts import clock
 from accounts.models import User
-from invites.bulk import in_values, rows_insert
-from invites.csv_input import InputInvalid, InviteRow, Problem, rows_check
-from invites.errors import UsersInactive
+from invites.batch.csv_input import InputInvalid, InviteRow, Problem, rows_check
+from invites.links.errors import UsersInactive
+from invites.links.services import IssuedLink, LinkBatch, links_issue, links_issue_for_ids
 from invites.models import Link
-from invites.services import IssuedLink, NewLink, links_insert, links_issue
+from invites.sql import in_values, rows_insert
 
 # Receives (email, secret, expires_at) for each link, inside the transaction
 # that made them: links it fails to hand out are not kept.
@@ -74,7 +74,7 @@ class Invitation:
 
     plan: InvitePlan
     # Each link issued, with the row it is for, in input order.
-    links: list[tuple[InviteRow, NewLink]]
+    links: list[tuple[InviteRow, IssuedLink]]
     dry_run: bool
 
     @property
@@ -101,7 +101,7 @@ def invite_plan(
 
     One query, whatever the number of rows. Emails match whatever their case.
     With ``lock`` (inside a transaction) the existing users' rows are locked,
-    as ``links_insert`` does, so that concurrent issuers queue up.
+    as issuing does, so that concurrent issuers queue up.
     """
     existing = (
         User.objects.by_emails(in_values([row.email for row in rows], lower=True))
@@ -123,7 +123,7 @@ def invite_plan(
             plan.to_issue.append((row, None))
             continue
         user_id, password, is_active, has_open_link = user
-        # Skipped and reported, where ``links_insert`` would refuse the whole
+        # Skipped and reported, where issuing would refuse the whole
         # run: an existing user is never a reason to fail.
         if not is_active:
             plan.skipped.append((row, SkipReason.DEACTIVATED))
@@ -186,10 +186,8 @@ def users_invite(
                 is_staff=is_staff,
                 is_superuser=is_superuser,
             )
-            new_links = links_insert(
+            new_links = links_issue_for_ids(
                 user_ids=[user_id or created[row.email] for row, user_id in plan.to_issue],
-                issuer=None,
-                via=Link.Via.COMMAND,
                 purpose=Link.Purpose.INVITE,
                 max_age=max_age,
             )
@@ -254,7 +252,7 @@ class EmailsRefused(Exception):
 @transaction.atomic
 def reset_links_issue(
     *, emails: Sequence[str], max_age: timedelta | None = None, deliver: Deliver | None = None
-) -> list[IssuedLink]:
+) -> LinkBatch:
     """Issue a set-password link for each user named by email, revoking their older links.
 
     A reset link, or an invite (with the invite's lifetime, unless
@@ -276,7 +274,7 @@ def reset_links_issue(
             max_age=max_age,
         )
     except UsersInactive as refused:
-        issued, inactive = [], {user.email.lower() for user in refused.users}
+        issued, inactive = LinkBatch(), {user.email.lower() for user in refused.users}
     else:
         inactive = set()
     refusals = [
@@ -291,5 +289,5 @@ def reset_links_issue(
         # The transaction takes back the links issued for the others.
         raise EmailsRefused(refusals)
     if deliver is not None:
-        deliver((item.user.email, item.secret, item.link.expires_at) for item in issued)
+        deliver((item.user.email, item.secret, item.expires_at) for item in issued)
     return issued

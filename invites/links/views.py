@@ -1,0 +1,122 @@
+"""The public page that redeems a set-password link.
+
+Follows django.contrib.auth's PasswordResetConfirmView: the link opens at
+``keys.views.key_open``, which moves its secret into a cookie holding its
+digest, sent only here; this page looks the link up, and so does every POST.
+
+The rate limits on these views (project.ratelimits) count their failures: the
+invalid-link page (404) and a POST that sets no password.
+"""
+
+from http import HTTPStatus
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.generic import FormView
+
+from accounts.views import prefill_sign_in
+from invites.keys.errors import KeyInvalid
+from invites.keys.kinds import SET_PASSWORD
+from invites.keys.pages import key_invalid, noindex
+from invites.links.forms import LinkSetPasswordForm
+from invites.links.models import Link
+from invites.links.services import link_presented_again
+
+# The form names the link it was shown for, so that a POST after another link
+# was opened in the same browser cannot set the other account's password.
+SHOWN_LINK_FIELD = "link"
+
+
+def _expired_while_typing(request, error: KeyInvalid) -> bool:
+    """Whether this POST is the form of the very link that expired since it was shown.
+
+    Only a browser holding the link's cookie and posting the form shown for
+    that link (its ``link`` field) learns that it expired: its holder, whose
+    password was typed in vain. Everyone else gets the page for every reason.
+    """
+    return (
+        request.method == "POST"
+        and error.reason == KeyInvalid.Reason.EXPIRED
+        and error.key_id is not None
+        and request.POST.get(SHOWN_LINK_FIELD) == str(error.key_id)
+    )
+
+
+def _invalid(request, error: KeyInvalid):
+    """The one invalid page; a used or revoked link presented again trips the tripwire."""
+    return key_invalid(
+        request,
+        error,
+        kind=SET_PASSWORD,
+        presented_again=link_presented_again,
+        context={"expired_while_typing": _expired_while_typing(request, error)},
+    )
+
+
+@method_decorator([sensitive_post_parameters(), never_cache, noindex], name="dispatch")
+class SetPasswordView(FormView):
+    """Show the set-password form for the link this browser opened, and redeem it.
+
+    Shaped like Django's PasswordResetConfirmView: the link is found in
+    ``dispatch`` (here from the cookie, not the session), and the form's
+    ``save()`` redeems it.
+    """
+
+    form_class = LinkSetPasswordForm
+    template_name = "invites/set_password.html"
+    success_url = reverse_lazy("login")
+
+    def dispatch(self, request, *args, **kwargs):
+        digest = SET_PASSWORD.cookie.read(request)
+        try:
+            if digest is None:
+                raise KeyInvalid(KeyInvalid.Reason.UNKNOWN)
+            self.link = Link.open_by(digest=digest)
+        except KeyInvalid as error:
+            return _invalid(request, error)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.link.user, "link": self.link}
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get(SHOWN_LINK_FIELD) != str(self.link.pk):
+            # The browser holds one link at a time: one opened in another tab
+            # since this form was shown has taken its place, and the password
+            # typed here was meant for another account. A POST that names no
+            # link was not sent by the form: it changes nothing either.
+            return self.render_to_response(
+                self.get_context_data(
+                    form=self.form_class(self.link.user, link=self.link),
+                    another_link_opened=True,
+                ),
+                status=HTTPStatus.CONFLICT,
+            )
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            form.save()
+        except KeyInvalid as error:
+            return _invalid(self.request, error)
+        # Whoever was signed in in this browser (the same person or another)
+        # is signed out; the new password's holder signs in afresh.
+        logout(self.request)
+        messages.success(self.request, _("Your password is set. You can sign in now."))
+        response = SET_PASSWORD.cookie.forget(super().form_valid(form))
+        return prefill_sign_in(response, self.link.user.email)
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        return super().get_context_data(
+            link=self.link,
+            account=self.link.user,
+            signed_in_as_other=user.is_authenticated and user.pk != self.link.user_id,
+            shown_link_field=SHOWN_LINK_FIELD,
+            **kwargs,
+        )
