@@ -9,7 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import services, two_factor
+from accounts import (
+    admin_groups,  # noqa: F401  (registers the group admin)
+    services,
+    two_factor,
+)
 from accounts.admin_lists import CountedUpTo, is_email, list_datetime
 from accounts.forms import UserAddForm, UserChangeForm
 from accounts.models import User
@@ -209,9 +213,7 @@ class UserAdmin(CountedUpTo, DjangoUserAdmin):
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
-        if obj is not None:
-            form = type(form.__name__, (form,), {"editor": request.user})
-        return form
+        return type(form.__name__, (form,), {"editor": request.user})
 
     def _may_act_on(self, request, user: User) -> bool:
         """``accounts.powers.may_act_on``, asked once per user and request."""
