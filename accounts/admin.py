@@ -157,7 +157,7 @@ class UserAdmin(CountedUpTo, DjangoUserAdmin):
     superuser_only_fields = ("is_superuser", "groups", "user_permissions")
 
     def get_search_results(self, request, queryset, search_term):
-        """A whole email address is one probe of the LOWER(email) index."""
+        """A whole email address, however spelled, is one probe of the email key's index."""
         if is_email(search_term):
             return queryset.by_email(search_term.strip()), False
         return super().get_search_results(request, queryset, search_term)

@@ -108,6 +108,17 @@ def test_add_form_refuses_an_email_that_differs_only_in_case(admin_client):
     assert User.objects.filter(email__iexact="ada@example.com").count() == 1
 
 
+def test_add_form_refuses_an_email_another_account_has_in_another_spelling(admin_client):
+    UserFactory(email="ada@example.com")
+    accounts = User.objects.count()
+
+    response = admin_client.post(ADD_USER_URL, {"email": "Ada@exa\uff4dple.com"})
+
+    assert response.status_code == HTTPStatus.OK
+    assert "already exists" in str(errors_of(response)["email"])
+    assert User.objects.count() == accounts
+
+
 def test_staff_cannot_give_groups_through_the_add_form(client):
     client.force_login(user_managing_staff())
     group = GroupFactory()
