@@ -1,16 +1,19 @@
-"""Users in the admin: no passwords on the add form, no self-lockout."""
+"""Users in the admin: no passwords set here, no self-lockout, nobody acts beyond their powers."""
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
-from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import services, two_factor
+from accounts import (
+    admin_groups,  # noqa: F401  (registers the group admin)
+    services,
+    two_factor,
+)
 from accounts.admin_lists import CountedUpTo, is_email, list_datetime
 from accounts.forms import UserAddForm, UserChangeForm
 from accounts.models import User
@@ -103,7 +106,9 @@ class UserAdmin(CountedUpTo, DjangoUserAdmin):
     # form has neither.
     add_form_template = "admin/change_form.html"
     fieldsets = (
-        (None, {"fields": ("email", "password", "two_factor_set_up")}),
+        # No password: Django's field links to its password page, closed here
+        # (user_change_password).
+        (None, {"fields": ("email", "two_factor_set_up")}),
         (_("Personal info"), {"fields": ("first_name", "last_name")}),
         (
             _("Permissions"),
@@ -152,7 +157,7 @@ class UserAdmin(CountedUpTo, DjangoUserAdmin):
     superuser_only_fields = ("is_superuser", "groups", "user_permissions")
 
     def get_search_results(self, request, queryset, search_term):
-        """A whole email address is one probe of the LOWER(email) index."""
+        """A whole email address, however spelled, is one probe of the email key's index."""
         if is_email(search_term):
             return queryset.by_email(search_term.strip()), False
         return super().get_search_results(request, queryset, search_term)
@@ -208,9 +213,7 @@ class UserAdmin(CountedUpTo, DjangoUserAdmin):
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
-        if obj is not None:
-            form = type(form.__name__, (form,), {"editor": request.user})
-        return form
+        return type(form.__name__, (form,), {"editor": request.user})
 
     def _may_act_on(self, request, user: User) -> bool:
         """``accounts.powers.may_act_on``, asked once per user and request."""
@@ -235,15 +238,13 @@ class UserAdmin(CountedUpTo, DjangoUserAdmin):
         return obj is None or self._may_act_on(request, obj)
 
     def user_change_password(self, request, id, form_url=""):
-        """Django's set-password form, closed to staff for more powerful users.
+        """Not found, for everyone, superusers too: nobody sets another person's password here.
 
-        Setting a superuser's password is taking the account over (see
-        ``accounts.powers``).
+        Django's page let staff who may change users set a peer's password,
+        which is taking the account over. A person sets their own password
+        through a set-password link; the route stays so that its name resolves.
         """
-        user = self.get_object(request, unquote(id))
-        if user is not None and not self._may_act_on(request, user):
-            raise PermissionDenied
-        return super().user_change_password(request, id, form_url)
+        raise Http404
 
     def _refuse_beyond_powers(self, request, refused: PowersExceeded) -> None:
         self.message_user(

@@ -1,10 +1,11 @@
-"""Forms of the accounts app: the admin's user forms, the names on one's own page, and
-the codes and authenticators of two-factor sign-in."""
+"""Forms of the accounts app: the admin's user and group forms, the names on one's own
+page, and the codes and authenticators of two-factor sign-in."""
 
 import math
 
 from django import forms
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.utils.timesince import timeuntil
 from django.utils.translation import gettext_lazy as _
@@ -12,10 +13,60 @@ from django.utils.translation import ngettext
 
 from accounts import clock, two_factor
 from accounts.models import User
+from accounts.powers import permissions_beyond
 from accounts.qr import qr_svg
 
 
-class UserAddForm(forms.ModelForm):
+class GrantsWithinPowersMixin:
+    """Refuses to grant a permission the editor lacks (``accounts.powers``), field by field.
+
+    The fields checked, where the form has them: a user's ``groups`` and
+    ``user_permissions``, a group's ``permissions``. ``editor`` is set by the
+    admin; without one nothing is checked.
+    """
+
+    editor: User | None = None
+
+    def clean_grants(self) -> None:
+        """Add an error naming the lacking permissions to each field that would grant them."""
+        if self.editor is None:
+            return
+        for field in ("groups", "user_permissions", "permissions"):
+            if field not in self.fields or field not in self.cleaned_data:
+                continue
+            chosen = self.cleaned_data[field]
+            if field == "groups":
+                chosen = Permission.objects.filter(group__in=chosen).select_related("content_type")
+            lacking = permissions_beyond(actor=self.editor, permissions=chosen)
+            if not lacking:
+                continue
+            if field == "groups":
+                message = ngettext(
+                    "These groups grant a permission you do not have: %(permissions)s. "
+                    "Ask a superuser.",
+                    "These groups grant permissions you do not have: %(permissions)s. "
+                    "Ask a superuser.",
+                    len(lacking),
+                )
+            else:
+                message = ngettext(
+                    "You cannot grant a permission you do not have: %(permissions)s. "
+                    "Ask a superuser.",
+                    "You cannot grant permissions you do not have: %(permissions)s. "
+                    "Ask a superuser.",
+                    len(lacking),
+                )
+            self.add_error(
+                field,
+                ValidationError(
+                    message,
+                    code="beyond_powers",
+                    params={"permissions": ", ".join(str(each) for each in lacking)},
+                ),
+            )
+
+
+class UserAddForm(GrantsWithinPowersMixin, forms.ModelForm):
     """Add a user without a password: they set one through a link."""
 
     class Meta:
@@ -24,6 +75,11 @@ class UserAddForm(forms.ModelForm):
 
     def clean_email(self):
         return User.objects.normalize_email(self.cleaned_data["email"])
+
+    def clean(self):
+        cleaned_data = super().clean()
+        self.clean_grants()
+        return cleaned_data
 
     def save(self, commit: bool = True):
         user = super().save(commit=False)
@@ -34,12 +90,13 @@ class UserAddForm(forms.ModelForm):
         return user
 
 
-class UserChangeForm(DjangoUserChangeForm):
-    """The admin's change form, which keeps an admin from locking themself out."""
+class UserChangeForm(GrantsWithinPowersMixin, DjangoUserChangeForm):
+    """The admin's change form, which keeps an admin from locking themself out.
 
-    # Set by the admin: the person editing. Their own account may not lose
-    # what lets them administer it; another administrator must do that.
-    editor: User | None = None
+    ``editor``, the person editing, grants nothing they lack, and their own
+    account may not lose what lets them administer it: another administrator
+    must do that.
+    """
 
     class Meta(DjangoUserChangeForm.Meta):
         model = User
@@ -47,6 +104,7 @@ class UserChangeForm(DjangoUserChangeForm):
 
     def clean(self):
         cleaned_data = super().clean()
+        self.clean_grants()
         if self.editor is None or self.instance.pk != self.editor.pk:
             return cleaned_data
         guards = {
@@ -72,6 +130,19 @@ class UserChangeForm(DjangoUserChangeForm):
                 errors[field] = message
         if errors:
             raise ValidationError(errors)
+        return cleaned_data
+
+
+class GroupForm(GrantsWithinPowersMixin, forms.ModelForm):
+    """The admin's group form: ``editor`` gives the group no permission they lack."""
+
+    class Meta:
+        model = Group
+        fields = ("name", "permissions")
+
+    def clean(self):
+        cleaned_data = super().clean()
+        self.clean_grants()
         return cleaned_data
 
 

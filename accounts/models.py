@@ -5,6 +5,7 @@ import unicodedata
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -16,15 +17,43 @@ from accounts.signals import credentials_changed, users_deactivated
 
 
 def sign_in_key(typed: str) -> str:
-    """The account a sign-in names, as sign-in looks it up: one key for every spelling.
+    """The account an email names: one key for every spelling, the one way to compare addresses.
 
     Django's sign-in form strips what was typed and normalises it to NFKC
     (``UsernameField``), and the lookup ignores case, so "Carol@exa\uff4dple.com "
-    (a full-width m) finds carol@example.com. The rate limits count under this
-    key too: a look-alike spelling cannot open a count of its own. Given the
-    raw POSTed value or the form's cleaned one, it returns the same key.
+    (a full-width m) finds carol@example.com. Each user stores theirs
+    (``User.email_key``, unique) and every lookup by email goes through it.
+    The rate limits count under this key too: a look-alike spelling cannot
+    open a count of its own. Given the raw POSTed value, the form's cleaned
+    one or a key, it returns the same key.
     """
-    return unicodedata.normalize("NFKC", typed).strip().lower()
+    # NFKC again after lower(): lower-casing a few Greek letters with accents
+    # gives sequences NFKC composes, and the key of a key must be itself.
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", typed).strip().lower())
+
+
+class SignInKeyField(models.TextField):
+    """The ``sign_in_key`` of the model's ``email``, worked out whenever the row is written.
+
+    As ``auto_now`` does for a time: ``Model.save()`` and
+    ``QuerySet.bulk_create()`` ask each field for its value (``pre_save``), so
+    no write through the ORM can leave the key behind the email. What bypasses
+    them (``QuerySet.update(email=…)``, raw SQL) must set it too.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs["editable"] = False
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        del kwargs["editable"]
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance, add):
+        key = sign_in_key(model_instance.email)
+        setattr(model_instance, self.attname, key)
+        return key
 
 
 class UserQuerySet(models.QuerySet):
@@ -40,15 +69,18 @@ class UserQuerySet(models.QuerySet):
         return self.filter(is_active=False)
 
     def by_email(self, email: str):
-        """Match an email whatever its case, through the index on LOWER(email)."""
-        return self.alias(email_lower=Lower("email")).filter(email_lower=email.lower())
+        """The user ``email`` names, however it is spelled (``sign_in_key``); one index probe."""
+        return self.filter(email_key=sign_in_key(email))
 
-    def by_emails(self, lowercased):
-        """Users whose email in lower case is in ``lowercased``: a list, or a subquery.
+    def by_emails(self, emails):
+        """The users any of ``emails`` names, however spelled, through the index of ``by_email``.
 
-        Through the index on LOWER(email), as ``by_email``.
+        ``emails``: addresses, or a subquery (an expression) that yields keys
+        as ``sign_in_key`` makes them, which SQL cannot.
         """
-        return self.alias(email_lower=Lower("email")).filter(email_lower__in=lowercased)
+        if not hasattr(emails, "resolve_expression"):
+            emails = [sign_in_key(email) for email in emails]
+        return self.filter(email_key__in=emails)
 
 
 class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
@@ -80,11 +112,16 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
 
     def get_by_natural_key(self, username: str):
         # Sign-in ignores the case and the look-alike spellings of the address.
-        return self.by_email(sign_in_key(username)).get()
+        return self.by_email(username).get()
 
 
 class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("email address"), max_length=254, unique=True)
+    # The address as every lookup compares it (sign_in_key), unique: the
+    # database refuses two accounts whose addresses differ only in spelling.
+    # NFKC has no portable SQL, so the key is stored rather than an index on
+    # an expression.
+    email_key = SignInKeyField(_("email key"))
     first_name = models.CharField(_("first name"), max_length=150, blank=True)
     last_name = models.CharField(_("last name"), max_length=150, blank=True)
     is_staff = models.BooleanField(
@@ -129,6 +166,14 @@ class User(AbstractBaseUser, PermissionsMixin):
                 name="accounts_user_email_ci_unique",
                 violation_error_message=_("A user with that email address already exists."),
             ),
+            models.UniqueConstraint(
+                fields=["email_key"],
+                name="accounts_user_email_key_unique",
+                violation_error_message=_("A user with that email address already exists."),
+            ),
+            # A row written past the ORM without its key would be a user whom
+            # no lookup, sign-in included, finds: refused.
+            models.CheckConstraint(condition=~Q(email_key=""), name="accounts_user_email_key_set"),
         ]
 
     def __init__(self, *args, **kwargs):
@@ -143,6 +188,28 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email)
+
+    def validate_constraints(self, exclude=None):
+        """Django's checks, with the key's uniqueness told as the email's.
+
+        ``email_key`` is on no form, so a form would skip its constraint and
+        the save would fail instead: the email is checked through
+        ``by_email``, the lookup the key serves.
+        """
+        exclude = set(exclude or ())
+        if "email" not in exclude and self.email:
+            others = type(self)._default_manager.by_email(self.email)
+            if not self._state.adding:
+                others = others.exclude(pk=self.pk)
+            if others.exists():
+                raise ValidationError(
+                    {
+                        "email": ValidationError(
+                            _("A user with that email address already exists."), code="unique"
+                        )
+                    }
+                )
+        super().validate_constraints(exclude=exclude | {"email_key"})
 
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
@@ -188,6 +255,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         email_changed = self.email != self._saved_email
         deactivated = self._saved_is_active and not self.is_active
         is_new = self._state.adding
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "email" in update_fields:
+            # The key goes with the email (SignInKeyField).
+            kwargs["update_fields"] = {*update_fields, "email_key"}
         super().save(*args, **kwargs)
         self._saved_email = self.email
         self._saved_is_active = self.is_active

@@ -5,12 +5,16 @@ anyone. Anyone else may act only on users who are not superusers and hold no
 permission the actor lacks: changing, (de)activating, issuing a reset link for
 or revoking the links of a more powerful account would be a way to take it
 over, or to lock its owner out. An inactive actor has no powers at all.
+
+Groups obey the same rule, and nobody grants a permission they lack: not to a
+user, not to a group (``permissions_beyond``), or they could grant it to
+themselves.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 
 from accounts.models import User
 
@@ -91,3 +95,29 @@ def groups_beyond(*, actor: User, groups: Iterable[Group]) -> list[Group]:
     for group_id, app_label, codename in rows:
         granted[group_id].add(f"{app_label}.{codename}")
     return [group for group in groups if not granted[group.pk] <= actor_permissions]
+
+
+def permissions_beyond(*, actor: User, permissions: Iterable[Permission]) -> list[Permission]:
+    """The permissions of ``permissions`` that ``actor`` lacks, each once, in the order given.
+
+    None for an active superuser; all of them for an inactive actor. One
+    query, besides reading the actor's own permissions unless cached.
+    """
+    if actor.is_active and actor.is_superuser:
+        return []
+    permissions = list(permissions)
+    if not permissions:
+        return []
+    actor_permissions = actor.get_all_permissions() if actor.is_active else set()
+    names = {
+        pk: f"{app_label}.{codename}"
+        for pk, app_label, codename in Permission.objects.filter(
+            pk__in=[permission.pk for permission in permissions]
+        ).values_list("pk", "content_type__app_label", "codename")
+    }
+    lacking = {pk for pk, name in names.items() if name not in actor_permissions}
+    beyond = {}
+    for permission in permissions:
+        if permission.pk in lacking:
+            beyond.setdefault(permission.pk, permission)
+    return list(beyond.values())

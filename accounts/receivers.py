@@ -11,7 +11,7 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 
 from accounts import services
-from accounts.models import User, sign_in_key
+from accounts.models import User
 
 
 def _client(request) -> tuple[str | None, str]:
@@ -36,7 +36,7 @@ def record_failed_sign_in(sender, credentials, request=None, **kwargs):
     typed = credentials.get(User.USERNAME_FIELD) or credentials.get("username")
     if not isinstance(typed, str) or not typed:
         return
-    user_id = User.objects.by_email(sign_in_key(typed)).values_list("pk", flat=True).first()
+    user_id = User.objects.by_email(typed).values_list("pk", flat=True).first()
     if user_id is None:
         return
     address, user_agent = _client(request)

@@ -224,7 +224,14 @@ _STARTED_HERE = "_two_factor_pending_started"
 
 
 def pending_start(request: HttpRequest, *, user: User, next_url: str) -> None:
-    """Remember that ``user`` typed their password; nobody is signed in yet."""
+    """Remember that ``user`` typed their password, under a new session key; nobody is signed in.
+
+    The key changes as ``login()`` changes it: a session id planted in the
+    browser beforehand (a shared computer, a cookie set by a sibling domain)
+    would otherwise carry the pending sign-in, and whoever planted it could
+    finish a first enrolment with a key of their own.
+    """
+    request.session.cycle_key()
     request.session[PENDING_SESSION_KEY] = {
         "user": user.pk,
         "hash": user.get_session_auth_hash(),

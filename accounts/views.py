@@ -7,8 +7,6 @@ Their rate limits are the project's (project.ratelimits): this app, the leaf,
 imports nothing above it.
 """
 
-import contextlib
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -41,11 +39,13 @@ SIGN_IN_EMAIL_MAX_AGE = 10 * 60
 
 
 def prefill_sign_in(response, email: str):
-    """Have the next sign-in form in this browser show ``email``."""
-    response.set_signed_cookie(
+    """Have the next sign-in form in this browser show ``email``, whatever its characters."""
+    # Signed and base64-encoded (signing.dumps), not the raw address: Python's
+    # cookies leave characters above U+00FF unescaped, which no header may
+    # carry, and the server answered "ivan@пример.рф" with a 500.
+    response.set_cookie(
         SIGN_IN_EMAIL_COOKIE,
-        email,
-        salt=SIGN_IN_EMAIL_SALT,
+        signing.dumps(email, salt=SIGN_IN_EMAIL_SALT),
         max_age=SIGN_IN_EMAIL_MAX_AGE,
         path=reverse("login"),
         secure=settings.SESSION_COOKIE_SECURE,
@@ -53,6 +53,19 @@ def prefill_sign_in(response, email: str):
         samesite="Lax",
     )
     return response
+
+
+def prefilled_email(request) -> str | None:
+    """The email ``prefill_sign_in`` left in this browser; None when none, forged or too old."""
+    try:
+        email = signing.loads(
+            request.COOKIES[SIGN_IN_EMAIL_COOKIE],
+            salt=SIGN_IN_EMAIL_SALT,
+            max_age=SIGN_IN_EMAIL_MAX_AGE,
+        )
+    except (KeyError, signing.BadSignature):
+        return None
+    return email if isinstance(email, str) else None
 
 
 class SignInForm(AuthenticationForm):
@@ -116,10 +129,9 @@ class SignInView(TwoStepSignInMixin, auth_views.LoginView):
     def get_initial(self):
         initial = super().get_initial()
         if self.request.method == "GET":
-            with contextlib.suppress(KeyError, signing.BadSignature):
-                initial["username"] = self.request.get_signed_cookie(
-                    SIGN_IN_EMAIL_COOKIE, salt=SIGN_IN_EMAIL_SALT, max_age=SIGN_IN_EMAIL_MAX_AGE
-                )
+            email = prefilled_email(self.request)
+            if email is not None:
+                initial["username"] = email
         return initial
 
     def get(self, request, *args, **kwargs):

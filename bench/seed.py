@@ -64,7 +64,7 @@ def seed_database(*, users: int, links: int, rng_seed: int = 42, verbose: bool =
     from django.utils import timezone
     from django.utils.crypto import get_random_string
 
-    from accounts.models import User
+    from accounts.models import User, sign_in_key
     from invites.models import Link
     from invites.sql import rows_insert
 
@@ -93,6 +93,7 @@ def seed_database(*, users: int, links: int, rng_seed: int = 42, verbose: bool =
                 adapt(last_login),
                 index < superusers,
                 email,
+                sign_in_key(email),
                 first.title(),
                 last.title(),
                 is_admin,
@@ -106,6 +107,7 @@ def seed_database(*, users: int, links: int, rng_seed: int = 42, verbose: bool =
         "last_login",
         "is_superuser",
         "email",
+        "email_key",
         "first_name",
         "last_name",
         "is_staff",

@@ -3,12 +3,14 @@
 from http import HTTPStatus
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
+from accounts.forms import UserAddForm, UserChangeForm
 from accounts.models import User
 from accounts.tests.admin_pages import action_data, messages_of
 from accounts.tests.factories import (
+    DEFAULT_PASSWORD,
     GroupFactory,
     InvitedUserFactory,
     StaffFactory,
@@ -106,6 +108,17 @@ def test_add_form_refuses_an_email_that_differs_only_in_case(admin_client):
     assert User.objects.filter(email__iexact="ada@example.com").count() == 1
 
 
+def test_add_form_refuses_an_email_another_account_has_in_another_spelling(admin_client):
+    UserFactory(email="ada@example.com")
+    accounts = User.objects.count()
+
+    response = admin_client.post(ADD_USER_URL, {"email": "Ada@exa\uff4dple.com"})
+
+    assert response.status_code == HTTPStatus.OK
+    assert "already exists" in str(errors_of(response)["email"])
+    assert User.objects.count() == accounts
+
+
 def test_staff_cannot_give_groups_through_the_add_form(client):
     client.force_login(user_managing_staff())
     group = GroupFactory()
@@ -174,27 +187,20 @@ def test_superusers_may_change_superuser_status_groups_and_permissions(admin_cli
     assert list(user.user_permissions.all()) == [permission]
 
 
-def test_staff_cannot_set_a_more_powerful_users_password(client):
-    client.force_login(user_managing_staff())
-    superuser = SuperuserFactory()
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("editor", ["superuser", "staff"])
+def test_the_admin_password_page_is_not_found_and_sets_no_password(client, editor, method):
+    client.force_login(SuperuserFactory() if editor == "superuser" else user_managing_staff())
+    peer = UserFactory()
 
-    response = client.post(
-        password_url(superuser),
+    response = getattr(client, method)(
+        password_url(peer),
         {"password1": "Taken-over-passphrase-1", "password2": "Taken-over-passphrase-1"},
     )
 
-    assert response.status_code == HTTPStatus.FORBIDDEN
-    superuser.refresh_from_db()
-    assert not superuser.check_password("Taken-over-passphrase-1")
-
-
-def test_staff_may_still_set_the_password_of_users_without_more_powers(client):
-    client.force_login(user_managing_staff())
-    assert client.get(password_url(UserFactory())).status_code == HTTPStatus.OK
-
-
-def test_superusers_may_set_any_users_password(admin_client):
-    assert admin_client.get(password_url(SuperuserFactory())).status_code == HTTPStatus.OK
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    peer.refresh_from_db()
+    assert peer.check_password(DEFAULT_PASSWORD)
 
 
 # --- No self-lockout -------------------------------------------------------------------
@@ -463,6 +469,130 @@ def test_staff_who_may_delete_users_cannot_delete_a_superuser(client):
     assert by_page.status_code == HTTPStatus.FORBIDDEN
     assert by_action.status_code == HTTPStatus.FORBIDDEN
     assert User.objects.filter(pk=boss.pk).exists()
+
+
+# --- Groups: nobody grants a permission they lack (accounts.powers) ---------------------
+
+GROUPS_URL = reverse("admin:auth_group_changelist")
+
+
+def group_change_url(group) -> str:
+    return reverse("admin:auth_group_change", args=[group.pk])
+
+
+def permission(perm: str) -> Permission:
+    app_label, codename = perm.split(".")
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
+def group_editor(*perms: str) -> User:
+    """Staff who may view, add, change and delete groups, holding ``perms`` besides."""
+    return grant(
+        StaffFactory(),
+        "auth.view_group",
+        "auth.add_group",
+        "auth.change_group",
+        "auth.delete_group",
+        *perms,
+    )
+
+
+def test_staff_who_may_change_groups_cannot_give_their_own_group_every_permission(client):
+    editor = group_editor()
+    own = GroupFactory(name="editors")
+    editor.groups.add(own)
+    client.force_login(editor)
+
+    response = client.post(
+        group_change_url(own),
+        {"name": "editors", "permissions": list(Permission.objects.values_list("pk", flat=True))},
+    )
+
+    assert response.status_code == HTTPStatus.OK
+    (error,) = errors_of(response)["permissions"]
+    assert error.startswith("You cannot grant permissions you do not have: ")
+    assert "Accounts | user | Can delete user" in error
+    assert "Can change group" not in error, "only what the editor lacks is named"
+    assert not own.permissions.exists()
+    assert not User.objects.get(pk=editor.pk).has_perm("accounts.delete_user")
+
+
+def test_staff_may_give_a_group_only_permissions_they_hold(client):
+    client.force_login(group_editor("accounts.view_user"))
+    held, lacking = permission("accounts.view_user"), permission("accounts.delete_user")
+
+    refused = client.post(
+        reverse("admin:auth_group_add"), {"name": "helpers", "permissions": [held.pk, lacking.pk]}
+    )
+    added = client.post(
+        reverse("admin:auth_group_add"), {"name": "helpers", "permissions": [held.pk]}
+    )
+
+    assert errors_of(refused)["permissions"] == [
+        "You cannot grant a permission you do not have: Accounts | user | Can delete user. "
+        "Ask a superuser."
+    ]
+    assert added.status_code == HTTPStatus.FOUND
+    assert list(Group.objects.get(name="helpers").permissions.all()) == [held]
+
+
+def test_a_group_granting_more_than_its_editor_holds_is_read_only_to_them(client, admin_client):
+    stronger = GroupFactory(name="admins")
+    stronger.permissions.add(permission("accounts.delete_user"))
+    client.force_login(group_editor())
+
+    page = client.get(group_change_url(stronger))
+    changed = client.post(group_change_url(stronger), {"name": "mine", "permissions": []})
+    deleted = client.post(reverse("admin:auth_group_delete", args=[stronger.pk]), {"post": "yes"})
+    by_action = client.post(
+        GROUPS_URL, {**action_data("delete_selected", [stronger]), "post": "yes"}
+    )
+
+    assert page.status_code == HTTPStatus.OK
+    assert not page.context["has_change_permission"]
+    assert 'name="_save"' not in page.content.decode()
+    assert changed.status_code == HTTPStatus.FORBIDDEN
+    assert deleted.status_code == HTTPStatus.FORBIDDEN
+    assert by_action.status_code == HTTPStatus.FORBIDDEN
+    stronger.refresh_from_db()
+    assert stronger.name == "admins"
+    assert list(stronger.permissions.all()) == [permission("accounts.delete_user")]
+    # A superuser may do anything with it.
+    everything = list(Permission.objects.values_list("pk", flat=True))
+    response = admin_client.post(
+        group_change_url(stronger), {"name": "admins", "permissions": everything}
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    assert stronger.permissions.count() == len(everything)
+
+
+def test_the_user_forms_refuse_groups_and_permissions_granting_what_the_editor_lacks():
+    # The admin shows these fields to superusers only; the forms hold the rule
+    # whoever shows them.
+    editor = staff_with("accounts.add_user")
+    stronger = GroupFactory(name="admins")
+    stronger.permissions.add(permission("accounts.delete_user"))
+    user = UserFactory()
+    data = {
+        "email": "new@example.com",
+        "is_active": "on",
+        "date_joined": "2030-01-01 00:00:00",
+        "groups": [stronger.pk],
+        "user_permissions": [permission("auth.delete_group").pk],
+    }
+
+    change_form = type("Form", (UserChangeForm,), {"editor": editor})(data, instance=user)
+    add_form = type("Form", (UserAddForm,), {"editor": editor})(data)
+
+    assert change_form.errors["groups"] == [
+        "These groups grant a permission you do not have: Accounts | user | Can delete user. "
+        "Ask a superuser."
+    ]
+    assert change_form.errors["user_permissions"] == [
+        "You cannot grant a permission you do not have: "
+        "Authentication and Authorization | group | Can delete group. Ask a superuser."
+    ]
+    assert "groups" in add_form.errors
 
 
 # --- the user's recent sign-ins ----------------------------------------------

@@ -1,15 +1,23 @@
 import pytest
+from django import forms
 from django.contrib.auth.forms import UsernameField
 from django.db import IntegrityError, transaction
 from hypothesis import given
 from hypothesis import strategies as st
 
+from accounts.forms import UserAddForm
 from accounts.models import User, sign_in_key
 from accounts.services import users_deactivate
 from accounts.signals import credentials_changed, users_deactivated
 from accounts.tests.factories import InvitedUserFactory, SuperuserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+class NamesAndEmailForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ("email",)
 
 
 def test_create_user_without_password_gets_an_unusable_one():
@@ -70,6 +78,61 @@ def test_the_key_of_what_was_typed_is_the_key_sign_in_looks_up(typed):
     """The limit keys the raw POST; the lookup gets what the form made of it. Same key."""
     cleaned = UsernameField(max_length=254).to_python(typed)
     assert sign_in_key(cleaned) == sign_in_key(typed)
+
+
+def test_the_key_of_a_greek_letter_whose_lower_case_composes_is_itself():
+    # Lower-casing "\u03aa\u0301" gives a sequence that NFKC composes anew.
+    typed = "\u03aa\u0301@example.gr"
+    assert sign_in_key(sign_in_key(typed)) == sign_in_key(typed)
+
+
+def test_lookups_by_email_find_every_spelling_sign_in_accepts():
+    alice = UserFactory(email="alice@example.com")
+    look_alike = "ALICE@exa\uff4dple.com "  # a full-width m, capitals, a space
+
+    assert list(User.objects.by_email(look_alike)) == [alice]
+    assert list(User.objects.by_emails([look_alike, "nobody@example.com"])) == [alice]
+
+
+def test_the_database_refuses_two_accounts_whose_emails_normalise_alike():
+    UserFactory(email="alice@example.com")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create_user("alice@exa\uff4dple.com")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.bulk_create([User(email="Alice@exa\uff4dple.com", password="!")])
+
+
+def test_the_database_refuses_an_account_without_its_key():
+    user = UserFactory()
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.filter(pk=user.pk).update(email_key="")
+
+
+def test_every_way_of_saving_a_user_keeps_its_email_key():
+    created = User.objects.create_user("Ada@Exa\uff4dple.com")
+    (bulk,) = User.objects.bulk_create([User(email="Bob@example.com", password="!")])
+    assert created.email_key == "ada@example.com"
+    assert User.objects.get(pk=bulk.pk).email_key == "bob@example.com"
+
+    created.email = "Grace@example.com"
+    created.save(update_fields=["email"])
+    assert User.objects.get(pk=created.pk).email_key == "grace@example.com"
+    created.email = "Hedy@example.com"
+    created.save()
+    assert User.objects.get(pk=created.pk).email_key == "hedy@example.com"
+
+
+def test_a_form_refuses_an_email_another_account_has_in_another_spelling():
+    UserFactory(email="alice@example.com")
+    user = UserFactory(email="bob@example.com")
+
+    adding = UserAddForm({"email": "Alice@exa\uff4dple.com"})
+    changing = NamesAndEmailForm({"email": "alice@exa\uff4dple.com"}, instance=user)
+
+    assert adding.errors["email"] == ["A user with that email address already exists."]
+    assert changing.errors["email"] == ["A user with that email address already exists."]
 
 
 def test_status_reflects_password_and_activity():

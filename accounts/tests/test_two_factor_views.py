@@ -2,8 +2,10 @@
 page, the guard on every signed-in page, the limits and the admin's user list."""
 
 from http import HTTPStatus
+from importlib import import_module
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -254,6 +256,23 @@ def test_who_has_no_device_is_sent_from_the_code_to_enrolment(client):
     staff = StaffFactory()
     password_step(client, staff)
     assert client.get(reverse("login_code"))["Location"] == reverse("login_enrol")
+
+
+def test_a_session_key_planted_before_the_password_cannot_finish_the_sign_in(client):
+    planted = import_module(settings.SESSION_ENGINE).SessionStore()
+    planted.create()
+    client.cookies[settings.SESSION_COOKIE_NAME] = planted.session_key
+    staff = StaffFactory()
+
+    password_step(client, staff)
+
+    assert client.cookies[settings.SESSION_COOKIE_NAME].value != planted.session_key
+    old = import_module(settings.SESSION_ENGINE).SessionStore(planted.session_key)
+    assert two_factor.PENDING_SESSION_KEY not in old.load()
+    attacker = Client()
+    attacker.cookies[settings.SESSION_COOKIE_NAME] = planted.session_key
+    assert attacker.get(reverse("login_enrol"))["Location"] == reverse("login")
+    assert client.get(reverse("login_enrol")).status_code == HTTPStatus.OK
 
 
 def _hidden_key(page: str) -> str:

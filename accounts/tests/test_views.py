@@ -1,6 +1,7 @@
 from http import HTTPStatus
 
 import pytest
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
@@ -10,6 +11,7 @@ from accounts.tests.factories import (
     StaffFactory,
     UserFactory,
 )
+from accounts.views import SIGN_IN_EMAIL_COOKIE, prefill_sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -90,6 +92,23 @@ def test_the_sign_in_error_is_the_same_whoever_tries_and_never_blames_case(clien
     text = body.content.decode().replace("&#x27;", "'")
     assert SIGN_IN_ERROR in text
     assert "case-sensitive" not in text
+
+
+@pytest.mark.parametrize("email", ["ivan@пример.рф", "ALİCE@example.com"])
+def test_the_sign_in_email_cookie_carries_any_address_in_ascii(client, email):
+    # Python's cookies leave characters above U+00FF unescaped, and a
+    # Set-Cookie header must be Latin-1: the server answered 500.
+    handed = prefill_sign_in(HttpResponse(), email)
+
+    assert handed.cookies.output().isascii()
+    client.cookies.update(handed.cookies)
+    response = client.get(reverse("login"))
+    assert response.status_code == HTTPStatus.OK
+    assert response.context["form"]["username"].value() == email
+    # A cookie not made by prefill_sign_in is ignored.
+    for forged in ("ivan@example.com", "not base64 at all", "e30:1:2"):
+        client.cookies[SIGN_IN_EMAIL_COOKIE] = forged
+        assert client.get(reverse("login")).context["form"]["username"].value() is None
 
 
 def test_password_change_needs_sign_in(client):

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import User, sign_in_key
 
 COLUMNS = ("email", "first_name", "last_name", "groups")
 GROUP_SEPARATOR = ";"
@@ -293,7 +293,7 @@ def rows_check(rows: Iterable[InviteRow], *, known_groups: Collection[str]) -> l
             except ValidationError:
                 wrong.append(_("%(email)r is not a valid email address.") % {"email": row.email})
             else:
-                earlier = first_seen.setdefault(row.email.lower(), row)
+                earlier = first_seen.setdefault(sign_in_key(row.email), row)
                 if earlier is not row:
                     wrong.append(
                         _("%(email)s was already given on %(where)s (case does not matter).")

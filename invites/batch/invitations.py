@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import clock
-from accounts.models import User
+from accounts.models import User, sign_in_key
 from invites.batch.csv_input import InputInvalid, InviteRow, Problem, rows_check
 from invites.links.errors import UsersInactive
 from invites.links.services import IssuedLink, LinkBatch, links_issue, links_issue_for_ids
@@ -99,26 +99,27 @@ def invite_plan(
 ) -> InvitePlan:
     """Sort checked rows into new users, existing users to issue for, and skips.
 
-    One query, whatever the number of rows. Emails match whatever their case.
+    One query, whatever the number of rows. Emails match as sign-in matches
+    them (``sign_in_key``).
     With ``lock`` (inside a transaction) the existing users' rows are locked,
     as issuing does, so that concurrent issuers queue up.
     """
     existing = (
-        User.objects.by_emails(in_values([row.email for row in rows], lower=True))
+        User.objects.by_emails(in_values([sign_in_key(row.email) for row in rows]))
         .annotate(has_open_link=Exists(Link.objects.open(now).filter(user=OuterRef("pk"))))
         .order_by("pk")
     )
     if lock:
         existing = existing.select_for_update()
     users = {
-        email.lower(): (user_id, password, is_active, has_open_link)
-        for user_id, email, password, is_active, has_open_link in existing.values_list(
-            "pk", "email", "password", "is_active", "has_open_link"
+        key: (user_id, password, is_active, has_open_link)
+        for user_id, key, password, is_active, has_open_link in existing.values_list(
+            "pk", "email_key", "password", "is_active", "has_open_link"
         )
     }
     plan = InvitePlan()
     for row in rows:
-        user = users.get(row.email.lower())
+        user = users.get(sign_in_key(row.email))
         if user is None:
             plan.to_issue.append((row, None))
             continue
@@ -215,8 +216,17 @@ def _users_create(
     ids = dict(
         rows_insert(
             User,
-            ("email", "first_name", "last_name", "password"),
-            ((row.email, row.first_name, row.last_name, unusable_password()) for row in rows),
+            ("email", "email_key", "first_name", "last_name", "password"),
+            (
+                (
+                    row.email,
+                    sign_in_key(row.email),
+                    row.first_name,
+                    row.last_name,
+                    unusable_password(),
+                )
+                for row in rows
+            ),
             returning=("email", "id"),
             is_staff=is_staff or is_superuser,
             is_superuser=is_superuser,
@@ -262,10 +272,10 @@ def reset_links_issue(
     nothing: ``EmailsRefused`` names every email of no user or of a
     deactivated one, and no link is kept.
     """
-    given: dict[str, str] = {}  # lowercased: as given, first spelling kept
+    given: dict[str, str] = {}  # by sign_in_key: as given, first spelling kept
     for email in emails:
-        given.setdefault(email.strip().lower(), email.strip())
-    found = {user.email.lower(): user for user in User.objects.by_emails(list(given))}
+        given.setdefault(sign_in_key(email), email.strip())
+    found = {user.email_key: user for user in User.objects.by_emails(list(given))}
     try:
         issued = links_issue(
             users=[found[key] for key in given if key in found],
@@ -274,7 +284,7 @@ def reset_links_issue(
             max_age=max_age,
         )
     except UsersInactive as refused:
-        issued, inactive = LinkBatch(), {user.email.lower() for user in refused.users}
+        issued, inactive = LinkBatch(), {user.email_key for user in refused.users}
     else:
         inactive = set()
     refusals = [

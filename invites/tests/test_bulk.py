@@ -505,8 +505,11 @@ def test_rows_insert_returns_the_new_rows_and_fills_the_other_fields():
     group = GroupFactory()
     returned = rows_insert(
         User,
-        ("email", "password"),
-        [("ada@example.com", "!x"), ("bob@example.com", "!y")],
+        ("email", "email_key", "password"),
+        [
+            ("ada@example.com", "ada@example.com", "!x"),
+            ("bob@example.com", "bob@example.com", "!y"),
+        ],
         returning=("email", "id"),
         is_active=True,
     )
@@ -536,7 +539,11 @@ def test_rows_insert_sends_a_statement_per_batch_of_rows_and_returns_every_row(m
     emails = [f"p{n}@example.com" for n in range(5)]
     with CaptureQueriesContext(connection) as captured:
         returned = rows_insert(
-            User, ("email",), ((email,) for email in emails), returning=("email",), password="!"
+            User,
+            ("email", "email_key"),
+            ((email, email) for email in emails),
+            returning=("email",),
+            password="!",
         )
     assert sorted(email for (email,) in returned) == emails
     assert len(captured) == 3
