@@ -9,7 +9,7 @@ databases the project runs on), with table and column names from the models'
 """
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import islice
 
 from django.db import NotSupportedError, connection, models
@@ -56,39 +56,10 @@ def rows_insert(
     """
     meta = model._meta
     quote = connection.ops.quote_name
-    fixed = {}
-    for model_field in meta.concrete_fields:
-        if model_field.primary_key or model_field.name in fields:
-            continue
-        value = (
-            constants.pop(model_field.name)
-            if model_field.name in constants
-            else model_field.get_default()
-        )
-        if isinstance(value, models.Model):  # a related row, given as itself
-            value = value.pk
-        fixed[model_field.column] = model_field.get_db_prep_save(value, connection)
-    if constants:
-        raise TypeError(f"{meta.label} has no fields {', '.join(constants)}")
+    fixed = _constants_prepared(meta, fields, constants)
     per_row = [meta.get_field(name) for name in fields]
     columns = ", ".join(quote(column) for column in [f.column for f in per_row] + list(fixed))
-    if connection.vendor == "sqlite":
-        picked = [f"json_extract(value, '$[{index}]')" for index in range(len(per_row))]
-        source = "json_each(%s)"
-
-        def parameters(chunk: list) -> list:
-            return [json.dumps(chunk)]
-
-    elif connection.vendor == "postgresql":
-        picked = [f"row_{index}" for index in range(len(per_row))]
-        arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in per_row)
-        source = f"unnest({arrays}) AS new_rows ({', '.join(picked)})"
-
-        def parameters(chunk: list) -> list:
-            return [list(column) for column in zip(*chunk, strict=True)]
-
-    else:
-        raise NotSupportedError(_unsupported())
+    picked, source, parameters = _rows_source(per_row)
     # Names from _meta, values as parameters: the SQL holds no input.
     sql = "INSERT INTO {} ({}) SELECT {} FROM {}".format(  # noqa: S608
         quote(meta.db_table),
@@ -107,6 +78,43 @@ def rows_insert(
             if returning:
                 returned += cursor.fetchall()
     return returned
+
+
+def _constants_prepared(meta, fields: Sequence[str], constants: dict) -> dict:
+    """The columns not in ``fields`` but the key, prepared once: ``constants``, or defaults."""
+    constants = dict(constants)
+    fixed = {}
+    for model_field in meta.concrete_fields:
+        if model_field.primary_key or model_field.name in fields:
+            continue
+        value = (
+            constants.pop(model_field.name)
+            if model_field.name in constants
+            else model_field.get_default()
+        )
+        if isinstance(value, models.Model):  # a related row, given as itself
+            value = value.pk
+        fixed[model_field.column] = model_field.get_db_prep_save(value, connection)
+    if constants:
+        raise TypeError(f"{meta.label} has no fields {', '.join(constants)}")
+    return fixed
+
+
+def _rows_source(per_row: list) -> tuple[list[str], str, Callable[[list], list]]:
+    """The rows as one parameter: the columns picked from it, its SQL, and how to send a chunk."""
+    if connection.vendor == "sqlite":
+        picked = [f"json_extract(value, '$[{index}]')" for index in range(len(per_row))]
+        return picked, "json_each(%s)", lambda chunk: [json.dumps(chunk)]
+    if connection.vendor == "postgresql":
+        picked = [f"row_{index}" for index in range(len(per_row))]
+        arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in per_row)
+        source = f"unnest({arrays}) AS new_rows ({', '.join(picked)})"
+        return (
+            picked,
+            source,
+            lambda chunk: [list(column) for column in zip(*chunk, strict=True)],
+        )
+    raise NotSupportedError(_unsupported())
 
 
 def _unsupported() -> str:

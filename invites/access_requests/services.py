@@ -68,8 +68,8 @@ def access_request_approve(
     pending; the user is created with no usable password, ``groups`` and
     ``is_staff``; their invite link is inserted with the request's digest
     (``link_issue_for_digest``, under the approver's powers over the new
-    user, as for issuing any link); the request is marked approved. Of two approvals
-    at once, one creates the user and the other raises.
+    user, as for issuing any link); the request is marked approved. Of two
+    approvals at once, one creates the user and the other raises.
 
     Raises ``AccessRequestRefused`` (decided already; an account with this
     email exists, which approval never changes) or ``IssueRefused`` (the new
@@ -79,21 +79,7 @@ def access_request_approve(
         locked = AccessRequest.objects.select_for_update().filter(pk=access_request.pk).first()
         if locked is None or locked.state != AccessRequest.State.PENDING:
             raise AccessRequestRefused(AccessRequestRefused.Reason.DECIDED)
-        if User.objects.by_email(locked.email).exists():
-            raise AccessRequestRefused(AccessRequestRefused.Reason.ACCOUNT_EXISTS)
-        try:
-            # A savepoint: on PostgreSQL a failed statement aborts the rest.
-            with transaction.atomic():
-                user = User.objects.create_user(
-                    email=locked.email,
-                    first_name=locked.first_name,
-                    last_name=locked.last_name,
-                    is_staff=is_staff,
-                )
-        except IntegrityError:
-            # Another request for the same email was approved at this moment.
-            raise AccessRequestRefused(AccessRequestRefused.Reason.ACCOUNT_EXISTS) from None
-        user.groups.set(groups)
+        user = _account_create(locked, groups=groups, is_staff=is_staff)
         history_write(actor_id=approver.pk, flag=ADDITION, entries=[(user, [{"added": {}}])])
         if locked.password:
             # Filed by joining a team link: the account takes the password its
@@ -116,6 +102,28 @@ def access_request_approve(
         )
     access_request.refresh_from_db()
     logger.info("Access request %s approved by user %s: user %s.", locked.pk, approver.pk, user.pk)
+    return user
+
+
+def _account_create(
+    access_request: AccessRequest, *, groups: Sequence[Group], is_staff: bool
+) -> User:
+    """The requested account, or ``AccessRequestRefused`` if its email has one already."""
+    if User.objects.by_email(access_request.email).exists():
+        raise AccessRequestRefused(AccessRequestRefused.Reason.ACCOUNT_EXISTS)
+    try:
+        # A savepoint: on PostgreSQL a failed statement aborts the rest.
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email=access_request.email,
+                first_name=access_request.first_name,
+                last_name=access_request.last_name,
+                is_staff=is_staff,
+            )
+    except IntegrityError:
+        # Another request for the same email was approved at this moment.
+        raise AccessRequestRefused(AccessRequestRefused.Reason.ACCOUNT_EXISTS) from None
+    user.groups.set(groups)
     return user
 
 

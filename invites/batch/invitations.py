@@ -23,8 +23,8 @@ from accounts import clock
 from accounts.models import User, sign_in_key
 from invites.batch.csv_input import InputInvalid, InviteRow, Problem, rows_check
 from invites.links.errors import UsersInactive
+from invites.links.models import Link
 from invites.links.services import IssuedLink, LinkBatch, links_issue, links_issue_for_ids
-from invites.models import Link
 from invites.sql import in_values, rows_insert
 
 # Receives (email, secret, expires_at) for each link, inside the transaction
@@ -164,15 +164,7 @@ def users_invite(
     users meanwhile: nothing was written, and running again skips them.
     """
     group_ids = groups_by_name([*groups, *(name for row in rows for name in row.groups)])
-    problems = [
-        *problems,
-        *(
-            Problem((-1, 0), _("--group: no group is named %(group)r.") % {"group": group})
-            for group in dict.fromkeys(groups)
-            if group not in group_ids
-        ),
-        *rows_check(progress(rows, _("Checking")) if progress else rows, known_groups=group_ids),
-    ]
+    problems = [*problems, *_problems_found(rows, groups, group_ids, progress)]
     if problems:
         raise InputInvalid(problems)
     if dry_run:
@@ -200,6 +192,22 @@ def users_invite(
         # An email taken between the plan and the insert.
         raise UsersAppeared(str(error)) from error
     return Invitation(plan=plan, links=links, dry_run=False)
+
+
+def _problems_found(
+    rows: Sequence[InviteRow],
+    groups: Sequence[str],
+    group_ids: dict[str, int],
+    progress: Progress | None,
+) -> list[Problem]:
+    """What is wrong with ``--group`` and with each row, before anything is written."""
+    unknown = [
+        Problem((-1, 0), _("--group: no group is named %(group)r.") % {"group": group})
+        for group in dict.fromkeys(groups)
+        if group not in group_ids
+    ]
+    checked = progress(rows, _("Checking")) if progress else rows
+    return [*unknown, *rows_check(checked, known_groups=group_ids)]
 
 
 def _users_create(

@@ -9,8 +9,8 @@ miss the next one added.
 
 from accounts.models import User
 from accounts.signals import credentials_changed, users_deactivated
+from invites.links.models import Link
 from invites.links.services import links_revoke_for_deactivated, links_revoke_for_users
-from invites.models import Link
 
 
 def revoke_on_credentials_changed(sender, *, user: User, changed: set[str], **kwargs) -> None:

@@ -7,10 +7,8 @@ rules: ``_issuable``, then ``_insert``.
 """
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from functools import cached_property
 
 from django.conf import settings
 from django.contrib.admin.models import CHANGE
@@ -27,6 +25,7 @@ from invites.keys.errors import KeyInvalid
 from invites.keys.models import Via
 from invites.keys.purging import Purged, purge_cutoff
 from invites.keys.secrets import secret_digest, secret_make
+from invites.links.batches import IssuedLink, LinkBatch
 from invites.links.errors import IssueRefused, UsersInactive
 from invites.links.models import Link
 from invites.links.selectors import users_refused_to_issuer
@@ -35,47 +34,6 @@ from invites.sql import in_values, rows_insert
 logger = logging.getLogger(__name__)
 
 Purpose = Link.Purpose
-
-
-@dataclass(frozen=True)
-class IssuedLink:
-    """A link just issued, with its secret: the only time the secret exists.
-
-    ``user`` is the user's row where the link was issued for rows, None where
-    for ids alone (``links_issue_for_ids``).
-    """
-
-    link_id: int
-    user_id: int
-    purpose: Purpose
-    expires_at: datetime
-    secret: str
-    user: User | None = None
-
-    @cached_property
-    def link(self) -> Link:
-        """The link's row, read from the database: for tests and one-off scripts."""
-        return Link.objects.select_related("user").get(pk=self.link_id)
-
-
-@dataclass(frozen=True)
-class LinkBatch(Sequence[IssuedLink]):
-    """Links just issued, in the order of their users, and how many older links they revoked.
-
-    ``superseded`` is the revoking UPDATE's row count: it costs no query.
-    """
-
-    links: tuple[IssuedLink, ...] = ()
-    superseded: int = 0
-
-    def __getitem__(self, index):
-        return self.links[index]
-
-    def __len__(self) -> int:
-        return len(self.links)
-
-    def __iter__(self) -> Iterator[IssuedLink]:
-        return iter(self.links)
 
 
 def default_max_age(purpose: Purpose) -> timedelta:

@@ -152,77 +152,25 @@ def team_link_join(
     """
     # Hash first, outside the transaction: Argon2 takes tens of milliseconds,
     # which should hold no lock, and which an existing email must cost too.
-    hashed = make_password(password)
-    email = sign_in_key(email)
+    joiner = _Joiner(
+        email=sign_in_key(email),
+        first_name=first_name,
+        last_name=last_name,
+        password=make_password(password),
+        address=address,
+    )
     try:
         with transaction.atomic():
-            if User.objects.by_email(email).exists():
-                raise _EmailTaken
-            if (
-                team_link.approval
-                and AccessRequest.objects.pending()
-                .filter(team_link=team_link, email=email)
-                .exists()
-            ):
-                # Joining again while the first request waits: one request, one use.
-                raise _EmailTaken
+            _ensure_new(team_link, joiner)
             now = clock.now()
             groups = list(team_link.groups.all())
-            # The link as it is now, with its issuer's powers.
-            TeamLink.open_by(pk=team_link.pk)
-            # The condition names only the row's own columns: PostgreSQL
-            # re-checks it on a row a concurrent join just committed, so the
-            # last use goes to one of them alone (see ``link_redeem``).
-            taken = (
-                TeamLink.objects.open(now)
-                .filter(pk=team_link.pk)
-                .update(uses_taken=F("uses_taken") + 1)
-            )
-            if not taken:
-                TeamLink.open_by(pk=team_link.pk)  # closed since it was read: say why
-                raise KeyInvalid(KeyInvalid.Reason.USED, team_link.pk)
+            _use_take(team_link, now)
             if team_link.approval:
                 outcome = Joined.REQUESTED
-                access_request = AccessRequest.objects.create(
-                    email=email,
-                    first_name=first_name,
-                    last_name=last_name,
-                    note="",
-                    # The joiner holds no status link: a digest of a secret
-                    # nobody keeps fills the column.
-                    digest=secret_digest(secret_make()),
-                    client_address=address,
-                    team_link=team_link,
-                    password=hashed,
-                )
-                access_request.groups.set(groups)
-                TeamLinkJoin.objects.create(
-                    team_link=team_link,
-                    access_request=access_request,
-                    joined_at=now,
-                    client_address=address,
-                )
+                _request_file(team_link, joiner, groups=groups, now=now)
             else:
                 outcome = Joined.ACCOUNT
-                try:
-                    # A savepoint: on PostgreSQL a failed statement aborts the rest.
-                    with transaction.atomic():
-                        user = User(
-                            email=email,
-                            first_name=first_name,
-                            last_name=last_name,
-                            password=hashed,
-                            date_joined=now,
-                        )
-                        user.save()
-                except IntegrityError:
-                    # The same email joined at this very moment.
-                    raise _EmailTaken from None
-                user.groups.set(groups)
-                TeamLinkJoin.objects.create(
-                    team_link=team_link, user=user, joined_at=now, client_address=address
-                )
-                history_write(actor_id=user.pk, flag=ADDITION, entries=[(user, [{"added": {}}])])
+                _account_make(team_link, joiner, groups=groups, now=now)
     except _EmailTaken:
         logger.info(
             "Team link %s: an email that has an account joined; nothing done.", team_link.pk
@@ -230,6 +178,89 @@ def team_link_join(
         return Joined.NOTHING
     logger.info("Team link %s: one use taken (%s).", team_link.pk, outcome)
     return outcome
+
+
+@dataclass(frozen=True)
+class _Joiner:
+    """Who joins: the email as sign-in finds it, and the password's hash, never the password."""
+
+    email: str
+    first_name: str
+    last_name: str
+    password: str
+    address: str | None
+
+
+def _ensure_new(team_link: TeamLink, joiner: _Joiner) -> None:
+    """``_EmailTaken`` for an email that has an account, or a request from this link waiting."""
+    if User.objects.by_email(joiner.email).exists():
+        raise _EmailTaken
+    if (
+        team_link.approval
+        and AccessRequest.objects.pending().filter(team_link=team_link, email=joiner.email).exists()
+    ):
+        # Joining again while the first request waits: one request, one use.
+        raise _EmailTaken
+
+
+def _use_take(team_link: TeamLink, now) -> None:
+    """Take one use of the link as it is now, with its issuer's powers, or ``KeyInvalid``."""
+    TeamLink.open_by(pk=team_link.pk)
+    # The condition names only the row's own columns: PostgreSQL re-checks it
+    # on a row a concurrent join just committed, so the last use goes to one
+    # of them alone (see ``link_redeem``).
+    taken = (
+        TeamLink.objects.open(now).filter(pk=team_link.pk).update(uses_taken=F("uses_taken") + 1)
+    )
+    if not taken:
+        TeamLink.open_by(pk=team_link.pk)  # closed since it was read: say why
+        raise KeyInvalid(KeyInvalid.Reason.USED, team_link.pk)
+
+
+def _request_file(team_link: TeamLink, joiner: _Joiner, *, groups: list[Group], now) -> None:
+    """File the access request an approving link's join becomes, with the password's hash."""
+    access_request = AccessRequest.objects.create(
+        email=joiner.email,
+        first_name=joiner.first_name,
+        last_name=joiner.last_name,
+        note="",
+        # The joiner holds no status link: a digest of a secret nobody keeps
+        # fills the column.
+        digest=secret_digest(secret_make()),
+        client_address=joiner.address,
+        team_link=team_link,
+        password=joiner.password,
+    )
+    access_request.groups.set(groups)
+    TeamLinkJoin.objects.create(
+        team_link=team_link,
+        access_request=access_request,
+        joined_at=now,
+        client_address=joiner.address,
+    )
+
+
+def _account_make(team_link: TeamLink, joiner: _Joiner, *, groups: list[Group], now) -> None:
+    """Make the joiner's account with the link's groups, never staff, and record the join."""
+    try:
+        # A savepoint: on PostgreSQL a failed statement aborts the rest.
+        with transaction.atomic():
+            user = User(
+                email=joiner.email,
+                first_name=joiner.first_name,
+                last_name=joiner.last_name,
+                password=joiner.password,
+                date_joined=now,
+            )
+            user.save()
+    except IntegrityError:
+        # The same email joined at this very moment.
+        raise _EmailTaken from None
+    user.groups.set(groups)
+    TeamLinkJoin.objects.create(
+        team_link=team_link, user=user, joined_at=now, client_address=joiner.address
+    )
+    history_write(actor_id=user.pk, flag=ADDITION, entries=[(user, [{"added": {}}])])
 
 
 def team_links_revoke(*, team_links: Iterable[TeamLink], by: User) -> int:

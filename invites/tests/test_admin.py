@@ -1215,3 +1215,19 @@ def test_adding_a_user_with_a_lifetime_over_the_ceiling_adds_nothing(admin_clien
     assert "at most 1 day" in str(response.context["adminform"].form.errors)
     assert not User.objects.filter(email="new.person@example.com").exists()
     assert not Link.objects.exists()
+
+
+def test_action_confirmed_after_every_selected_user_was_deleted_says_so(admin_client):
+    """It answered 500: issuing for no user returned a list, not a batch."""
+    gone = [InvitedUserFactory(), UserFactory()]
+    data = issue_data(gone)
+    for user in gone:
+        user.delete()
+
+    response = admin_client.post(USERS_URL, data, follow=True)
+
+    assert response.status_code == HTTPStatus.OK
+    assert [str(message) for message in response.context["messages"]] == [
+        "No link was issued: the selected users no longer exist. Select users from the list again."
+    ]
+    assert not Link.objects.exists()

@@ -568,6 +568,28 @@ def test_reset_link_names_every_unknown_or_deactivated_email_and_issues_nothing(
     assert Link.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    "emails",
+    [["nobody@example.com"], ["nobody@example.com", "nobody.else@example.com"]],
+    ids=["one", "two"],
+)
+def test_reset_link_with_only_unknown_emails_says_so_and_issues_nothing(emails):
+    """It ended in a traceback: issuing for no user returned a list, not a batch."""
+    UserFactory(email="ada@example.com")
+    with pytest.raises(CommandError) as raised:
+        run("reset_link", *emails)
+    assert all(f"No user has the email address {email}." in str(raised.value) for email in emails)
+    assert raised.value.returncode == 1
+    assert Link.objects.count() == 0
+
+
+def test_reset_link_with_only_deactivated_users_says_so_and_issues_nothing():
+    UserFactory(email="gone@example.com", is_active=False)
+    with pytest.raises(CommandError, match=r"gone@example\.com is deactivated"):
+        run("reset_link", "gone@example.com")
+    assert Link.objects.count() == 0
+
+
 def test_reset_link_expires_in_sets_the_expiry(fixed_clock):
     UserFactory(email="ada@example.com")
     stdout, _ = run("reset_link", "ada@example.com", "--expires-in", "36h")
@@ -676,18 +698,38 @@ def test_purge_links_dates_a_link_revoked_after_it_expired_from_its_expiry(fixed
     assert not Link.objects.filter(pk=link.pk).exists()
 
 
-def test_purge_links_purges_old_sign_in_records_too(fixed_clock):
+def test_purge_links_keeps_every_sign_in_record(fixed_clock):
+    from accounts.models import SignIn
+
+    user, now = InvitedUserFactory(), fixed_clock.current
+    SignIn.objects.create(user=user, succeeded=False, at=now - timedelta(days=400))
+    stdout, _ = run("purge_links", "--older-than", "0m")
+    assert "sign-in" not in stdout
+    assert SignIn.objects.count() == 1
+
+
+def test_purge_sign_ins_deletes_sign_in_records_past_their_own_age(fixed_clock):
     from accounts.models import SignIn
 
     user, now = InvitedUserFactory(), fixed_clock.current
     SignIn.objects.create(user=user, succeeded=False, at=now - timedelta(days=31))
     recent = SignIn.objects.create(user=user, succeeded=True, at=now - timedelta(days=29))
-    stdout, _ = run("purge_links", "--dry-run")
+    stdout, _ = run("purge_sign_ins", "--older-than", "30d", "--dry-run")
     assert "Would delete 1 sign-in record from before 2030-04-17T09:30:00+00:00." in stdout
     assert SignIn.objects.count() == 2
-    stdout, _ = run("purge_links")
+    stdout, _ = run("purge_sign_ins", "--older-than", "30d")
     assert "Deleted 1 sign-in record from before 2030-04-17T09:30:00+00:00." in stdout
     assert list(SignIn.objects.all()) == [recent]
+
+
+def test_purge_sign_ins_keeps_ninety_days_by_default(fixed_clock):
+    from accounts.models import SignIn
+
+    user, now = InvitedUserFactory(), fixed_clock.current
+    SignIn.objects.create(user=user, succeeded=False, at=now - timedelta(days=91))
+    kept = SignIn.objects.create(user=user, succeeded=True, at=now - timedelta(days=89))
+    run("purge_sign_ins")
+    assert list(SignIn.objects.all()) == [kept]
 
 
 def test_purge_links_refuses_a_bad_duration(aged_links):
