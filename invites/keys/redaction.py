@@ -42,10 +42,11 @@ _PATH_WORDS = "|".join(
 # neither a separator nor whitespace (``join/`` alone is the join form) up to
 # the next slash, query, fragment, quote or line's end. Whitespace inside is
 # the secret's own (typed in groups, or a decoded %20 or %09), except before a
-# request line's protocol. ``status`` after ``accounts/request/`` is a page.
+# request line's protocol, and so are backslashes: Django's request log writes
+# a tab as ``\t``. ``status`` after ``accounts/request/`` is a page.
 _AFTER_PREFIX = re.compile(
     rf"((?:{_PATH_WORDS})[/\\]+)(?!status(?:[/\\?#]|$))(?=[^\s/\\])"
-    r"(?:(?!\s+HTTP/)[^/\\?#&;\"'\r\n])+",
+    r"(?:(?!\s+HTTP/)[^/?#&;\"'\r\n])+",
     re.IGNORECASE,
 )
 # URL-safe base64 (invites.keys.secrets.secret_make).
