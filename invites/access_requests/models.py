@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts import clock
+from accounts.models import SignInKeyField
 from invites.keys.models import DigestKey
 
 
@@ -46,6 +47,9 @@ class AccessRequest(DigestKey):
         DECLINED = "declined", _("declined")
 
     email = models.EmailField(_("email address"), max_length=254)
+    # The address as sign-in compares it: "has an account" and approval look
+    # accounts up by it (``User.email_key``).
+    email_key = SignInKeyField(_("email key"), default="", db_index=True)
     first_name = models.CharField(_("first name"), max_length=150)
     last_name = models.CharField(_("last name"), max_length=150)
     note = models.TextField(_("note"), max_length=1000)

@@ -14,7 +14,6 @@ from django.contrib.admin.utils import quote, unquote
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
-from django.db.models.functions import Lower
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -110,9 +109,7 @@ class AccessRequestAdmin(RecordsWithDigests, CountedUpTo, admin.ModelAdmin):
     change_form_template = "admin/invites/accessrequest_change_form.html"
 
     def get_queryset(self, request):
-        accounts = User.objects.alias(email_lower=Lower("email")).filter(
-            email_lower=Lower(OuterRef("email"))
-        )
+        accounts = User.objects.filter(email_key=OuterRef("email_key"))
         return (
             super()
             .get_queryset(request)

@@ -148,3 +148,20 @@ def test_the_request_page_offers_approve_and_decline_while_pending(admin_client)
     assert approve_url(access_request) in page
     assert 'value="decline_requests"' in page
     assert access_request.digest not in page
+
+
+@pytest.mark.parametrize("spelling", ["ADMIN@exa\uff4dple.com", " Admin@Example.com "])
+def test_a_request_spelling_an_existing_address_otherwise_is_shown_as_such_and_refused(
+    admin_client, spelling
+):
+    """A full-width letter was approved into a second account that could never sign in."""
+    submit(email=spelling)
+    access_request = AccessRequest.objects.get()
+    listed = admin_client.get(reverse("admin:invites_accessrequest_changelist")).content.decode()
+    page = admin_client.get(approve_url(access_request)).content.decode()
+    assert "Approving never changes an account" in page
+    done = admin_client.post(approve_url(access_request), {}, follow=True)
+    assert "an account with this email address exists" in done.content.decode()
+    assert User.objects.count() == 1
+    assert AccessRequest.objects.get().state == "pending"
+    assert listed.count('alt="True"') == 1, "the list's “has an account” column"
