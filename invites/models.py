@@ -4,7 +4,7 @@ Labels and tables stay ``invites``'s: ``invites.Link``, ``invites.TeamLink``…
 """
 
 from invites.access_requests.models import AccessRequest
-from invites.links.models import Link
+from invites.links.models import Link, PurgedLink
 from invites.team_links.models import TeamLink, TeamLinkJoin
 
-__all__ = ["AccessRequest", "Link", "TeamLink", "TeamLinkJoin"]
+__all__ = ["AccessRequest", "Link", "PurgedLink", "TeamLink", "TeamLinkJoin"]

@@ -132,8 +132,10 @@ class LinkAdmin(RecordsWithDigests, CountedUpTo, admin.ModelAdmin):
         "revoked_by",
         "revoke_reason",
         "presented_again_count",
+        "presented_again_first_at",
         "presented_again_at",
         "presented_again_from",
+        "presented_again_addresses_list",
     )
     readonly_fields = fields
     actions = ["revoke_links"]
@@ -144,6 +146,10 @@ class LinkAdmin(RecordsWithDigests, CountedUpTo, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("user"), ordering="user__email")
     def user_email(self, link: Link) -> str:
         return link.user.email
+
+    @admin.display(description=gettext_lazy("presented again from"))
+    def presented_again_addresses_list(self, link: Link) -> str:
+        return ", ".join(link.presented_again_addresses) or "-"
 
     # Labels as plain strings: a lazy one is translated again at each of the
     # several times the list's machinery reads it, in every row.

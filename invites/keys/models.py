@@ -28,6 +28,60 @@ def may_issue(issuer: User, permission: str) -> bool:
     return issuer.is_active and issuer.is_staff and issuer.has_perm(permission)
 
 
+class Tripwire(models.Model):
+    """A closed key presented again: someone else may hold a copy of it.
+
+    Every presentation is counted, with the first and the last moment and up
+    to ``ADDRESSES_KEPT`` distinct addresses it came from (the last one
+    always). The rate limits bound how often a key can be presented.
+    """
+
+    ADDRESSES_KEPT = 20
+
+    presented_again_count = models.PositiveIntegerField(
+        _("presented again"),
+        default=0,
+        help_text=_(
+            "How many times this link was presented after it was used or revoked. "
+            "Someone else may hold a copy."
+        ),
+    )
+    presented_again_first_at = models.DateTimeField(
+        _("first presented again"), null=True, blank=True
+    )
+    presented_again_at = models.DateTimeField(_("last presented again"), null=True, blank=True)
+    presented_again_from = models.GenericIPAddressField(
+        _("last presented again from"), null=True, blank=True
+    )
+    presented_again_addresses = models.JSONField(
+        _("presented again from"), default=list, blank=True, editable=False
+    )
+
+    class Meta:
+        abstract = True
+
+    def trip(self, *, address: str | None, now) -> None:
+        """Count one more presentation, from ``address`` at ``now`` (the caller saves)."""
+        self.presented_again_count += 1
+        self.presented_again_first_at = self.presented_again_first_at or now
+        self.presented_again_at = now
+        self.presented_again_from = address
+        if (
+            address
+            and address not in self.presented_again_addresses
+            and len(self.presented_again_addresses) < self.ADDRESSES_KEPT
+        ):
+            self.presented_again_addresses = [*self.presented_again_addresses, address]
+
+    TRIPWIRE_FIELDS = (
+        "presented_again_count",
+        "presented_again_first_at",
+        "presented_again_at",
+        "presented_again_from",
+        "presented_again_addresses",
+    )
+
+
 class DigestKey(models.Model):
     """A row found by a secret it never stores: only the secret's SHA-256 is kept.
 

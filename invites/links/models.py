@@ -9,7 +9,7 @@ from accounts import clock
 from accounts.models import User
 from accounts.powers import users_beyond
 from invites.keys.errors import KeyInvalid
-from invites.keys.models import IssuedKey, Via
+from invites.keys.models import IssuedKey, Tripwire, Via
 
 # The states' conditions, shared by the queries below and the partial indexes
 # that serve them: a database reads a partial index only for a query whose
@@ -72,13 +72,14 @@ class LinkQuerySet(models.QuerySet):
         return self.filter(conditions[state])
 
 
-class Link(IssuedKey):
+class Link(IssuedKey, Tripwire):
     """An invite or password-reset link for one user.
 
     Only the SHA-256 digest of the secret is stored; the secret itself exists
     in the URL handed out once. A link is open until it is used, revoked or
     past ``expires_at``, and sets a password while its user is active and its
-    issuer may still issue it (``refusal``).
+    issuer may still issue it (``refusal``). A used or revoked link presented
+    again trips its tripwire (``services.link_presented_again``).
     """
 
     Via = Via
@@ -111,20 +112,6 @@ class Link(IssuedKey):
     used_at = models.DateTimeField(_("used"), null=True, blank=True)
     revoke_reason = models.CharField(
         _("revoke reason"), max_length=20, choices=RevokeReason.choices, blank=True
-    )
-    # Tripwire: a used or revoked link presented again (see
-    # ``services.link_presented_again``).
-    presented_again_count = models.PositiveIntegerField(
-        _("presented again"),
-        default=0,
-        help_text=_(
-            "How many times this link was presented after it was used or revoked "
-            "(at most once a minute is counted). Someone else may hold a copy."
-        ),
-    )
-    presented_again_at = models.DateTimeField(_("last presented again"), null=True, blank=True)
-    presented_again_from = models.GenericIPAddressField(
-        _("last presented again from"), null=True, blank=True
     )
 
     objects = LinkQuerySet.as_manager()
@@ -220,3 +207,37 @@ CLOSED_REASONS = {
     Link.State.REVOKED: KeyInvalid.Reason.REVOKED,
     Link.State.EXPIRED: KeyInvalid.Reason.EXPIRED,
 }
+
+
+class PurgedLink(Tripwire):
+    """What purging keeps of a used or revoked link: its digest, whose, and its tripwire.
+
+    A purged link presented again still trips (``services.link_presented_again``):
+    the record of a link is deleted, never the evidence that a copy is about.
+    """
+
+    digest = models.CharField(_("secret's SHA-256"), max_length=64, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    purpose = models.CharField(_("purpose"), max_length=10, choices=Link.Purpose.choices)
+    created_at = models.DateTimeField(_("created"))
+    purged_at = models.DateTimeField(_("purged"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("purged set-password link")
+        verbose_name_plural = _("purged set-password links")
+        ordering = ["-purged_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["-purged_at", "-id"],
+                condition=Q(presented_again_count__gt=0),
+                name="invites_purgedlink_tripped",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} ({_('purged')})"

@@ -9,7 +9,7 @@ from accounts.admin_lists import is_email
 from accounts.models import User
 from accounts.powers import users_beyond
 from invites.keys.models import may_issue
-from invites.links.models import UNCLOSED, Link
+from invites.links.models import UNCLOSED, Link, PurgedLink
 
 ISSUE_PERMISSION = Link.issue_permission
 
@@ -73,13 +73,15 @@ def links_needing_attention(*, now) -> dict[str, int]:
 
     ``expiring``: open links that expire within ``EXPIRING_WITHIN`` unused;
     ``redeemed``: links used in the last ``REDEEMED_WITHIN``;
-    ``presented_again``: the tripwire, closed links presented again.
+    ``presented_again``: the tripwire, closed links presented again, purged
+    ones included.
     """
     links = Link.objects.order_by()
+    purged = PurgedLink.objects.order_by().filter(presented_again_count__gt=0)
     return {
         "expiring": links.expiring_unused(EXPIRING_WITHIN, now).count(),
         "redeemed": links.redeemed_since(now - REDEEMED_WITHIN).count(),
-        "presented_again": links.presented_again().count(),
+        "presented_again": links.presented_again().count() + purged.count(),
     }
 
 

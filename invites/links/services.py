@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.admin.models import CHANGE
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 
 from accounts import clock
 from accounts.models import User
@@ -22,12 +22,12 @@ from accounts.two_factor import Enrolment, device_enrol
 from invites.history import history_write, link_event
 from invites.keys.durations import max_age_check
 from invites.keys.errors import KeyInvalid
-from invites.keys.models import Via
+from invites.keys.models import Tripwire, Via
 from invites.keys.purging import Purged, purge_cutoff
 from invites.keys.secrets import secret_digest, secret_make
 from invites.links.batches import IssuedLink, LinkBatch
 from invites.links.errors import IssueRefused, UsersInactive
-from invites.links.models import Link
+from invites.links.models import Link, PurgedLink
 from invites.links.selectors import users_refused_to_issuer
 from invites.sql import in_values, rows_insert
 
@@ -226,15 +226,37 @@ def _users_lock(ids: list[int]) -> None:
         )
 
 
+@transaction.atomic
 def links_purge(*, older_than: timedelta, dry_run: bool = False) -> Purged:
     """Delete the records of links used, revoked or expired more than ``older_than`` ago.
 
     Open links are never deleted (``purge_cutoff``); zero deletes every
-    closed link. With ``dry_run`` the links are only counted.
+    closed link. A used or revoked link leaves its digest, user and tripwire
+    behind (``PurgedLink``), so that its coming back still trips. With
+    ``dry_run`` the links are only counted.
     """
     cutoff = purge_cutoff(older_than)
     links = Link.objects.closed_before(cutoff)
-    count = links.count() if dry_run else links.delete()[1].get(Link._meta.label, 0)
+    if dry_run:
+        return Purged(count=links.count(), cutoff=cutoff)
+    kept = links.filter(Q(used_at__isnull=False) | Q(revoked_at__isnull=False)).values_list(
+        "digest", "user_id", "purpose", "created_at", *Tripwire.TRIPWIRE_FIELDS
+    )
+    PurgedLink.objects.bulk_create(
+        (
+            PurgedLink(
+                digest=digest,
+                user_id=user_id,
+                purpose=purpose,
+                created_at=created_at,
+                **dict(zip(Tripwire.TRIPWIRE_FIELDS, tripwire, strict=True)),
+            )
+            for digest, user_id, purpose, created_at, *tripwire in kept.iterator()
+        ),
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
+    count = links.delete()[1].get(Link._meta.label, 0)
     return Purged(count=count, cutoff=cutoff)
 
 
@@ -345,38 +367,42 @@ def link_redeem(*, link: Link, password: str, enrolment: Enrolment | None = None
     return user
 
 
-# A link presented again after it closed is recorded at most this often, so
-# that a flood of replays costs the database one write a minute per link.
-PRESENTED_AGAIN_EVERY = timedelta(minutes=1)
+# The log warns of a link presented again at most this often: a flood of
+# replays is counted in full on the link, not written to the log in full.
+WARN_AGAIN_AFTER = timedelta(minutes=1)
 
 
-def link_presented_again(*, key_id: int, address: str | None) -> bool:
-    """Record that a used or revoked link was presented again; True if recorded.
+@transaction.atomic
+def link_presented_again(
+    *, key_id: int | None = None, digest: str | None = None, address: str | None
+) -> bool:
+    """Record that a used, revoked or purged link was presented again; True if one was.
 
-    A closed link coming back means someone else may hold a copy of it: the
-    link keeps how many times (counted at most once a minute), when last and
-    from which address, and the log gets a warning. The person presenting it
-    sees the same invalid page as for any other link.
+    A closed link coming back means someone else may hold a copy of it. The
+    link (``key_id``), or what purging kept of it (``digest``), counts every
+    presentation, with the first and last moment and the addresses
+    (``Tripwire.trip``); the log gets a warning, at most once a minute per
+    link. The person presenting it sees the same invalid page as for any
+    other link. An open link, or a digest nothing knows, records nothing.
     """
+    if key_id is not None:
+        closed = Q(used_at__isnull=False) | Q(revoked_at__isnull=False)
+        tripped = Link.objects.select_for_update().filter(closed, pk=key_id).first()
+    else:
+        tripped = PurgedLink.objects.select_for_update().filter(digest=digest).first()
+    if tripped is None:
+        return False
     now = clock.now()
-    recorded = (
-        Link.objects.filter(pk=key_id)
-        .filter(Q(used_at__isnull=False) | Q(revoked_at__isnull=False))
-        .filter(
-            Q(presented_again_at__isnull=True)
-            | Q(presented_again_at__lte=now - PRESENTED_AGAIN_EVERY)
-        )
-        .update(
-            presented_again_count=F("presented_again_count") + 1,
-            presented_again_at=now,
-            presented_again_from=address,
-        )
-    )
-    if recorded:
+    first, last = tripped.presented_again_first_at, tripped.presented_again_at
+    tripped.trip(address=address, now=now)
+    tripped.save(update_fields=Tripwire.TRIPWIRE_FIELDS)
+    # Once in each minute counted from the first presentation.
+    if last is None or (now - first) // WARN_AGAIN_AFTER != (last - first) // WARN_AGAIN_AFTER:
         logger.warning(
-            "Link %s was presented again after it was used or revoked, from %s: "
-            "someone else may hold a copy of it.",
-            key_id,
+            "%s was presented again after it was used or revoked, from %s: "
+            "someone else may hold a copy of it (%d times in all).",
+            f"Link {key_id}" if key_id is not None else f"A purged link of user {tripped.user_id}",
             address,
+            tripped.presented_again_count,
         )
-    return bool(recorded)
+    return True

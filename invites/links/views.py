@@ -22,7 +22,7 @@ from django.views.generic import FormView
 from accounts.views import prefill_sign_in
 from invites.keys.errors import KeyInvalid
 from invites.keys.kinds import SET_PASSWORD
-from invites.keys.pages import key_invalid, noindex
+from invites.keys.pages import client_address, key_invalid, noindex
 from invites.links.forms import LinkSetPasswordForm
 from invites.links.models import Link
 from invites.links.services import link_presented_again
@@ -47,8 +47,11 @@ def _expired_while_typing(request, error: KeyInvalid) -> bool:
     )
 
 
-def _invalid(request, error: KeyInvalid):
-    """The one invalid page; a used or revoked link presented again trips the tripwire."""
+def _invalid(request, error: KeyInvalid, *, digest: str | None = None):
+    """The one invalid page; a used, revoked or purged link presented again trips its tripwire."""
+    if error.reason == KeyInvalid.Reason.UNKNOWN and digest is not None:
+        # Unknown as a link: perhaps one purged since it was used.
+        link_presented_again(digest=digest, address=client_address(request))
     return key_invalid(
         request,
         error,
@@ -78,7 +81,7 @@ class SetPasswordView(FormView):
                 raise KeyInvalid(KeyInvalid.Reason.UNKNOWN)
             self.link = Link.open_by(digest=digest)
         except KeyInvalid as error:
-            return _invalid(request, error)
+            return _invalid(request, error, digest=digest)
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):

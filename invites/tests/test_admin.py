@@ -1231,3 +1231,23 @@ def test_action_confirmed_after_every_selected_user_was_deleted_says_so(admin_cl
         "No link was issued: the selected users no longer exist. Select users from the list again."
     ]
     assert not Link.objects.exists()
+
+
+def test_a_purged_link_presented_again_is_listed_and_counted_on_the_front_page(admin_client):
+    from invites.models import PurgedLink
+
+    user = UserFactory(email="tripped@example.com")
+    link = link_services.link_issue(user=user, issuer=None, via=Link.Via.COMMAND).link
+    link_services.link_redeem(link=link, password=NEW_PASSWORD)
+    Link.objects.update(used_at=clock.now() - timedelta(days=31))
+    link_services.links_purge(older_than=timedelta(days=30))
+    link_services.link_presented_again(digest=link.digest, address="203.0.113.9")
+
+    listed = admin_client.get(
+        reverse("admin:invites_purgedlink_changelist"), {"presented_again": "yes"}
+    ).content.decode()
+    front = admin_client.get(reverse("admin:index")).content.decode()
+
+    assert "tripped@example.com" in listed
+    assert PurgedLink.objects.get().presented_again_count == 1
+    assert "presented again" in front

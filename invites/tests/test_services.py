@@ -1,6 +1,7 @@
 import io
 import threading
 from datetime import timedelta
+from http import HTTPStatus
 
 import pytest
 from django.contrib.admin.models import LogEntry
@@ -10,6 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from accounts.models import User
 from accounts.powers import PowersExceeded
@@ -27,7 +29,7 @@ from invites.keys.errors import KeyInvalid
 from invites.keys.secrets import secret_digest
 from invites.links import services
 from invites.links.errors import IssueRefused, UsersInactive
-from invites.models import Link
+from invites.models import Link, PurgedLink
 from invites.tests.factories import LinkFactory
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +44,7 @@ def test_issue_stores_only_the_digest_of_the_secret():
     issued = issue(InvitedUserFactory())
     link = Link.objects.get()
     assert link.digest == secret_digest(issued.secret)
-    assert issued.secret not in {getattr(link, f.attname) for f in Link._meta.concrete_fields}
+    assert issued.secret not in [getattr(link, f.attname) for f in Link._meta.concrete_fields]
 
 
 def test_secret_carries_at_least_128_bits():
@@ -501,27 +503,81 @@ def test_staff_cannot_revoke_a_superusers_link_and_then_revoke_nothing():
 # --- Tripwires: a closed link presented again ---------------------------------------------------
 
 
-def test_a_used_link_presented_again_is_recorded_once_a_minute(frozen_clock, caplog):
+def test_a_burst_of_presentations_is_counted_in_full_and_warned_of_once_a_minute(
+    frozen_clock, caplog
+):
+    """A burst of twenty presentations once counted as one, keeping only the last address."""
     link = issue(InvitedUserFactory()).link
     services.link_redeem(link=link, password=NEW_PASSWORD)
+    first = frozen_clock.current
 
-    with caplog.at_level("WARNING", logger="invites.services"):
-        assert services.link_presented_again(key_id=link.pk, address="198.51.100.7")
-        assert not services.link_presented_again(key_id=link.pk, address="198.51.100.8")
+    with caplog.at_level("WARNING", logger="invites.links.services"):
+        for number in range(20):
+            assert services.link_presented_again(key_id=link.pk, address=f"198.51.100.{number % 3}")
         frozen_clock.advance(seconds=59)
-        assert not services.link_presented_again(key_id=link.pk, address="198.51.100.9")
-    frozen_clock.advance(seconds=1)
-    assert services.link_presented_again(key_id=link.pk, address="203.0.113.4")
+        assert services.link_presented_again(key_id=link.pk, address="198.51.100.9")
+        frozen_clock.advance(seconds=1)
+        assert services.link_presented_again(key_id=link.pk, address="203.0.113.4")
 
     link.refresh_from_db()
-    assert link.presented_again_count == 2
-    assert link.presented_again_at == frozen_clock.current
+    assert link.presented_again_count == 22
+    assert (link.presented_again_first_at, link.presented_again_at) == (
+        first,
+        frozen_clock.current,
+    )
     assert link.presented_again_from == "203.0.113.4"
-    warnings = [record for record in caplog.records if record.levelname == "WARNING"]
-    assert len(warnings) == 2
-    record = warnings[0]
-    assert f"Link {link.pk} was presented again" in record.getMessage()
-    assert "198.51.100.7" in record.getMessage()
+    assert link.presented_again_addresses == [
+        "198.51.100.0",
+        "198.51.100.1",
+        "198.51.100.2",
+        "198.51.100.9",
+        "203.0.113.4",
+    ]
+    warnings = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    assert len(warnings) == 2, "one a minute"
+    assert f"Link {link.pk} was presented again" in warnings[0]
+    assert "198.51.100.0" in warnings[0]
+
+
+def test_the_addresses_kept_are_bounded(frozen_clock):
+    link = issue(InvitedUserFactory()).link
+    services.link_redeem(link=link, password=NEW_PASSWORD)
+    for number in range(Link.ADDRESSES_KEPT + 5):
+        services.link_presented_again(key_id=link.pk, address=f"192.0.2.{number}")
+    link.refresh_from_db()
+    assert len(link.presented_again_addresses) == Link.ADDRESSES_KEPT
+    assert link.presented_again_from == f"192.0.2.{Link.ADDRESSES_KEPT + 4}", "the last, always"
+
+
+def test_a_purged_link_presented_again_still_trips(frozen_clock, client):
+    """Purging once wiped the used links whose reappearance would have tripped."""
+    user = InvitedUserFactory()
+    issued = issue(user)
+    services.link_redeem(link=issued.link, password=NEW_PASSWORD)
+    frozen_clock.advance(days=31)
+    assert services.links_purge(older_than=timedelta(days=30)).count == 1
+    assert not Link.objects.exists()
+
+    opened = client.get(
+        reverse("invites:open", kwargs={"secret": issued.secret}),
+        follow=True,
+        REMOTE_ADDR="203.0.113.7",
+    )
+
+    assert opened.status_code == HTTPStatus.NOT_FOUND
+    purged = PurgedLink.objects.get()
+    assert (purged.user, purged.digest) == (user, secret_digest(issued.secret))
+    assert (purged.presented_again_count, purged.presented_again_addresses) == (
+        1,
+        ["203.0.113.7"],
+    )
+
+
+def test_purging_keeps_no_trace_of_an_expired_unused_link(frozen_clock):
+    issue(InvitedUserFactory())
+    frozen_clock.advance(days=40)
+    services.links_purge(older_than=timedelta(days=30))
+    assert not PurgedLink.objects.exists()
 
 
 def test_an_open_link_is_no_tripwire():
@@ -808,7 +864,7 @@ def test_a_link_presented_again_is_logged_in_words_an_administrator_can_act_on(c
     warnings = [record for record in caplog.records if record.levelname == "WARNING"]
     assert [record.getMessage() for record in warnings] == [
         f"Link {link.pk} was presented again after it was used or revoked, from 198.51.100.7: "
-        "someone else may hold a copy of it."
+        "someone else may hold a copy of it (1 times in all)."
     ]
 
 
