@@ -12,6 +12,7 @@ from invites.access_requests import services
 from invites.keys.kinds import STATUS
 from invites.keys.secrets import secret_digest
 from invites.models import AccessRequest, Link
+from invites.tests.factories import AccessRequestFactory
 
 ACCESS_REQUEST_COOKIE = STATUS.cookie.name
 
@@ -136,7 +137,7 @@ def test_an_address_may_send_five_requests_an_hour(client):
 
 
 def test_the_status_link_moves_its_secret_into_a_cookie_for_the_status_page(client):
-    secret = secret_in(ask(client))
+    secret = AccessRequestFactory().secret
     opened = open_status(client, secret)
     assert opened.status_code == HTTPStatus.FOUND
     assert opened["Location"] == STATUS
@@ -153,10 +154,7 @@ def test_the_status_link_moves_its_secret_into_a_cookie_for_the_status_page(clie
 
 
 def test_a_declined_request_shows_the_reason(client):
-    secret = secret_in(ask(client))
-    services.access_requests_decline(
-        access_requests=AccessRequest.objects.all(), by=SuperuserFactory(), reason="Who are you?"
-    )
+    secret = AccessRequestFactory(declined=True, decline_reason="Who are you?").secret
     open_status(client, secret)
     page = client.get(STATUS).content.decode()
     assert "Declined" in page
@@ -164,11 +162,10 @@ def test_a_declined_request_shows_the_reason(client):
 
 
 def test_an_approved_request_leads_its_holder_to_set_their_password(client):
-    secret = secret_in(ask(client))
-    services.access_request_approve(
-        access_request=AccessRequest.objects.get(), approver=SuperuserFactory()
-    )
-    open_status(client, secret)
+    request = AccessRequestFactory(email="ada@example.com")
+    # Through the service: approval makes the status link the account's invite link.
+    services.access_request_approve(access_request=request, approver=SuperuserFactory())
+    open_status(client, request.secret)
     status = client.get(STATUS)
     assert status.status_code == HTTPStatus.FOUND
     assert status["Location"] == reverse("invites:set_password")
@@ -197,10 +194,7 @@ def test_an_unknown_status_link_gets_the_one_invalid_page(client, secret):
 
 
 def test_a_purged_request_gets_the_one_invalid_page(client, settings, frozen_clock):
-    secret = secret_in(ask(client))
-    services.access_requests_decline(
-        access_requests=AccessRequest.objects.all(), by=SuperuserFactory()
-    )
+    secret = AccessRequestFactory(declined=True).secret
     frozen_clock.advance(seconds=settings.ACCESS_REQUESTS_MAX_AGE + 1)
     services.access_requests_purge()
     open_status(client, secret)
