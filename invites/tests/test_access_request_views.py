@@ -86,7 +86,7 @@ def _without_secrets(response) -> str:
 
 def test_the_reply_is_the_same_whether_the_email_has_an_account_a_request_or_neither(client):
     UserFactory(email="taken@example.com")
-    ask(client, email="asked@example.com")
+    AccessRequestFactory(email="asked@example.com")
     replies = [
         ask(client, email=email, address=f"192.0.2.{number}")
         for number, email in enumerate(
@@ -119,7 +119,7 @@ def test_a_filled_honeypot_gets_the_same_reply_and_stores_nothing(client):
 
 def test_past_the_cap_the_form_says_to_come_back_later(client, settings):
     settings.ACCESS_REQUESTS_MAX_PENDING = 1
-    ask(client)
+    AccessRequestFactory()
     response = ask(client, email="grace@example.com", address="192.0.2.8")
     assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
     assert "cannot take more requests" in response.content.decode()
@@ -245,7 +245,7 @@ def test_a_filled_honeypot_is_logged_as_such(client, caplog):
 
 def test_past_the_cap_the_form_comes_back_filled_in_and_the_log_says_why(client, settings, caplog):
     settings.ACCESS_REQUESTS_MAX_PENDING = 1
-    ask(client)
+    AccessRequestFactory()
     with caplog.at_level("WARNING", logger="invites.access_requests.views"):
         response = ask(client, email="grace@example.com", address="192.0.2.8")
     assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
