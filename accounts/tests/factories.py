@@ -1,6 +1,8 @@
 import factory
 from django.contrib.auth.models import Group, Permission
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import two_factor
 from accounts.models import User
 
 DEFAULT_PASSWORD = "a-Long-enough-passphrase-41"
@@ -46,6 +48,23 @@ class GroupFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("name",)
 
     name = factory.Sequence(lambda n: f"group-{n}")
+
+
+class TOTPDeviceFactory(factory.django.DjangoModelFactory):
+    """A confirmed authenticator app, as enrolment writes it, that has taken no code yet.
+
+    Its ``key`` is hex, as stored; ``accounts.tests.totp.base32_of`` gives it
+    as the app holds it. ``confirmed=False`` makes a device that checks nothing.
+    """
+
+    class Meta:
+        model = TOTPDevice
+
+    user = factory.SubFactory(StaffFactory)
+    name = two_factor.DEVICE_NAME
+    key = factory.LazyFunction(two_factor.key_make)
+    tolerance = two_factor.TOLERANCE
+    confirmed = True
 
 
 def grant(user: User, *perms: str) -> User:

@@ -8,7 +8,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import two_factor
 from accounts.powers import PowersExceeded
-from accounts.tests.factories import StaffFactory, SuperuserFactory, UserFactory
+from accounts.tests.factories import StaffFactory, SuperuserFactory, TOTPDeviceFactory, UserFactory
 from accounts.tests.totp import base32_of
 
 pytestmark = pytest.mark.django_db
@@ -117,7 +117,7 @@ def test_a_code_of_six_characters_not_all_digits_or_of_seven_digits_is_refused(t
 
 
 def enrol(user, clock) -> str:
-    """Give ``user`` a device as enrolment does; returns its base32 key."""
+    """Give ``user`` a device through enrolment, its code spent; returns its base32 key."""
     key = two_factor.key_make()
     step = two_factor.code_step(key=key, code=clock.code(base32_of(key)))
     two_factor.device_enrol(user=user, enrolment=two_factor.Enrolment(key=key, step=step))
@@ -144,8 +144,7 @@ def test_the_code_that_enrolled_a_device_does_not_sign_in(totp_clock):
 
 def test_a_code_is_accepted_once(totp_clock):
     user = StaffFactory()
-    key = enrol(user, totp_clock)
-    totp_clock.advance(30)
+    key = base32_of(TOTPDeviceFactory(user=user).key)
     code = totp_clock.code(key)
     assert two_factor.device_verify(user=user, code=code).device is not None
     totp_clock.advance(2)
@@ -154,8 +153,7 @@ def test_a_code_is_accepted_once(totp_clock):
 
 def test_a_code_from_a_minute_ago_or_ahead_is_refused(totp_clock):
     user = StaffFactory()
-    key = enrol(user, totp_clock)
-    totp_clock.advance(120)
+    key = base32_of(TOTPDeviceFactory(user=user).key)
     assert two_factor.device_verify(user=user, code=totp_clock.code(key, -2)).device is None
     totp_clock.advance(2)
     assert two_factor.device_verify(user=user, code=totp_clock.code(key, 2)).device is None
@@ -165,8 +163,7 @@ def test_a_code_from_a_minute_ago_or_ahead_is_refused(totp_clock):
 
 def test_wrong_codes_in_a_row_make_the_device_wait(totp_clock):
     user = StaffFactory()
-    key = enrol(user, totp_clock)
-    totp_clock.advance(30)
+    key = base32_of(TOTPDeviceFactory(user=user).key)
     for _ in range(3):
         assert two_factor.device_verify(user=user, code=totp_clock.wrong_code(key)).device is None
         totp_clock.advance(0.5)
@@ -178,17 +175,16 @@ def test_wrong_codes_in_a_row_make_the_device_wait(totp_clock):
 
 
 def test_an_unconfirmed_device_checks_nothing(totp_clock):
-    user = StaffFactory()
-    key = two_factor.key_make()
-    TOTPDevice.objects.create(user=user, key=key, confirmed=False)
-    assert two_factor.device_verify(user=user, code=totp_clock.code(base32_of(key))).device is None
+    device = TOTPDeviceFactory(confirmed=False)
+    code = totp_clock.code(base32_of(device.key))
+    assert two_factor.device_verify(user=device.user, code=code).device is None
 
 
-def test_removing_devices_obeys_who_may_act_on_whom(totp_clock):
+def test_removing_devices_obeys_who_may_act_on_whom():
     staff = StaffFactory()
     superuser = SuperuserFactory()
-    enrol(staff, totp_clock)
-    enrol(superuser, totp_clock)
+    TOTPDeviceFactory(user=staff)
+    TOTPDeviceFactory(user=superuser)
     with pytest.raises(PowersExceeded, match=superuser.email):
         two_factor.devices_remove(users=[staff, superuser], actor=StaffFactory())
     assert TOTPDevice.objects.count() == 2

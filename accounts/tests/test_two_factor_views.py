@@ -16,10 +16,10 @@ from accounts.tests.factories import (
     DEFAULT_PASSWORD,
     StaffFactory,
     SuperuserFactory,
+    TOTPDeviceFactory,
     UserFactory,
 )
-from accounts.tests.test_two_factor import enrol
-from accounts.tests.totp import key_of_page
+from accounts.tests.totp import base32_of, key_of_page
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("two_factor_staff")]
 
@@ -40,10 +40,14 @@ def type_code(client, code, **extra):
     return client.post(reverse("login_code"), {"code": code}, **extra)
 
 
+def give_device(user) -> str:
+    """Give ``user`` a confirmed authenticator; returns its key as the app holds it (base32)."""
+    return base32_of(TOTPDeviceFactory(user=user).key)
+
+
 def verified_client(user, clock, *, address="192.0.2.50") -> tuple[Client, str]:
     """A browser signed in to ``user`` with a code; and the device's base32 key."""
-    key = enrol(user, clock)
-    clock.advance(30)
+    key = give_device(user)
     client = Client(REMOTE_ADDR=address)
     password_step(client, user)
     assert type_code(client, clock.code(key)).status_code == HTTPStatus.FOUND
@@ -53,9 +57,9 @@ def verified_client(user, clock, *, address="192.0.2.50") -> tuple[Client, str]:
 # --- The password alone signs nobody in ---------------------------------------------------
 
 
-def test_a_staff_password_leads_to_the_code_and_signs_nobody_in(client, totp_clock):
+def test_a_staff_password_leads_to_the_code_and_signs_nobody_in(client):
     staff = StaffFactory()
-    enrol(staff, totp_clock)
+    TOTPDeviceFactory(user=staff)
     response = password_step(client, staff)
     assert response.status_code == HTTPStatus.FOUND
     assert response["Location"] == reverse("login_code")
@@ -66,9 +70,9 @@ def test_a_staff_password_leads_to_the_code_and_signs_nobody_in(client, totp_clo
     assert client.get(reverse("account")).status_code == HTTPStatus.FOUND
 
 
-def test_the_code_page_asks_for_a_one_time_code(client, totp_clock):
+def test_the_code_page_asks_for_a_one_time_code(client):
     staff = StaffFactory(email="ada@example.com")
-    enrol(staff, totp_clock)
+    TOTPDeviceFactory(user=staff)
     password_step(client, staff)
     body = client.get(reverse("login_code")).content.decode()
     assert 'autocomplete="one-time-code"' in body
@@ -79,8 +83,7 @@ def test_the_code_page_asks_for_a_one_time_code(client, totp_clock):
 
 def test_the_right_code_signs_in_where_the_sign_in_was_going(client, totp_clock):
     staff = StaffFactory()
-    key = enrol(staff, totp_clock)
-    totp_clock.advance(30)
+    key = give_device(staff)
     password_step(client, staff, next="/admin/")
     response = type_code(client, totp_clock.code(key))
     assert response.status_code == HTTPStatus.FOUND
@@ -91,8 +94,7 @@ def test_the_right_code_signs_in_where_the_sign_in_was_going(client, totp_clock)
 
 def test_a_signed_in_page_after_the_code_lands_on_the_account_page(client, totp_clock):
     staff = StaffFactory()
-    key = enrol(staff, totp_clock)
-    totp_clock.advance(30)
+    key = give_device(staff)
     password_step(client, staff)
     assert type_code(client, totp_clock.code(key, 1))["Location"] == reverse("account")
     assert client.get(reverse("account")).status_code == HTTPStatus.OK
@@ -100,7 +102,7 @@ def test_a_signed_in_page_after_the_code_lands_on_the_account_page(client, totp_
 
 def test_a_wrong_code_signs_nobody_in_and_is_recorded_as_a_failed_attempt(client, totp_clock):
     staff = StaffFactory()
-    key = enrol(staff, totp_clock)
+    key = give_device(staff)
     password_step(client, staff)
     response = type_code(client, totp_clock.wrong_code(key))
     assert response.status_code == HTTPStatus.OK
@@ -109,9 +111,9 @@ def test_a_wrong_code_signs_nobody_in_and_is_recorded_as_a_failed_attempt(client
     assert SignIn.objects.filter(user=staff, succeeded=False).count() == 1
 
 
-def test_a_code_that_is_not_six_digits_says_what_a_code_is(client, totp_clock):
+def test_a_code_that_is_not_six_digits_says_what_a_code_is(client):
     staff = StaffFactory()
-    enrol(staff, totp_clock)
+    TOTPDeviceFactory(user=staff)
     password_step(client, staff)
     response = type_code(client, "12 34")
     assert "A code is 6 digits" in response.content.decode()
@@ -119,8 +121,7 @@ def test_a_code_that_is_not_six_digits_says_what_a_code_is(client, totp_clock):
 
 def test_a_code_typed_in_groups_of_three_is_understood(client, totp_clock):
     staff = StaffFactory()
-    key = enrol(staff, totp_clock)
-    totp_clock.advance(30)
+    key = give_device(staff)
     password_step(client, staff)
     code = totp_clock.code(key)
     assert type_code(client, f"{code[:3]} {code[3:]}").status_code == HTTPStatus.FOUND
@@ -135,7 +136,7 @@ def test_the_code_page_without_a_password_sends_to_sign_in(client):
 
 def test_a_code_typed_after_five_minutes_needs_the_password_again(client, totp_clock):
     staff = StaffFactory()
-    key = enrol(staff, totp_clock)
+    key = give_device(staff)
     password_step(client, staff)
     totp_clock.advance(two_factor.PENDING_MAX_AGE + 30)
     response = type_code(client, totp_clock.code(key))
@@ -169,8 +170,7 @@ def test_with_two_factor_for_all_everyone_enrols(client, settings):
 
 def test_the_admin_sign_in_asks_for_the_code_too(client, totp_clock):
     staff = StaffFactory()
-    key = enrol(staff, totp_clock)
-    totp_clock.advance(30)
+    key = give_device(staff)
     response = password_step(client, staff, url=reverse("admin:login"), next="/admin/")
     assert response["Location"] == reverse("login_code")
     assert client.get(reverse("admin:index")).status_code == HTTPStatus.FOUND
@@ -245,9 +245,9 @@ def test_a_key_from_someone_elses_enrolment_page_is_refused(client, totp_clock):
     assert not TOTPDevice.objects.exists()
 
 
-def test_who_has_a_device_cannot_enrol_another_at_sign_in(client, totp_clock):
+def test_who_has_a_device_cannot_enrol_another_at_sign_in(client):
     staff = StaffFactory()
-    enrol(staff, totp_clock)
+    TOTPDeviceFactory(user=staff)
     password_step(client, staff)
     assert client.get(reverse("login_enrol"))["Location"] == reverse("login_code")
 
@@ -410,8 +410,7 @@ def base32_key(user) -> str:
 
 def test_the_sixth_wrong_code_a_minute_on_an_account_is_refused_from_anywhere(totp_clock):
     staff = StaffFactory()
-    key = enrol(staff, totp_clock)
-    totp_clock.advance(30)
+    key = give_device(staff)
     for n in range(5):
         guesser = Client(REMOTE_ADDR=f"198.51.100.{n}")
         password_step(guesser, staff)
@@ -428,8 +427,7 @@ def test_the_sixth_wrong_code_a_minute_on_an_account_is_refused_from_anywhere(to
 def test_the_eleventh_wrong_code_a_minute_from_an_address_is_refused(totp_clock):
     office = Client(REMOTE_ADDR="203.0.113.9")
     people = StaffFactory.create_batch(3)
-    keys = {person.pk: enrol(person, totp_clock) for person in people}
-    totp_clock.advance(30)
+    keys = {person.pk: give_device(person) for person in people}
     for n in range(10):
         person = people[n % 3]
         password_step(office, person)
@@ -442,8 +440,7 @@ def test_the_eleventh_wrong_code_a_minute_from_an_address_is_refused(totp_clock)
 
 def test_right_codes_count_nothing_for_an_office_behind_one_address(totp_clock):
     people = StaffFactory.create_batch(12)
-    keys = {person.pk: enrol(person, totp_clock) for person in people}
-    totp_clock.advance(30)
+    keys = {person.pk: give_device(person) for person in people}
     for person in people:
         browser = Client(REMOTE_ADDR="203.0.113.7")
         password_step(browser, person)
@@ -451,9 +448,9 @@ def test_right_codes_count_nothing_for_an_office_behind_one_address(totp_clock):
         assert signed_in_as(browser) == person.email
 
 
-def test_a_right_password_before_the_code_is_no_failed_sign_in(totp_clock):
+def test_a_right_password_before_the_code_is_no_failed_sign_in():
     staff = StaffFactory()
-    enrol(staff, totp_clock)
+    TOTPDeviceFactory(user=staff)
     for n in range(12):
         response = password_step(Client(REMOTE_ADDR=f"198.51.100.{n}"), staff)
         assert response["Location"] == reverse("login_code")
@@ -461,8 +458,7 @@ def test_a_right_password_before_the_code_is_no_failed_sign_in(totp_clock):
 
 def test_the_browser_is_remembered_only_once_signed_in(totp_clock):
     staff = StaffFactory()
-    key = enrol(staff, totp_clock)
-    totp_clock.advance(30)
+    key = give_device(staff)
     client = Client()
     response = password_step(client, staff)
     assert "device" not in response.cookies
@@ -494,9 +490,9 @@ def superuser_client(totp_clock):
     return client
 
 
-def test_the_user_list_shows_and_filters_who_has_two_factor(superuser_client, totp_clock):
+def test_the_user_list_shows_and_filters_who_has_two_factor(superuser_client):
     with_device = StaffFactory(email="with@example.com")
-    enrol(with_device, totp_clock)
+    TOTPDeviceFactory(user=with_device)
     UserFactory(email="without@example.com")
     changelist = reverse("admin:accounts_user_changelist")
     body = superuser_client.get(changelist).content.decode()
@@ -508,9 +504,9 @@ def test_the_user_list_shows_and_filters_who_has_two_factor(superuser_client, to
     assert {user.email for user in listed} == {"without@example.com"}
 
 
-def test_the_action_removes_devices(superuser_client, totp_clock):
+def test_the_action_removes_devices(superuser_client):
     staff = StaffFactory()
-    enrol(staff, totp_clock)
+    TOTPDeviceFactory(user=staff)
     response = superuser_client.post(
         reverse("admin:accounts_user_changelist"),
         {"action": "remove_two_factor_devices", "_selected_action": [staff.pk]},
@@ -526,7 +522,7 @@ def test_the_action_refuses_staff_acting_on_a_superuser(totp_clock):
     actor = grant(StaffFactory(), "accounts.view_user", "accounts.change_user")
     client, _ = verified_client(actor, totp_clock)
     superuser = SuperuserFactory()
-    enrol(superuser, totp_clock)
+    TOTPDeviceFactory(user=superuser)
     response = client.post(
         reverse("admin:accounts_user_changelist"),
         {"action": "remove_two_factor_devices", "_selected_action": [superuser.pk]},
@@ -542,27 +538,25 @@ def test_the_device_list_of_django_otp_is_not_in_the_admin(superuser_client):
 
 
 @pytest.mark.parametrize("query", ["", "two_factor=yes", "two_factor=no", "o=5"])
-def test_the_user_list_costs_the_same_queries_with_two_factor_on_more_data(
-    superuser_client, totp_clock, query
-):
+def test_the_user_list_costs_the_same_queries_with_two_factor_on_more_data(superuser_client, query):
     from accounts.tests.queries import assert_list_costs_the_same_on_more_data
 
     def people(count):
         for index in range(count):
             person = (StaffFactory if index % 2 else UserFactory)()
             if index % 3:
-                enrol(person, totp_clock)
+                TOTPDeviceFactory(user=person)
 
     people(3)
     url = reverse("admin:accounts_user_changelist") + "?" + query
     assert_list_costs_the_same_on_more_data(superuser_client, url, lambda: people(30), 13)
 
 
-def test_the_users_page_says_whether_they_have_an_authenticator(superuser_client, totp_clock):
+def test_the_users_page_says_whether_they_have_an_authenticator(superuser_client):
     staff = StaffFactory()
     url = reverse("admin:accounts_user_change", args=[staff.pk])
     page = superuser_client.get(url)
     assert page.context["adminform"].form.instance.has_two_factor is False
     assert "Two-factor" in page.content.decode()
-    enrol(staff, totp_clock)
+    TOTPDeviceFactory(user=staff)
     assert superuser_client.get(url).context["adminform"].form.instance.has_two_factor is True

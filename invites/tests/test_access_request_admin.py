@@ -7,20 +7,14 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from accounts.models import User
-from accounts.tests.factories import GroupFactory, StaffFactory, SuperuserFactory, grant
-from invites.access_requests import services
+from accounts.tests.factories import GroupFactory, StaffFactory, grant
 from invites.keys.errors import KeyInvalid
 from invites.models import AccessRequest, Link
+from invites.tests.factories import AccessRequestFactory
 
 pytestmark = pytest.mark.django_db
 
 LIST = reverse("admin:invites_accessrequest_changelist")
-
-
-def submit(email="ada@example.com"):
-    return services.access_request_submit(
-        email=email, first_name="Ada", last_name="Lovelace", note="Babbage vouches", address=None
-    )
 
 
 def approve_url(access_request):
@@ -32,12 +26,8 @@ def change_url(access_request):
 
 
 def test_the_list_shows_requests_and_filters_the_pending_ones(admin_client):
-    submit()
-    submit(email="grace@example.com")
-    services.access_requests_decline(
-        access_requests=AccessRequest.objects.filter(email="grace@example.com"),
-        by=SuperuserFactory(),
-    )
+    AccessRequestFactory(email="ada@example.com", note="Babbage vouches")
+    AccessRequestFactory(email="grace@example.com", declined=True)
     page = admin_client.get(LIST, {"state": "pending"})
     assert page.status_code == HTTPStatus.OK
     text = page.content.decode()
@@ -48,15 +38,14 @@ def test_the_list_shows_requests_and_filters_the_pending_ones(admin_client):
 
 
 def test_the_list_says_which_emails_have_an_account(admin_client):
-    submit(email="admin@example.com")
+    AccessRequestFactory(email="admin@example.com")
     page = admin_client.get(LIST).content.decode()
     assert 'alt="True"' in page  # the superuser admin_client signs in as has this email
 
 
 def test_approving_asks_for_groups_and_staff_status_then_creates_the_account(admin_client):
-    secret = submit()
+    access_request = AccessRequestFactory(email="ada@example.com")
     group = GroupFactory(name="readers")
-    access_request = AccessRequest.objects.get()
 
     form = admin_client.get(approve_url(access_request))
     assert form.status_code == HTTPStatus.OK
@@ -69,15 +58,14 @@ def test_approving_asks_for_groups_and_staff_status_then_creates_the_account(adm
     user = User.objects.get(email="ada@example.com")
     assert user.is_staff
     assert list(user.groups.all()) == [group]
-    assert Link.open_by_secret(secret).user == user
+    assert Link.open_by_secret(access_request.secret).user == user
     page = admin_client.get(done["Location"]).content.decode()
     assert "Issue a new link instead" in page
     assert reverse("admin:accounts_user_issue_link", args=[user.pk]) in page
 
 
 def test_a_new_link_instead_replaces_the_status_link(admin_client):
-    secret = submit()
-    access_request = AccessRequest.objects.get()
+    access_request = AccessRequestFactory(email="ada@example.com")
     admin_client.post(approve_url(access_request), {})
     user = User.objects.get(email="ada@example.com")
 
@@ -87,12 +75,11 @@ def test_a_new_link_instead_replaces_the_status_link(admin_client):
     assert "set-password/" in issued.content.decode()
     assert Link.objects.open().count() == 1
     with pytest.raises(KeyInvalid):
-        Link.open_by_secret(secret)
+        Link.open_by_secret(access_request.secret)
 
 
 def test_approving_an_email_that_has_an_account_is_refused(admin_client):
-    submit(email="admin@example.com")
-    access_request = AccessRequest.objects.get()
+    access_request = AccessRequestFactory(email="admin@example.com")
     page = admin_client.get(approve_url(access_request)).content.decode()
     assert "Approving never changes an account" in page
     done = admin_client.post(approve_url(access_request), {}, follow=True)
@@ -101,8 +88,7 @@ def test_approving_an_email_that_has_an_account_is_refused(admin_client):
 
 
 def test_approving_needs_the_right_to_issue_links_and_add_users(client):
-    submit()
-    access_request = AccessRequest.objects.get()
+    access_request = AccessRequestFactory(email="ada@example.com")
     staff = grant(StaffFactory(), "invites.view_accessrequest", "accounts.add_user")
     client.force_login(staff)
     assert client.get(approve_url(access_request)).status_code == HTTPStatus.FORBIDDEN
@@ -111,8 +97,7 @@ def test_approving_needs_the_right_to_issue_links_and_add_users(client):
 
 
 def test_staff_cannot_approve_into_a_group_more_powerful_than_they_are(client):
-    submit()
-    access_request = AccessRequest.objects.get()
+    access_request = AccessRequestFactory(email="ada@example.com")
     powerful = GroupFactory(name="powerful")
     powerful.permissions.add(Permission.objects.get(codename="delete_user"))
     staff = grant(
@@ -126,8 +111,7 @@ def test_staff_cannot_approve_into_a_group_more_powerful_than_they_are(client):
 
 
 def test_declining_asks_for_an_optional_reason(admin_client):
-    submit()
-    access_request = AccessRequest.objects.get()
+    access_request = AccessRequestFactory()
     selection = {"action": "decline_requests", "_selected_action": [access_request.pk]}
 
     confirm = admin_client.post(LIST, selection)
@@ -142,8 +126,7 @@ def test_declining_asks_for_an_optional_reason(admin_client):
 
 
 def test_the_request_page_offers_approve_and_decline_while_pending(admin_client):
-    submit()
-    access_request = AccessRequest.objects.get()
+    access_request = AccessRequestFactory()
     page = admin_client.get(change_url(access_request)).content.decode()
     assert approve_url(access_request) in page
     assert 'value="decline_requests"' in page

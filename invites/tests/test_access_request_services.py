@@ -17,11 +17,13 @@ from invites.keys.secrets import secret_digest, secret_make
 from invites.links import services as link_services
 from invites.links.errors import IssueRefused
 from invites.models import AccessRequest, Link
+from invites.tests.factories import AccessRequestFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def submit(email="ada@example.com", **fields):
+    """File a request through the service, for the tests of filing one."""
     fields = {"first_name": "Ada", "last_name": "Lovelace", "note": "Babbage vouches", **fields}
     return access_request_services.access_request_submit(email=email, address="192.0.2.7", **fields)
 
@@ -60,10 +62,9 @@ def test_no_request_is_taken_past_the_cap_on_pending_ones(settings):
 
 
 def test_approval_creates_the_user_and_makes_the_status_secret_their_invite_link():
-    secret = submit()
+    request = AccessRequestFactory(email="ada@example.com", first_name="Ada", last_name="Lovelace")
     group = GroupFactory(name="readers")
     admin = SuperuserFactory()
-    request = AccessRequest.objects.get()
 
     user = access_request_services.access_request_approve(
         access_request=request, approver=admin, groups=[group], is_staff=True
@@ -74,7 +75,7 @@ def test_approval_creates_the_user_and_makes_the_status_secret_their_invite_link
     assert user.is_staff
     assert not user.is_superuser
     assert list(user.groups.all()) == [group]
-    link = Link.open_by_secret(secret)
+    link = Link.open_by_secret(request.secret)
     assert (link.user, link.purpose, link.created_by) == (user, Link.Purpose.INVITE, admin)
     request.refresh_from_db()
     assert (request.state, request.decided_by, request.user) == ("approved", admin, user)
@@ -82,8 +83,7 @@ def test_approval_creates_the_user_and_makes_the_status_secret_their_invite_link
 
 
 def test_a_request_is_approved_once():
-    submit()
-    request = AccessRequest.objects.get()
+    request = AccessRequestFactory(email="ada@example.com")
     access_request_services.access_request_approve(
         access_request=request, approver=SuperuserFactory()
     )
@@ -96,10 +96,10 @@ def test_a_request_is_approved_once():
 
 def test_approval_never_changes_an_existing_account():
     user = UserFactory(email="ada@example.com", first_name="Someone")
-    submit(email="Ada@Example.com")
+    request = AccessRequestFactory(email="Ada@Example.com")
     with pytest.raises(AccessRequestRefused, match="account with this email address exists"):
         access_request_services.access_request_approve(
-            access_request=AccessRequest.objects.get(), approver=SuperuserFactory()
+            access_request=request, approver=SuperuserFactory()
         )
     user.refresh_from_db()
     assert user.first_name == "Someone"
@@ -108,12 +108,12 @@ def test_approval_never_changes_an_existing_account():
 
 
 def test_approval_needs_the_powers_of_issuing_a_link_for_such_a_user():
-    submit()
+    request = AccessRequestFactory(email="ada@example.com")
     powerful = GroupFactory(name="powerful")
     powerful.permissions.add(Permission.objects.get(codename="delete_user"))
     with pytest.raises(IssueRefused):
         access_request_services.access_request_approve(
-            access_request=AccessRequest.objects.get(), approver=approver(), groups=[powerful]
+            access_request=request, approver=approver(), groups=[powerful]
         )
     # Nothing written: no user, no link, the request still pending.
     assert not User.objects.filter(email="ada@example.com").exists()
@@ -122,29 +122,26 @@ def test_approval_needs_the_powers_of_issuing_a_link_for_such_a_user():
 
 
 def test_staff_who_may_not_issue_links_approve_nothing():
-    submit()
+    request = AccessRequestFactory(email="ada@example.com")
     with pytest.raises(IssueRefused):
         access_request_services.access_request_approve(
-            access_request=AccessRequest.objects.get(),
+            access_request=request,
             approver=grant(StaffFactory(), "accounts.add_user"),
         )
     assert not User.objects.filter(email="ada@example.com").exists()
 
 
 def test_staff_approve_within_their_powers():
-    submit()
     user = access_request_services.access_request_approve(
-        access_request=AccessRequest.objects.get(), approver=approver(), groups=[GroupFactory()]
+        access_request=AccessRequestFactory(), approver=approver(), groups=[GroupFactory()]
     )
     assert Link.objects.get().user == user
 
 
 def test_declining_keeps_the_reason_and_leaves_decided_requests_alone():
-    submit()
-    submit(email="grace@example.com")
+    AccessRequestFactory(email="ada@example.com")
+    AccessRequestFactory(email="grace@example.com", approved=True)
     admin = SuperuserFactory()
-    approved = AccessRequest.objects.get(email="grace@example.com")
-    access_request_services.access_request_approve(access_request=approved, approver=admin)
 
     count = access_request_services.access_requests_decline(
         access_requests=AccessRequest.objects.all(), by=admin, reason=" Unknown to us. "
@@ -162,17 +159,11 @@ def test_declining_keeps_the_reason_and_leaves_decided_requests_alone():
 
 def test_purging_deletes_declined_and_stale_requests_only(settings, frozen_clock):
     settings.ACCESS_REQUESTS_MAX_AGE = 30 * 24 * 3600
-    admin = SuperuserFactory()
-    for email in ("stale@example.com", "declined@example.com", "approved@example.com"):
-        submit(email=email)
-    access_request_services.access_requests_decline(
-        access_requests=AccessRequest.objects.filter(email="declined@example.com"), by=admin
-    )
-    access_request_services.access_request_approve(
-        access_request=AccessRequest.objects.get(email="approved@example.com"), approver=admin
-    )
+    AccessRequestFactory(email="stale@example.com")
+    AccessRequestFactory(email="declined@example.com", declined=True)
+    AccessRequestFactory(email="approved@example.com", approved=True)
     frozen_clock.advance(days=31)
-    submit(email="fresh@example.com")
+    AccessRequestFactory(email="fresh@example.com")
 
     assert access_request_services.access_requests_purge(dry_run=True).count == 2
     purged = access_request_services.access_requests_purge()
@@ -197,18 +188,16 @@ def test_a_link_for_a_digest_is_refused_beyond_the_issuers_powers():
 
 
 def test_an_approved_account_is_not_staff_unless_asked():
-    submit()
     user = access_request_services.access_request_approve(
-        access_request=AccessRequest.objects.get(), approver=SuperuserFactory()
+        access_request=AccessRequestFactory(), approver=SuperuserFactory()
     )
     assert not user.is_staff
 
 
 def test_of_two_approvals_of_one_email_at_once_the_second_is_refused(monkeypatch):
     """Both pass the check for an existing account; the second then meets the unique email."""
-    submit()
-    submit(email="ADA@example.com")
-    first, second = AccessRequest.objects.order_by("pk")
+    first = AccessRequestFactory(email="ada@example.com")
+    second = AccessRequestFactory(email="ADA@example.com")
     admin = SuperuserFactory()
     access_request_services.access_request_approve(access_request=first, approver=admin)
     monkeypatch.setattr(
@@ -228,8 +217,7 @@ def test_an_approval_is_logged_and_written_to_the_new_users_history(caplog, froz
     from django.contrib.admin.models import ADDITION, LogEntry
     from django.contrib.contenttypes.models import ContentType
 
-    submit()
-    request, admin = AccessRequest.objects.get(), SuperuserFactory()
+    request, admin = AccessRequestFactory(email="ada@example.com"), SuperuserFactory()
     with caplog.at_level("INFO", logger="invites.access_requests.services"):
         user = access_request_services.access_request_approve(
             access_request=request, approver=admin
@@ -249,7 +237,7 @@ def test_an_approval_is_logged_and_written_to_the_new_users_history(caplog, froz
 
 
 def test_declining_without_a_reason_keeps_none():
-    submit()
+    AccessRequestFactory()
     access_request_services.access_requests_decline(
         access_requests=AccessRequest.objects.all(), by=SuperuserFactory()
     )
@@ -259,7 +247,7 @@ def test_declining_without_a_reason_keeps_none():
 def test_purging_takes_any_age_above_zero_and_says_which_cutoff_it_used(frozen_clock):
     from datetime import timedelta
 
-    submit()
+    AccessRequestFactory()
     purged = access_request_services.access_requests_purge(older_than=timedelta(hours=1))
     assert (purged.count, purged.cutoff) == (0, frozen_clock.current - timedelta(hours=1))
     assert AccessRequest.objects.count() == 1
@@ -269,7 +257,7 @@ def test_purging_takes_any_age_above_zero_and_says_which_cutoff_it_used(frozen_c
 def test_a_maximum_age_of_zero_or_less_purges_nothing_and_says_so(settings, frozen_clock, max_age):
     """Else every pending request would be deleted at once."""
     settings.ACCESS_REQUESTS_MAX_AGE = max_age
-    submit()
+    AccessRequestFactory()
     frozen_clock.advance(seconds=1)
     with pytest.raises(ValueError, match=r"^older_than must be above zero\.$"):
         access_request_services.access_requests_purge()

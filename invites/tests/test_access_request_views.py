@@ -12,6 +12,7 @@ from invites.access_requests import services
 from invites.keys.kinds import STATUS
 from invites.keys.secrets import secret_digest
 from invites.models import AccessRequest, Link
+from invites.tests.factories import AccessRequestFactory
 
 ACCESS_REQUEST_COOKIE = STATUS.cookie.name
 
@@ -85,7 +86,7 @@ def _without_secrets(response) -> str:
 
 def test_the_reply_is_the_same_whether_the_email_has_an_account_a_request_or_neither(client):
     UserFactory(email="taken@example.com")
-    ask(client, email="asked@example.com")
+    AccessRequestFactory(email="asked@example.com")
     replies = [
         ask(client, email=email, address=f"192.0.2.{number}")
         for number, email in enumerate(
@@ -118,7 +119,7 @@ def test_a_filled_honeypot_gets_the_same_reply_and_stores_nothing(client):
 
 def test_past_the_cap_the_form_says_to_come_back_later(client, settings):
     settings.ACCESS_REQUESTS_MAX_PENDING = 1
-    ask(client)
+    AccessRequestFactory()
     response = ask(client, email="grace@example.com", address="192.0.2.8")
     assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
     assert "cannot take more requests" in response.content.decode()
@@ -136,7 +137,7 @@ def test_an_address_may_send_five_requests_an_hour(client):
 
 
 def test_the_status_link_moves_its_secret_into_a_cookie_for_the_status_page(client):
-    secret = secret_in(ask(client))
+    secret = AccessRequestFactory().secret
     opened = open_status(client, secret)
     assert opened.status_code == HTTPStatus.FOUND
     assert opened["Location"] == STATUS
@@ -153,10 +154,7 @@ def test_the_status_link_moves_its_secret_into_a_cookie_for_the_status_page(clie
 
 
 def test_a_declined_request_shows_the_reason(client):
-    secret = secret_in(ask(client))
-    services.access_requests_decline(
-        access_requests=AccessRequest.objects.all(), by=SuperuserFactory(), reason="Who are you?"
-    )
+    secret = AccessRequestFactory(declined=True, decline_reason="Who are you?").secret
     open_status(client, secret)
     page = client.get(STATUS).content.decode()
     assert "Declined" in page
@@ -164,11 +162,10 @@ def test_a_declined_request_shows_the_reason(client):
 
 
 def test_an_approved_request_leads_its_holder_to_set_their_password(client):
-    secret = secret_in(ask(client))
-    services.access_request_approve(
-        access_request=AccessRequest.objects.get(), approver=SuperuserFactory()
-    )
-    open_status(client, secret)
+    request = AccessRequestFactory(email="ada@example.com")
+    # Through the service: approval makes the status link the account's invite link.
+    services.access_request_approve(access_request=request, approver=SuperuserFactory())
+    open_status(client, request.secret)
     status = client.get(STATUS)
     assert status.status_code == HTTPStatus.FOUND
     assert status["Location"] == reverse("invites:set_password")
@@ -197,10 +194,7 @@ def test_an_unknown_status_link_gets_the_one_invalid_page(client, secret):
 
 
 def test_a_purged_request_gets_the_one_invalid_page(client, settings, frozen_clock):
-    secret = secret_in(ask(client))
-    services.access_requests_decline(
-        access_requests=AccessRequest.objects.all(), by=SuperuserFactory()
-    )
+    secret = AccessRequestFactory(declined=True).secret
     frozen_clock.advance(seconds=settings.ACCESS_REQUESTS_MAX_AGE + 1)
     services.access_requests_purge()
     open_status(client, secret)
@@ -251,7 +245,7 @@ def test_a_filled_honeypot_is_logged_as_such(client, caplog):
 
 def test_past_the_cap_the_form_comes_back_filled_in_and_the_log_says_why(client, settings, caplog):
     settings.ACCESS_REQUESTS_MAX_PENDING = 1
-    ask(client)
+    AccessRequestFactory()
     with caplog.at_level("WARNING", logger="invites.access_requests.views"):
         response = ask(client, email="grace@example.com", address="192.0.2.8")
     assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE

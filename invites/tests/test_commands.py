@@ -19,7 +19,7 @@ from accounts.tests.factories import GroupFactory, InvitedUserFactory, UserFacto
 from invites.keys.secrets import secret_digest
 from invites.links.services import link_issue
 from invites.models import Link
-from invites.tests.factories import LinkFactory, secret_of
+from invites.tests.factories import LinkFactory, TeamLinkFactory, TeamLinkJoinFactory, secret_of
 
 pytestmark = pytest.mark.django_db
 
@@ -757,15 +757,9 @@ def test_purge_links_purges_team_links_closed_before_the_cutoff_and_keeps_their_
     def team_link(name, *, joined_at=None, **fields):
         fields.setdefault("expires_at", now + timedelta(days=1))
         fields.setdefault("uses_allowed", 2)
-        team_link = TeamLink.objects.create(
-            name=name,
-            digest=secret_digest(name),
-            created_at=now - timedelta(days=60),
-            created_via=Link.Via.COMMAND,
-            **fields,
-        )
+        team_link = TeamLinkFactory(name=name, created_at=now - timedelta(days=60), **fields)
         if joined_at is not None:
-            TeamLinkJoin.objects.create(team_link=team_link, user=member, joined_at=joined_at)
+            TeamLinkJoinFactory(team_link=team_link, user=member, joined_at=joined_at)
         return team_link
 
     kept = {

@@ -21,8 +21,7 @@ from invites.keys.secrets import SECRET_LENGTH
 from invites.keys.urls import key_url
 from invites.links import services
 from invites.models import Link
-from invites.team_links import services as team_links
-from invites.tests.factories import LinkFactory, secret_of
+from invites.tests.factories import LinkFactory, TeamLinkFactory, secret_of
 from invites.tests.test_admin import (
     assert_never_cached,
     attrs_of,
@@ -419,11 +418,8 @@ def test_the_print_view_keeps_posted_text_as_text(admin_client, people):
 def team_link_sheet(settings) -> tuple[str, str]:
     """A team link's URL and the sheet its page posts (SITE_URL the test server's)."""
     settings.SITE_URL = "http://testserver"
-    issued = team_links.team_link_create(
-        name="Data workshop, March", groups=[], uses=30, issuer=None, via=Link.Via.COMMAND
-    )
-    url = key_url(TEAM, issued.secret)
-    team_link = issued.team_link
+    team_link = TeamLinkFactory(name="Data workshop, March")
+    url = key_url(TEAM, team_link.secret)
     return url, sheet_value(url=url, name=team_link.name, expires_at=team_link.expires_at)
 
 

@@ -8,16 +8,24 @@ from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from accounts.tests.factories import GroupFactory, StaffFactory, SuperuserFactory, grant
+from accounts.tests.factories import (
+    GroupFactory,
+    StaffFactory,
+    SuperuserFactory,
+    UserFactory,
+    grant,
+)
 from invites.keys.secrets import secret_digest
-from invites.models import AccessRequest, Link, TeamLink
+from invites.models import Link, TeamLink
 from invites.team_links.services import team_link_create, team_link_join
+from invites.tests.factories import AccessRequestFactory, TeamLinkFactory, TeamLinkJoinFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -41,17 +49,6 @@ def issuer_client(*perms) -> tuple[Client, User]:
     client = Client()
     client.force_login(user)
     return client, user
-
-
-def make(uses=30, groups=(), approval=False):
-    return team_link_create(
-        name="Data workshop, March",
-        groups=list(groups),
-        uses=uses,
-        issuer=None,
-        via=Link.Via.COMMAND,
-        approval=approval,
-    )
 
 
 def join(team_link, email):
@@ -127,11 +124,9 @@ def test_the_lifetime_ceiling_and_uses_are_checked(admin_client, settings):
 
 
 def test_the_list_shows_state_uses_left_and_members(admin_client):
-    issued = make(uses=30)
-    for number in range(18):
-        join(issued.team_link, f"p{number}@example.com")
-    closed = make(uses=1).team_link
-    join(closed, "last@example.com")
+    team_link = TeamLinkFactory(uses_allowed=30, uses_taken=18)
+    TeamLinkJoinFactory.create_batch(18, team_link=team_link)
+    TeamLinkJoinFactory(team_link=TeamLinkFactory(uses_allowed=1, used_up=True))
     text = admin_client.get(LIST).content.decode()
     assert "12 of 30 left" in text
     assert "used up" in text
@@ -142,10 +137,9 @@ def test_the_list_shows_state_uses_left_and_members(admin_client):
 
 
 def test_a_links_page_lists_who_joined_with_links_to_them(admin_client):
-    issued = make()
-    join(issued.team_link, "ada@example.com")
-    user = User.objects.get(email="ada@example.com")
-    page = admin_client.get(reverse("admin:invites_teamlink_change", args=[issued.team_link.pk]))
+    joined = TeamLinkJoinFactory(user=UserFactory(email="ada@example.com"))
+    user = joined.user
+    page = admin_client.get(reverse("admin:invites_teamlink_change", args=[joined.team_link.pk]))
     text = page.content.decode()
     assert reverse("admin:accounts_user_change", args=[user.pk]) in text
     assert "ada@example.com" in text
@@ -153,8 +147,7 @@ def test_a_links_page_lists_who_joined_with_links_to_them(admin_client):
 
 
 def test_revoking_by_button_and_action_with_the_powers_rule(admin_client):
-    issued = make(groups=[dangerous_group()])
-    team_link = issued.team_link
+    team_link = TeamLinkFactory(groups=[dangerous_group()])
     client, _ = issuer_client()
     revoke = reverse("admin:invites_teamlink_revoke", args=[team_link.pk])
     response = client.post(revoke, follow=True)
@@ -167,21 +160,24 @@ def test_revoking_by_button_and_action_with_the_powers_rule(admin_client):
     assert team_link.state == TeamLink.State.REVOKED
     # And the link now gets the one invalid page.
     browser = Client()
-    browser.get(reverse("invites:team_open", kwargs={"secret": issued.secret}))
+    browser.get(reverse("invites:team_open", kwargs={"secret": team_link.secret}))
     assert browser.get(reverse("invites:team_join")).status_code == HTTPStatus.NOT_FOUND
 
 
 def test_revoke_is_post_only(admin_client):
-    team_link = make().team_link
+    team_link = TeamLinkFactory()
     revoke = reverse("admin:invites_teamlink_revoke", args=[team_link.pk])
     assert admin_client.get(revoke).status_code == HTTPStatus.METHOD_NOT_ALLOWED
 
 
 def test_approving_a_team_links_request_proposes_its_groups(admin_client):
     readers = GroupFactory(name="Readers")
-    issued = make(groups=[readers], approval=True)
-    join(issued.team_link, "ada@example.com")
-    request = AccessRequest.objects.get()
+    request = AccessRequestFactory(
+        email="ada@example.com",
+        team_link=TeamLinkFactory(groups=[readers], approval=True),
+        password=make_password(GOOD),
+        groups=[readers],
+    )
     approve = reverse("admin:invites_accessrequest_approve", args=[request.pk])
     page = admin_client.get(approve).content.decode()
     assert f'value="{readers.pk}"' in page

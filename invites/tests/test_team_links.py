@@ -28,6 +28,7 @@ from invites.models import AccessRequest, Link, TeamLink, TeamLinkJoin
 from invites.team_links import services as team_links
 from invites.team_links.errors import TeamLinkRefused
 from invites.team_links.services import Joined, team_link_create, team_link_join, team_links_revoke
+from invites.tests.factories import TeamLinkFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +40,7 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
 
 
 def make(*, uses=30, groups=(), issuer=None, approval=False, **kwargs) -> tuple[TeamLink, str]:
+    """A team link made through the service, for the tests of making one."""
     via = Link.Via.COMMAND if issuer is None else Link.Via.ADMIN
     issued = team_link_create(
         name="Data workshop, March",
@@ -84,13 +86,12 @@ def test_state_property_and_queries_agree_on_every_combination():
     now = clock.now()
     rows = []
     for taken, revoked, expired in product((0, 1, 2), (False, True), (False, True)):
-        link, _ = make(uses=2)
-        TeamLink.objects.filter(pk=link.pk).update(
+        link = TeamLinkFactory(
+            uses_allowed=2,
             uses_taken=taken,
             revoked_at=now if revoked else None,
             expires_at=now - timedelta(minutes=1) if expired else now + timedelta(days=1),
         )
-        link.refresh_from_db()
         rows.append(link)
     for link in rows:
         matching = [
@@ -104,9 +105,7 @@ def test_state_property_and_queries_agree_on_every_combination():
 
 
 def test_uses_left_reads_as_the_admin_says_it():
-    link, _ = make(uses=30)
-    TeamLink.objects.filter(pk=link.pk).update(uses_taken=18)
-    link.refresh_from_db()
+    link = TeamLinkFactory(uses_allowed=30, uses_taken=18)
     assert link.uses_left == 12
 
 
@@ -175,7 +174,7 @@ def test_an_admins_team_link_is_in_its_history():
 
 def test_joining_makes_an_account_with_the_links_groups_never_staff():
     readers = GroupFactory(name="Readers")
-    link, _ = make(groups=[readers])
+    link = TeamLinkFactory(groups=[readers])
     outcome = team_link_join(
         team_link=link,
         email="Ada@Example.com",
@@ -198,7 +197,7 @@ def test_joining_makes_an_account_with_the_links_groups_never_staff():
 
 
 def test_uses_are_counted_exactly_and_the_last_one_closes_the_link():
-    link, _ = make(uses=3)
+    link = TeamLinkFactory(uses_allowed=3)
     for number in range(3):
         team_link_join(
             team_link=link,
@@ -227,7 +226,7 @@ def test_uses_are_counted_exactly_and_the_last_one_closes_the_link():
 def test_an_existing_email_changes_nothing_and_takes_no_use(monkeypatch):
     existing = UserFactory(email="carol@example.com", first_name="Carol", last_name="C")
     password_before = existing.password
-    link, _ = make(groups=[GroupFactory(name="Readers")])
+    link = TeamLinkFactory(groups=[GroupFactory(name="Readers")])
     hashed = []
     monkeypatch.setattr(
         team_links,
@@ -257,7 +256,7 @@ def test_an_existing_email_changes_nothing_and_takes_no_use(monkeypatch):
 def test_a_link_outlives_not_its_issuers_powers():
     readers = GroupFactory(name="Readers")
     issuer = issuer_with()
-    link, _ = make(issuer=issuer, groups=[readers])
+    link = TeamLinkFactory(created_by=issuer, groups=[readers])
     issuer.is_active = False
     issuer.save()
     with pytest.raises(KeyInvalid) as invalid:
@@ -277,7 +276,7 @@ def test_a_link_outlives_not_its_issuers_powers():
 
 def test_with_approval_a_join_is_an_access_request_that_approval_turns_into_the_account():
     readers = GroupFactory(name="Readers")
-    link, _ = make(groups=[readers], approval=True)
+    link = TeamLinkFactory(groups=[readers], approval=True)
     outcome = team_link_join(
         team_link=link,
         email="ada@example.com",
@@ -310,7 +309,7 @@ def test_with_approval_a_join_is_an_access_request_that_approval_turns_into_the_
 
 
 def test_joining_again_while_the_request_waits_files_no_second_one_and_takes_no_use():
-    link, _ = make(approval=True)
+    link = TeamLinkFactory(approval=True)
     outcomes = [
         team_link_join(
             team_link=link,
@@ -342,7 +341,7 @@ def test_joining_again_while_the_request_waits_files_no_second_one_and_takes_no_
 
 
 def test_declining_a_team_links_request_creates_nothing_and_keeps_no_hash():
-    link, _ = make(approval=True)
+    link = TeamLinkFactory(approval=True)
     team_link_join(
         team_link=link,
         email="ada@example.com",
@@ -361,7 +360,7 @@ def test_declining_a_team_links_request_creates_nothing_and_keeps_no_hash():
 def test_revoking_needs_the_same_powers():
     admins = GroupFactory(name="Admins")
     admins.permissions.add(Permission.objects.get(codename="delete_user"))
-    link, _ = make(groups=[admins])
+    link = TeamLinkFactory(groups=[admins])
     with pytest.raises(TeamLinkRefused):
         team_links_revoke(team_links=[link], by=issuer_with())
     link.refresh_from_db()
@@ -374,8 +373,7 @@ def test_revoking_needs_the_same_powers():
 def test_revoking_one_team_link_leaves_the_others_and_records_who_and_when(frozen_clock):
     from django.contrib.admin.models import LogEntry
 
-    revoked, _ = make()
-    other, _ = make()
+    revoked, other = TeamLinkFactory.create_batch(2)
     admin = SuperuserFactory()
     assert team_links_revoke(team_links=[revoked], by=admin) == 1
     revoked.refresh_from_db()
@@ -396,11 +394,11 @@ def test_revoking_one_team_link_leaves_the_others_and_records_who_and_when(froze
 
 def test_a_team_link_whose_issuing_administrator_was_deleted_is_invalid():
     issuer = issuer_with()
-    link, secret = make(issuer=issuer)
+    link = TeamLinkFactory(created_by=issuer)
     issuer.delete()
     link.refresh_from_db()
     assert (link.created_via, link.created_by) == (Link.Via.ADMIN, None)
-    client = opened(secret)
+    client = opened(link.secret)
     assert client.get(JOIN).status_code == HTTPStatus.NOT_FOUND
     with pytest.raises(KeyInvalid) as invalid:
         team_link_join(
@@ -418,8 +416,8 @@ def test_a_team_link_dies_when_its_issuer_loses_what_its_groups_grant(caplog):
     editors = GroupFactory(name="Editors")
     editors.permissions.add(Permission.objects.get(codename="change_group"))
     issuer = issuer_with("auth.change_group")
-    link, secret = make(issuer=issuer, groups=[editors])
-    client = opened(secret)
+    link = TeamLinkFactory(created_by=issuer, groups=[editors])
+    client = opened(link.secret)
     assert client.get(JOIN).status_code == HTTPStatus.OK
 
     issuer.user_permissions.remove(Permission.objects.get(codename="change_group"))
@@ -444,15 +442,7 @@ def test_a_team_link_dies_when_its_issuer_loses_what_its_groups_grant(caplog):
 
 
 def test_a_closed_team_links_reason_and_id_reach_the_log(caplog):
-    link, secret = make(uses=1)
-    team_link_join(
-        team_link=link,
-        email="p@example.com",
-        first_name="P",
-        last_name="Q",
-        password=GOOD,
-        address=None,
-    )
+    link = TeamLinkFactory(uses_allowed=1, used_up=True)
     with pytest.raises(KeyInvalid) as invalid:
         team_link_join(
             team_link=link,
@@ -464,12 +454,12 @@ def test_a_closed_team_links_reason_and_id_reach_the_log(caplog):
         )
     assert (invalid.value.reason, invalid.value.key_id) == (KeyInvalid.Reason.USED, link.pk)
     with caplog.at_level("INFO", logger="invites.keys"):
-        assert opened(secret).get(JOIN).status_code == HTTPStatus.NOT_FOUND
+        assert opened(link.secret).get(JOIN).status_code == HTTPStatus.NOT_FOUND
     assert f"Refused a team link (used): key {link.pk}." in caplog.text
 
 
 def test_a_join_records_the_names_the_moment_and_the_address(frozen_clock):
-    link, _ = make()
+    link = TeamLinkFactory()
     team_link_join(
         team_link=link,
         email="ada@example.com",
@@ -489,7 +479,7 @@ def test_a_join_records_the_names_the_moment_and_the_address(frozen_clock):
 
 
 def test_an_approval_joins_request_carries_the_names_address_and_its_join(frozen_clock):
-    link, _ = make(approval=True)
+    link = TeamLinkFactory(approval=True)
     team_link_join(
         team_link=link,
         email="ada@example.com",
@@ -525,9 +515,8 @@ def test_a_team_link_may_have_a_thousand_uses_and_records_when_it_was_made(froze
 def test_purging_deletes_team_links_closed_long_ago_and_never_an_open_one(frozen_clock):
     from invites.team_links.services import team_links_purge
 
-    old, _ = make()
-    TeamLink.objects.filter(pk=old.pk).update(revoked_at=clock.now() - timedelta(days=31))
-    kept, _ = make()
+    TeamLinkFactory(revoked_at=clock.now() - timedelta(days=31))
+    kept = TeamLinkFactory()
     with pytest.raises(ValueError, match="never purged"):
         team_links_purge(older_than=timedelta(seconds=-1))
     assert team_links_purge(older_than=timedelta(days=30), dry_run=True).count == 1
@@ -542,7 +531,8 @@ def test_purging_deletes_team_links_closed_long_ago_and_never_an_open_one(frozen
 
 
 def test_opening_moves_the_secret_into_a_cookie_and_takes_no_use():
-    link, secret = make()
+    link = TeamLinkFactory(name="Data workshop, March")
+    secret = link.secret
     client = Client()
     for _ in range(3):
         response = client.get(open_path(secret))
@@ -559,8 +549,7 @@ def test_opening_moves_the_secret_into_a_cookie_and_takes_no_use():
 
 
 def test_joining_through_the_page_signs_in_with_the_chosen_password():
-    _, secret = make(groups=[GroupFactory(name="Readers")])
-    client = opened(secret)
+    client = opened(TeamLinkFactory(groups=[GroupFactory(name="Readers")]).secret)
     response = client.post(JOIN, join_data())
     assert response.status_code == HTTPStatus.FOUND
     assert response.headers["Location"] == reverse("login")
@@ -571,14 +560,14 @@ def test_joining_through_the_page_signs_in_with_the_chosen_password():
 
 @pytest.mark.parametrize("state", ["unknown", "forged", "used_up", "expired", "revoked"])
 def test_every_closed_or_forged_link_gets_the_one_invalid_page(state, settings):
-    link, secret = make(uses=1)
+    link = TeamLinkFactory(uses_allowed=1)
     client = Client()
     if state == "unknown":
         client = opened("x" * 32)
     elif state == "forged":
         client.cookies["team_link"] = link.digest  # unsigned: a guess at the cookie
     else:
-        client = opened(secret)
+        client = opened(link.secret)
         changes = {
             "used_up": {"uses_taken": 1},
             "expired": {"expires_at": clock.now() - timedelta(seconds=1)},
@@ -602,7 +591,7 @@ def test_set_password_pages_invalid_page_is_the_very_same():
 def test_an_existing_email_gets_the_same_reply_as_a_new_one():
     existing = UserFactory(email="carol@example.com", first_name="Carol")
     password_before = existing.password
-    _, secret = make()
+    secret = TeamLinkFactory().secret
 
     def reply(email):
         client = opened(secret)
@@ -621,8 +610,8 @@ def test_an_existing_email_gets_the_same_reply_as_a_new_one():
 
 
 def test_the_password_rules_apply_and_an_invalid_form_takes_no_use():
-    link, secret = make()
-    client = opened(secret)
+    link = TeamLinkFactory()
+    client = opened(link.secret)
     short = client.post(JOIN, join_data(password="short"))
     assert short.status_code == HTTPStatus.OK
     assert "too short" in short.content.decode()
@@ -641,30 +630,28 @@ def test_the_password_rules_apply_and_an_invalid_form_takes_no_use():
 
 
 def test_thirty_failed_joins_from_one_address_then_429():
-    _, secret = make()
-    client = opened(secret)
+    client = opened(TeamLinkFactory().secret)
     statuses = [client.post(JOIN, join_data(password="short")).status_code for _ in range(31)]
     assert statuses == [HTTPStatus.OK] * 30 + [HTTPStatus.TOO_MANY_REQUESTS]
 
 
 def test_thirty_failed_joins_on_one_link_from_many_addresses_then_429():
-    _, secret = make()
+    secret = TeamLinkFactory().secret
     statuses = []
     for number in range(31):
         client = opened(secret, REMOTE_ADDR=f"198.51.100.{number + 1}")
         statuses.append(client.post(JOIN, join_data(password="short")).status_code)
     assert statuses == [HTTPStatus.OK] * 30 + [HTTPStatus.TOO_MANY_REQUESTS]
     # Another link, from a fresh address, is not held by that one's count.
-    _, other = make()
-    client = opened(other, REMOTE_ADDR="198.51.100.200")
+    client = opened(TeamLinkFactory().secret, REMOTE_ADDR="198.51.100.200")
     assert client.post(JOIN, join_data(password="short")).status_code == HTTPStatus.OK
 
 
 def test_a_workshop_of_thirty_behind_one_address_joins_unrefused():
-    link, secret = make(uses=30)
+    link = TeamLinkFactory(uses_allowed=30)
     statuses = []
     for number in range(30):
-        client = opened(secret)
+        client = opened(link.secret)
         statuses.append(
             client.post(JOIN, join_data(email=f"person{number}@workshop.example")).status_code
         )
@@ -685,7 +672,7 @@ def test_failed_openings_count_like_a_set_password_links():
 def test_a_team_links_secret_is_kept_out_of_the_logs_even_truncated():
     from invites.keys.redaction import redact
 
-    _, secret = make()
+    secret = TeamLinkFactory().secret
     for line in (
         f"GET /join/{secret}/ HTTP/1.1",
         f"GET /JOIN%2F{secret[:12]} HTTP/1.1",
@@ -696,7 +683,7 @@ def test_a_team_links_secret_is_kept_out_of_the_logs_even_truncated():
 
 
 def test_a_team_link_typed_from_a_printed_sheet_with_spaces_opens():
-    _team_link, secret = make()
+    secret = TeamLinkFactory().secret
     typed = " ".join(secret[index : index + 4] for index in range(0, len(secret), 4))
     client = Client()
     assert client.get(f"/join/ {typed} /").status_code == HTTPStatus.FOUND

@@ -8,8 +8,12 @@ from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import two_factor
-from accounts.tests.factories import InvitedUserFactory, StaffFactory, UserFactory
+from accounts.tests.factories import (
+    InvitedUserFactory,
+    StaffFactory,
+    TOTPDeviceFactory,
+    UserFactory,
+)
 from accounts.tests.totp import TotpClock, base32_of, key_of_page
 from invites.links import services as link_services
 from invites.models import Link
@@ -136,7 +140,7 @@ def test_a_key_drawn_for_another_link_is_refused(totp_clock):
 
 def test_a_reset_link_replaces_the_old_device_only_when_redeemed(totp_clock):
     staff = StaffFactory()
-    old = TOTPDevice.objects.create(user=staff, key=two_factor.key_make(), confirmed=True)
+    old = TOTPDeviceFactory(user=staff)
     client, link, page = open_link(staff)
     assert link.purpose == Link.Purpose.RESET
     assert TOTPDevice.objects.filter(pk=old.pk).exists()
@@ -173,7 +177,7 @@ def test_a_failed_redemption_rolls_the_device_back(totp_clock, monkeypatch):
 
 def test_who_need_not_use_two_factor_keeps_any_device_they_have():
     user = UserFactory()
-    TOTPDevice.objects.create(user=user, key=two_factor.key_make(), confirmed=True)
+    TOTPDeviceFactory(user=user)
     client, link, _ = open_link(user)
     response = client.post(
         SET_PASSWORD, {"link": link.pk, "new_password1": GOOD, "new_password2": GOOD}

@@ -11,8 +11,8 @@ from accounts.models import User
 from accounts.tests.factories import GroupFactory, SuperuserFactory
 from invites.keys.kinds import TEAM
 from invites.keys.urls import key_url
-from invites.models import Link, TeamLink
-from invites.team_links.services import team_link_create
+from invites.models import TeamLink
+from invites.tests.factories import TeamLinkFactory
 from tests.e2e.helpers import admin_sign_in, clipboard_text, expect, label, qr_codes
 from tests.support import GOOD_PASSWORD, INVALID_LINK_TEXT
 
@@ -102,11 +102,9 @@ def test_admin_makes_a_team_link_copies_it_and_sees_who_joined(site, new_context
 
 
 def test_the_join_page_passes_axe_and_fits_a_phone(site, new_context, axe_violations):
-    issued = team_link_create(
-        name="Data workshop, March", groups=[], uses=3, issuer=None, via=Link.Via.COMMAND
-    )
+    team_link = TeamLinkFactory(name="Data workshop, March", uses_allowed=3)
     page = new_context(viewport=PHONE).new_page()
-    page.goto(key_url(TEAM, issued.secret))
+    page.goto(key_url(TEAM, team_link.secret))
 
     found = {"join form": axe_violations(page)}
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

@@ -11,17 +11,11 @@ from accounts.tests.factories import SuperuserFactory
 from invites.access_requests import services
 from invites.access_requests.errors import AccessRequestRefused
 from invites.models import AccessRequest, Link
+from invites.tests.factories import AccessRequestFactory
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 ROUNDS = 10
-
-
-def _submit(email: str) -> AccessRequest:
-    services.access_request_submit(
-        email=email, first_name="Ada", last_name="Lovelace", note="a race", address=None
-    )
-    return AccessRequest.objects.filter(email=email).latest("pk")
 
 
 def _approve_together(requests: list[AccessRequest]) -> list[str]:
@@ -47,7 +41,7 @@ def _approve_together(requests: list[AccessRequest]) -> list[str]:
 def test_two_approvals_of_one_request_make_one_user(stack_figures):
     for round_number in range(ROUNDS):
         email = f"race{round_number}@example.com"
-        request = _submit(email)
+        request = AccessRequestFactory(email=email)
         outcomes = _approve_together([request, request])
         assert sorted(outcomes) == ["approved", "decided"]
         assert User.objects.filter(email=email).count() == 1
@@ -60,7 +54,7 @@ def test_two_approvals_of_one_request_make_one_user(stack_figures):
 def test_approvals_of_two_requests_for_one_email_make_one_user(stack_figures):
     for round_number in range(ROUNDS):
         email = f"twice{round_number}@example.com"
-        first, second = _submit(email), _submit(email)
+        first, second = AccessRequestFactory.create_batch(2, email=email)
         outcomes = _approve_together([first, second])
         assert sorted(outcomes) == ["account_exists", "approved"]
         assert User.objects.filter(email=email).count() == 1

@@ -12,8 +12,8 @@ from accounts.models import User
 from accounts.tests.factories import GroupFactory
 from invites.keys.kinds import TEAM
 from invites.keys.urls import key_url
-from invites.models import Link, TeamLink, TeamLinkJoin
-from invites.team_links.services import team_link_create
+from invites.models import TeamLink, TeamLinkJoin
+from invites.tests.factories import TeamLinkFactory
 from tests.stack.conftest import person
 from tests.support import (
     GOOD_PASSWORD,
@@ -82,13 +82,7 @@ def test_forty_joins_at_once_on_a_thirty_use_link_make_exactly_thirty_accounts(
     addresses = loopback_addresses("127.0.3.2")
     overlaps = []
     for round_number in range(ROUNDS):
-        issued = team_link_create(
-            name=f"Race {round_number}",
-            groups=[readers],
-            uses=USES,
-            issuer=None,
-            via=Link.Via.COMMAND,
-        )
+        issued = TeamLinkFactory(name=f"Race {round_number}", groups=[readers], uses_allowed=USES)
         url = key_url(TEAM, issued.secret)
         domain = f"round{round_number}.example"
         clients = [person(base_url, next(addresses), timeout=60) for _ in range(PEOPLE)]
@@ -107,7 +101,7 @@ def test_forty_joins_at_once_on_a_thirty_use_link_make_exactly_thirty_accounts(
         assert members.count() == USES
         assert set(members.values_list("groups__name", flat=True)) == {"Readers"}
         assert not members.filter(is_staff=True).exists()
-        team_link = TeamLink.objects.get(pk=issued.team_link.pk)
+        team_link = TeamLink.objects.get(pk=issued.pk)
         assert team_link.uses_taken == USES
         assert team_link.state == TeamLink.State.USED_UP
         assert TeamLinkJoin.objects.filter(team_link=team_link).count() == USES
@@ -154,10 +148,7 @@ def test_a_workshop_behind_one_address_joins_unrefused_but_its_failures_are_limi
 ):
     settings.SITE_URL = gunicorn.url
     gunicorn.flush_cache()
-    issued = team_link_create(
-        name="Workshop", groups=[], uses=WORKSHOP, issuer=None, via=Link.Via.COMMAND
-    )
-    url = key_url(TEAM, issued.secret)
+    url = key_url(TEAM, TeamLinkFactory(name="Workshop", uses_allowed=WORKSHOP).secret)
     emails = [f"member{index}@workshop.example" for index in range(WORKSHOP)]
     started = time.monotonic()
     with ThreadPoolExecutor(10) as pool:
@@ -170,7 +161,7 @@ def test_a_workshop_behind_one_address_joins_unrefused_but_its_failures_are_limi
     assert User.objects.filter(email__endswith="@workshop.example").count() == WORKSHOP
 
     # The same address failing on another link: 30 invalid forms, then 429.
-    other = team_link_create(name="Other", groups=[], uses=5, issuer=None, via=Link.Via.COMMAND)
+    other = TeamLinkFactory(name="Other", uses_allowed=5)
     wait_clear_of_rate_limit_edge(WORKSHOP_ADDRESS)
     with person(gunicorn.url, WORKSHOP_ADDRESS) as guesser:
         guesser.get(key_url(TEAM, other.secret))
@@ -180,7 +171,7 @@ def test_a_workshop_behind_one_address_joins_unrefused_but_its_failures_are_limi
             for _ in range(JOIN_FAILURES_PER_ADDRESS + 1)
         ]
     assert statuses == [HTTPStatus.OK] * JOIN_FAILURES_PER_ADDRESS + [HTTPStatus.TOO_MANY_REQUESTS]
-    assert TeamLink.objects.get(pk=other.team_link.pk).uses_taken == 0
+    assert TeamLink.objects.get(pk=other.pk).uses_taken == 0
     stack_figures.append(
         f"workshop: {WORKSHOP} people behind {WORKSHOP_ADDRESS} opened one team link and "
         f"joined in {seconds:.1f} s through gunicorn ({WORKSHOP} accounts), none refused; then "
