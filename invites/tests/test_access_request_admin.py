@@ -138,7 +138,7 @@ def test_a_request_spelling_an_existing_address_otherwise_is_shown_as_such_and_r
     admin_client, spelling
 ):
     """A full-width letter was approved into a second account that could never sign in."""
-    submit(email=spelling)
+    AccessRequestFactory(email=spelling)
     access_request = AccessRequest.objects.get()
     listed = admin_client.get(reverse("admin:invites_accessrequest_changelist")).content.decode()
     page = admin_client.get(approve_url(access_request)).content.decode()
