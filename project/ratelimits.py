@@ -34,8 +34,10 @@ from django_ratelimit.core import _split_rate, get_usage
 from accounts.devices import known_device, remember_device
 from accounts.models import sign_in_key
 from accounts.two_factor import pending_account, pending_started_here
+from invites.access_requests.networks import network_of, site_of
 from invites.keys.kinds import SET_PASSWORD, TEAM
 from invites.keys.secrets import looks_like_secret, secret_as_typed
+from project.net import client_ip
 from project.views import ratelimited
 
 # django-ratelimit's key for the client's address (project.net.client_ip).
@@ -152,6 +154,14 @@ TEAM_JOIN_PER_LINK = Limit("team-join-link", "30/m", TEAM.cookie.read)
 # wants. Five an hour lets a person retry a typo; a flood meets the cap on
 # pending requests (ACCESS_REQUESTS_MAX_PENDING) soon after.
 ACCESS_REQUEST_PER_ADDRESS = Limit("access-request-address", "5/h", ADDRESS)
+# And per network, so that forty addresses of one network are not forty
+# senders: an IPv4 /24 or IPv6 /64, and an IPv6 /48 (a site's many /64s).
+ACCESS_REQUEST_PER_NETWORK = Limit(
+    "access-request-network", "10/h", lambda request: network_of(client_ip(request))
+)
+ACCESS_REQUEST_PER_SITE = Limit(
+    "access-request-site", "20/h", lambda request: site_of(client_ip(request))
+)
 ACCOUNT_NAMES_PER_ADDRESS = Limit("account-names-address", "30/m", ADDRESS)
 ACCOUNT_NAMES_PER_ACCOUNT = Limit("account-names-account", "10/m", _signed_in_account)
 SIGN_OUT_ELSEWHERE_PER_ADDRESS = Limit("sign-out-elsewhere-address", "60/m", ADDRESS)
@@ -217,7 +227,12 @@ LIMITS = (
     Guard("invites:team_join", _POST, (TEAM_JOIN_PER_ADDRESS, TEAM_JOIN_PER_LINK), _not_redirected),
     # Access requests: every submission; the status link's openings like a
     # link's, sharing their count (a guess is a guess, whichever the path).
-    Guard("invites:access_request", _POST, (ACCESS_REQUEST_PER_ADDRESS,), _always),
+    Guard(
+        "invites:access_request",
+        _POST,
+        (ACCESS_REQUEST_PER_ADDRESS, ACCESS_REQUEST_PER_NETWORK, ACCESS_REQUEST_PER_SITE),
+        _always,
+    ),
     Guard("invites:access_request_open", ANY_METHOD, (LINK_OPEN_PER_ADDRESS,), _not_found),
     Guard("invites:access_request_status", ANY_METHOD, (LINK_OPEN_PER_ADDRESS,), _not_found),
     # Setting the password: invalid forms and unknown or closed links; per link
@@ -240,7 +255,7 @@ team and access-request status links): 30 failed openings per address, checked
 where a link is looked up.
 Set-password: 30 failures per address, 5 per link. Joining through a team
 link: 30 failures per address, 30 per link. Access requests: 5
-submissions an hour per address.
+submissions an hour per address, 10 per IPv4 /24 or IPv6 /64, 20 per IPv6 /48.
 One's names (``/accounts/names/``): 30 invalid forms per address, 10 per
 account. Sign out everywhere else: 10 per account and 60 per address, every
 one counted (it cannot fail; the limit bounds its writes).

@@ -72,6 +72,15 @@ LINK_MAX_AGE_LIMIT = env.int("LINK_MAX_AGE_LIMIT", default=90 * 24 * 60 * 60)
 ACCESS_REQUESTS = env.bool("ACCESS_REQUESTS", default=False)
 ACCESS_REQUESTS_MAX_PENDING = env.int("ACCESS_REQUESTS_MAX_PENDING", default=200)
 ACCESS_REQUESTS_MAX_AGE = env.int("ACCESS_REQUESTS_MAX_AGE", default=30 * 24 * 60 * 60)
+# A request nobody decided expires after this many seconds (it no longer counts
+# towards the caps, and can no longer be approved); one network (an IPv4 /24 or
+# IPv6 /64) has at most ACCESS_REQUESTS_MAX_PENDING_PER_NETWORK pending at once.
+ACCESS_REQUESTS_PENDING_MAX_AGE = env.int(
+    "ACCESS_REQUESTS_PENDING_MAX_AGE", default=14 * 24 * 60 * 60
+)
+ACCESS_REQUESTS_MAX_PENDING_PER_NETWORK = env.int(
+    "ACCESS_REQUESTS_MAX_PENDING_PER_NETWORK", default=10
+)
 
 # Two-factor sign-in (accounts.two_factor): who must type a code from an
 # authenticator app after their password. A typo must not quietly turn it off.

@@ -14,6 +14,7 @@ class AccessRequestRefused(Exception):
     class Reason(models.TextChoices):
         DECIDED = "decided", _("it was decided already")
         ACCOUNT_EXISTS = "account_exists", _("an account with this email address exists")
+        EXPIRED = "expired", _("it waited longer than requests may, and expired")
 
     def __init__(self, reason: "AccessRequestRefused.Reason"):
         super().__init__(reason.label)

@@ -1,5 +1,7 @@
 """Someone asking for an account, and what became of it."""
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -10,10 +12,22 @@ from accounts.models import SignInKeyField
 from invites.keys.models import DigestKey
 
 
+def pending_since() -> datetime:
+    """Requests still pending from before this moment have expired.
+
+    ``ACCESS_REQUESTS_PENDING_MAX_AGE`` ago: nobody decided in time.
+    """
+    return clock.now() - timedelta(seconds=settings.ACCESS_REQUESTS_PENDING_MAX_AGE)
+
+
 class AccessRequestQuerySet(models.QuerySet):
     def pending(self):
-        """Requests that wait for an administrator's decision."""
-        return self.filter(state=AccessRequest.State.PENDING)
+        """Requests that wait for an administrator's decision and have not expired."""
+        return self.filter(state=AccessRequest.State.PENDING, created_at__gt=pending_since())
+
+    def expired(self):
+        """Requests left pending longer than ``ACCESS_REQUESTS_PENDING_MAX_AGE``: nobody decided."""
+        return self.filter(state=AccessRequest.State.PENDING, created_at__lte=pending_since())
 
     def purgeable(self, cutoff):
         """Requests declined, or left pending, since before ``cutoff``.
@@ -55,6 +69,9 @@ class AccessRequest(DigestKey):
     note = models.TextField(_("note"), max_length=1000)
     created_at = models.DateTimeField(_("requested"), default=clock.now)
     client_address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    # Its /24 or /64 (``networks.network_of``): requests from one network are
+    # capped and declined together.
+    client_network = models.CharField(_("client network"), max_length=50, blank=True)
     state = models.CharField(
         _("state"), max_length=10, choices=State.choices, default=State.PENDING
     )
@@ -112,7 +129,18 @@ class AccessRequest(DigestKey):
                 condition=Q(state="pending"),
                 name="invites_accessrequest_pending",
             ),
+            # The cap on one network's pending requests, and declining them all.
+            models.Index(
+                fields=["client_network", "-created_at"],
+                condition=Q(state="pending"),
+                name="invites_accessrequest_network",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.email
+
+    @property
+    def is_expired(self) -> bool:
+        """Left pending past ``ACCESS_REQUESTS_PENDING_MAX_AGE``: no longer to approve."""
+        return self.state == self.State.PENDING and self.created_at <= pending_since()

@@ -13,6 +13,7 @@ from accounts import clock
 from accounts.models import User
 from invites.access_requests.errors import AccessRequestRefused, AccessRequestsFull
 from invites.access_requests.models import AccessRequest
+from invites.access_requests.networks import network_of
 from invites.history import history_write
 from invites.keys.purging import Purged, purge_cutoff
 from invites.keys.secrets import secret_digest, secret_make
@@ -33,16 +34,23 @@ def access_request_submit(
     time can tell them apart. A request for an email that has an account is
     stored like any other and can never be approved (``access_request_approve``
     changes no account); the admin shows it for what it is. Only the
-    secret's digest is stored, as for links (``tokens``).
+    secret's digest is stored, as for links (``keys.secrets``).
 
     Raises ``AccessRequestsFull`` while ``ACCESS_REQUESTS_MAX_PENDING``
-    requests wait: whatever the email, so it tells nothing either. Requests
-    sent at the same moment may pass the cap by as many.
+    requests wait, or ``ACCESS_REQUESTS_MAX_PENDING_PER_NETWORK`` from the
+    address's network (``networks.network_of``), so that one network's flood
+    cannot fill the queue for everyone: whatever the email, so it tells
+    nothing either. Expired requests count for neither. Requests sent at the
+    same moment may pass a cap by as many.
     """
+    network = network_of(address) or ""
     pending = AccessRequest.objects.pending().order_by()
-    cap = settings.ACCESS_REQUESTS_MAX_PENDING
-    if pending[:cap].count() >= cap:
-        raise AccessRequestsFull
+    for requests, cap in [
+        (pending, settings.ACCESS_REQUESTS_MAX_PENDING),
+        (pending.filter(client_network=network), settings.ACCESS_REQUESTS_MAX_PENDING_PER_NETWORK),
+    ]:
+        if requests[:cap].count() >= cap:
+            raise AccessRequestsFull
     secret = secret_make()
     AccessRequest.objects.create(
         email=email,
@@ -51,6 +59,7 @@ def access_request_submit(
         note=note,
         digest=secret_digest(secret),
         client_address=address,
+        client_network=network,
     )
     return secret
 
@@ -79,6 +88,8 @@ def access_request_approve(
         locked = AccessRequest.objects.select_for_update().filter(pk=access_request.pk).first()
         if locked is None or locked.state != AccessRequest.State.PENDING:
             raise AccessRequestRefused(AccessRequestRefused.Reason.DECIDED)
+        if locked.is_expired:
+            raise AccessRequestRefused(AccessRequestRefused.Reason.EXPIRED)
         user = _account_create(locked, groups=groups, is_staff=is_staff)
         history_write(actor_id=approver.pk, flag=ADDITION, entries=[(user, [{"added": {}}])])
         if locked.password:
@@ -136,9 +147,8 @@ def access_requests_decline(
     """
     ids = [each.pk for each in access_requests]
     return (
-        AccessRequest.objects.pending()
-        .filter(pk__in=ids)
-        .update(
+        # Expired ones too: declining says so on their status page.
+        AccessRequest.objects.filter(state=AccessRequest.State.PENDING, pk__in=ids).update(
             state=AccessRequest.State.DECLINED,
             decided_at=clock.now(),
             decided_by=by,

@@ -31,6 +31,9 @@ from invites.keys.views import key_open
 
 logger = logging.getLogger(__name__)
 
+# When a full queue tells a client to try again: a day, as the page says.
+FULL_RETRY_AFTER = 24 * 60 * 60
+
 
 def access_requests_on(view):
     """Answer 404 while ``ACCESS_REQUESTS`` is off."""
@@ -73,10 +76,13 @@ class AccessRequestView(FormView):
                 )
             except AccessRequestsFull:
                 logger.warning("Access request refused: ACCESS_REQUESTS_MAX_PENDING are pending.")
-                return self.render_to_response(
+                # The client's to wait for, not the server broken: 429, not 503.
+                response = self.render_to_response(
                     self.get_context_data(form=form, full=True),
-                    status=HTTPStatus.SERVICE_UNAVAILABLE,
+                    status=HTTPStatus.TOO_MANY_REQUESTS,
                 )
+                response["Retry-After"] = str(FULL_RETRY_AFTER)
+                return response
         # Shown in this answer only: the page is never cached, and the server
         # keeps nothing but the secret's digest.
         return render(

@@ -262,3 +262,66 @@ def test_a_maximum_age_of_zero_or_less_purges_nothing_and_says_so(settings, froz
     with pytest.raises(ValueError, match=r"^older_than must be above zero\.$"):
         access_request_services.access_requests_purge()
     assert AccessRequest.objects.count() == 1
+
+
+# --- A flood from one network (the live attack: 42 addresses, 5 requests each) --------------
+
+
+def test_one_networks_flood_fills_only_its_own_share_and_a_genuine_request_gets_through(
+    settings,
+):
+    settings.ACCESS_REQUESTS_MAX_PENDING = 200
+    settings.ACCESS_REQUESTS_MAX_PENDING_PER_NETWORK = 10
+    taken = 0
+    for host in range(1, 43):
+        for _ in range(5):
+            try:
+                access_request_services.access_request_submit(
+                    email=f"bot{host}@example.com",
+                    first_name="B",
+                    last_name="O",
+                    note="t",
+                    address=f"198.51.100.{host}",
+                )
+                taken += 1
+            except AccessRequestsFull:
+                pass
+    assert taken == 10
+    submit(email="genuine@example.com")  # another network: not refused
+    assert AccessRequest.objects.filter(email="genuine@example.com").exists()
+
+
+def test_ipv6_addresses_of_one_slash_64_are_one_network(settings):
+    settings.ACCESS_REQUESTS_MAX_PENDING_PER_NETWORK = 2
+    for host in ("2001:db8:1:2::1", "2001:db8:1:2:ffff::9"):
+        access_request_services.access_request_submit(
+            email=f"{host[-1]}@example.com", first_name="A", last_name="B", note="", address=host
+        )
+    with pytest.raises(AccessRequestsFull):
+        access_request_services.access_request_submit(
+            email="c@example.com", first_name="A", last_name="B", note="", address="2001:db8:1:2::3"
+        )
+    access_request_services.access_request_submit(
+        email="d@example.com", first_name="A", last_name="B", note="", address="2001:db8:1:3::1"
+    )
+    assert set(AccessRequest.objects.values_list("client_network", flat=True)) == {
+        "2001:db8:1:2::/64",
+        "2001:db8:1:3::/64",
+    }
+
+
+def test_a_pending_request_expires_counts_for_no_cap_and_cannot_be_approved(settings, frozen_clock):
+    settings.ACCESS_REQUESTS_MAX_PENDING = 1
+    settings.ACCESS_REQUESTS_PENDING_MAX_AGE = 3600
+    submit(email="old@example.com")
+    with pytest.raises(AccessRequestsFull):
+        submit(email="new@example.com")
+    frozen_clock.advance(hours=1)
+    old = AccessRequest.objects.get()
+    assert old.is_expired
+    assert list(AccessRequest.objects.expired()) == [old]
+    submit(email="new@example.com")
+    with pytest.raises(AccessRequestRefused) as refused:
+        access_request_services.access_request_approve(access_request=old, approver=approver())
+    assert refused.value.reason == AccessRequestRefused.Reason.EXPIRED
+    assert not User.objects.filter(email="old@example.com").exists()

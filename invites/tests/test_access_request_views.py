@@ -121,7 +121,8 @@ def test_past_the_cap_the_form_says_to_come_back_later(client, settings):
     settings.ACCESS_REQUESTS_MAX_PENDING = 1
     AccessRequestFactory()
     response = ask(client, email="grace@example.com", address="192.0.2.8")
-    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert response["Retry-After"] == str(24 * 60 * 60)
     assert "cannot take more requests" in response.content.decode()
     assert AccessRequest.objects.count() == 1
 
@@ -248,7 +249,7 @@ def test_past_the_cap_the_form_comes_back_filled_in_and_the_log_says_why(client,
     AccessRequestFactory()
     with caplog.at_level("WARNING", logger="invites.access_requests.views"):
         response = ask(client, email="grace@example.com", address="192.0.2.8")
-    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
     assert response.context["form"]["email"].value() == "grace@example.com"
     logged = [r.getMessage() for r in caplog.records if r.name == "invites.access_requests.views"]
     assert logged == ["Access request refused: ACCESS_REQUESTS_MAX_PENDING are pending."]
@@ -265,3 +266,26 @@ def test_without_site_url_the_status_link_starts_with_the_requests_own_host(clie
     body = response.content.decode()
     assert re.search(r'value="http://localhost/accounts/request/[A-Za-z0-9_-]{32}/"', body)
     assert "· Acme People</title>" in body
+
+
+def test_forty_two_addresses_of_one_network_cannot_bury_a_genuine_request(client):
+    """The live attack: 42 addresses sent 5 requests each in 11 s; a genuine one got 503."""
+    answers = [
+        ask(client, email=f"bot{host}.{n}@example.com", address=f"198.51.100.{host}").status_code
+        for host in range(1, 43)
+        for n in range(5)
+    ]
+    assert answers.count(HTTPStatus.OK) == 10
+    assert set(answers) == {HTTPStatus.OK, HTTPStatus.TOO_MANY_REQUESTS}
+    genuine = ask(client, email="genuine@example.com", address="203.0.113.5")
+    assert genuine.status_code == HTTPStatus.OK
+    assert AccessRequest.objects.count() == 11
+
+
+def test_an_ipv6_site_is_limited_across_its_networks(client):
+    answers = [
+        ask(client, email=f"v6.{net}.{n}@example.com", address=f"2001:db8:7:{net:x}::{n + 1}")
+        for net in range(8)
+        for n in range(4)
+    ]
+    assert [answer.status_code for answer in answers].count(HTTPStatus.OK) == 20

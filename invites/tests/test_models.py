@@ -80,3 +80,11 @@ def test_a_links_state_reads_the_same_on_a_row_and_in_a_query(used, revoked, exp
     )
     in_queries = [state for state in Link.State.values if Link.objects.with_state(state).exists()]
     assert in_queries == [link.state]
+
+
+def test_the_open_links_query_drops_a_link_at_the_moment_it_expires(frozen_clock):
+    link = LinkFactory(expires_at=frozen_clock.current + timedelta(minutes=1))
+    assert list(Link.objects.open()) == [link]
+    frozen_clock.advance(minutes=1)
+    assert list(Link.objects.open()) == []
+    assert list(Link.objects.with_state(Link.State.EXPIRED)) == [link]

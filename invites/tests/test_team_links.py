@@ -688,3 +688,35 @@ def test_a_team_link_typed_from_a_printed_sheet_with_spaces_opens():
     client = Client()
     assert client.get(f"/join/ {typed} /").status_code == HTTPStatus.FOUND
     assert client.get(reverse("invites:team_join")).status_code == HTTPStatus.OK
+
+
+def _join(link, email: str):
+    return team_link_join(
+        team_link=link, email=email, first_name="A", last_name="B", password=GOOD, address=None
+    )
+
+
+def test_a_join_that_writes_nothing_waits_as_long_as_writing_takes(monkeypatch):
+    """It answered about 5 ms sooner, which told 82% of the time that an address has an account."""
+    slept: list[float] = []
+    monkeypatch.setattr(team_links.time, "sleep", slept.append)
+    monkeypatch.setattr(team_links.JOIN_WRITES, "seconds", 0.25)
+    UserFactory(email="taken@example.com")
+    link = TeamLinkFactory()
+
+    assert _join(link, "taken@example.com") == Joined.NOTHING
+
+    assert len(slept) == 1
+    assert 0.2 < slept[0] <= 0.25, "the writes' time, less what the check took"
+
+
+def test_a_join_that_writes_teaches_the_average_and_never_waits(monkeypatch):
+    slept: list[float] = []
+    monkeypatch.setattr(team_links.time, "sleep", slept.append)
+    monkeypatch.setattr(team_links.JOIN_WRITES, "seconds", 10.0)
+    link = TeamLinkFactory()
+
+    assert _join(link, "new@example.com") == Joined.ACCOUNT
+
+    assert slept == []
+    assert team_links.JOIN_WRITES.seconds < 10.0 * (1 - team_links.JOIN_WRITES.WEIGHT) + 1
