@@ -27,7 +27,7 @@ from invites.keys.kinds import SET_PASSWORD, STATUS
 from invites.keys.pages import client_address, key_invalid, noindex
 from invites.keys.secrets import secret_make
 from invites.keys.urls import key_url
-from invites.keys.views import key_open
+from invites.keys.views import key_open, key_remembered
 
 logger = logging.getLogger(__name__)
 
@@ -103,15 +103,14 @@ def access_request_open(request, secret: str):
 @access_requests_on
 def access_request_status(request):
     """Pending or declined: say so. Approved: on to the set-password form. Else: invalid."""
-    digest = STATUS.cookie.read(request)
     try:
-        if digest is None:
-            raise KeyInvalid(KeyInvalid.Reason.UNKNOWN)
-        access_request = AccessRequest.open_by(digest=digest)
+        access_request = key_remembered(request, kind=STATUS, model=AccessRequest)
     except KeyInvalid as error:
         return key_invalid(request, error, kind=STATUS)
     if access_request.state == AccessRequest.State.APPROVED:
         # The request's digest is the new user's invite link: the set-password
         # page takes it from here, with its rules and its one-winner redemption.
-        return SET_PASSWORD.cookie.remember(redirect(SET_PASSWORD.cookie.page), digest)
+        return SET_PASSWORD.cookie.remember(
+            redirect(SET_PASSWORD.cookie.page), access_request.digest
+        )
     return render(request, "invites/access_request_status.html", {"access_request": access_request})

@@ -1,13 +1,18 @@
 """Opening a key: its secret leaves the URL for a cookie, and nothing is consumed."""
 
+from typing import TypeVar
+
 from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_variables
 
 from invites.keys.errors import KeyInvalid
 from invites.keys.kinds import KeyKind
+from invites.keys.models import DigestKey
 from invites.keys.pages import key_invalid, noindex
 from invites.keys.secrets import looks_like_secret, secret_as_typed, secret_digest
+
+Key = TypeVar("Key", bound=DigestKey)
 
 
 @sensitive_variables("secret")
@@ -28,3 +33,15 @@ def key_open(request, secret: str, *, kind: KeyKind):
     if not looks_like_secret(secret):
         return key_invalid(request, KeyInvalid(KeyInvalid.Reason.UNKNOWN), kind=kind)
     return kind.cookie.remember(redirect(kind.cookie.page), secret_digest(secret))
+
+
+def key_remembered(request, *, kind: KeyKind, model: type[Key]) -> Key:
+    """The usable key this browser opened: its kind's cookie's digest, looked up.
+
+    Raises ``KeyInvalid``: ``UNKNOWN`` without a cookie (or a forged one),
+    else the key's own reason (``DigestKey.open_by``).
+    """
+    digest = kind.cookie.read(request)
+    if digest is None:
+        raise KeyInvalid(KeyInvalid.Reason.UNKNOWN)
+    return model.open_by(digest=digest)

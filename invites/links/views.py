@@ -23,6 +23,7 @@ from accounts.views import prefill_sign_in
 from invites.keys.errors import KeyInvalid
 from invites.keys.kinds import SET_PASSWORD
 from invites.keys.pages import client_address, key_invalid, noindex
+from invites.keys.views import key_remembered
 from invites.links.forms import LinkSetPasswordForm
 from invites.links.models import Link
 from invites.links.services import link_presented_again
@@ -47,8 +48,9 @@ def _expired_while_typing(request, error: KeyInvalid) -> bool:
     )
 
 
-def _invalid(request, error: KeyInvalid, *, digest: str | None = None):
+def _invalid(request, error: KeyInvalid):
     """The one invalid page; a used, revoked or purged link presented again trips its tripwire."""
+    digest = SET_PASSWORD.cookie.read(request)
     if error.reason == KeyInvalid.Reason.UNKNOWN and digest is not None:
         # Unknown as a link: perhaps one purged since it was used.
         link_presented_again(digest=digest, address=client_address(request))
@@ -75,13 +77,10 @@ class SetPasswordView(FormView):
     success_url = reverse_lazy("login")
 
     def dispatch(self, request, *args, **kwargs):
-        digest = SET_PASSWORD.cookie.read(request)
         try:
-            if digest is None:
-                raise KeyInvalid(KeyInvalid.Reason.UNKNOWN)
-            self.link = Link.open_by(digest=digest)
+            self.link = key_remembered(request, kind=SET_PASSWORD, model=Link)
         except KeyInvalid as error:
-            return _invalid(request, error, digest=digest)
+            return _invalid(request, error)
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):

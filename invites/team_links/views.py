@@ -17,6 +17,7 @@ from accounts.views import prefill_sign_in
 from invites.keys.errors import KeyInvalid
 from invites.keys.kinds import TEAM
 from invites.keys.pages import client_address, key_invalid, noindex
+from invites.keys.views import key_remembered
 from invites.team_links.forms import TeamJoinForm
 from invites.team_links.models import TeamLink
 from invites.team_links.services import team_link_join
@@ -35,11 +36,8 @@ class TeamJoinView(FormView):
     template_name = "invites/team_join.html"
 
     def dispatch(self, request, *args, **kwargs):
-        digest = TEAM.cookie.read(request)
         try:
-            if digest is None:
-                raise KeyInvalid(KeyInvalid.Reason.UNKNOWN)
-            self.team_link = TeamLink.open_by(digest=digest)
+            self.team_link = key_remembered(request, kind=TEAM, model=TeamLink)
         except KeyInvalid as error:
             return key_invalid(request, error, kind=TEAM)
         return super().dispatch(request, *args, **kwargs)

@@ -6,15 +6,10 @@ gunicorn.conf.py, whose access log holds the request line, path, query string
 and Referer, and whose error log quotes a request line it cannot parse.
 """
 
-import io
-import logging
-import logging.config
 import socket
-import sys
 from urllib.parse import unquote
 
 import pytest
-from django.conf import settings
 from django.test import Client
 
 from accounts.tests.factories import InvitedUserFactory
@@ -70,25 +65,6 @@ def assert_no_secret(text: str, secret: str) -> None:
 @pytest.fixture
 def secret(db) -> str:
     return link_issue(user=InvitedUserFactory(), issuer=None, via=Link.Via.COMMAND).secret
-
-
-@pytest.fixture
-def configured_log():
-    """The project's LOGGING, configured afresh, its stream handlers writing into a string."""
-    logging.config.dictConfig(settings.LOGGING)
-    handlers = {
-        handler
-        for name in ("", "django", "django.request")
-        for handler in logging.getLogger(name).handlers
-        if isinstance(handler, logging.StreamHandler)
-    }
-    assert handlers, "LOGGING configures no stream handler"
-    stream = io.StringIO()
-    for handler in handlers:
-        handler.setStream(stream)
-    yield stream
-    for handler in handlers:
-        handler.setStream(sys.stderr)
 
 
 def test_django_request_log_shows_no_secret_in_any_shape(configured_log, secret):

@@ -6,14 +6,9 @@ link after a tab, and a status link typed with spaces logged whole, twice, as a
 404 (``/accounts/request/`` was not redacted and its view kept the spaces).
 """
 
-import io
-import logging
-import logging.config
-import sys
 from urllib.parse import quote
 
 import pytest
-from django.conf import settings
 from django.test import Client
 
 from invites.keys.redaction import redact
@@ -80,24 +75,6 @@ def test_key_pages_without_a_secret_are_left_as_they_are():
         "Not Found: /accounts/request/status/",
     ]:
         assert redact(line) == line
-
-
-@pytest.fixture
-def configured_log():
-    """The project's LOGGING, configured afresh, its stream handlers writing into a string."""
-    logging.config.dictConfig(settings.LOGGING)
-    handlers = {
-        handler
-        for name in ("", "django", "django.request")
-        for handler in logging.getLogger(name).handlers
-        if isinstance(handler, logging.StreamHandler)
-    }
-    stream = io.StringIO()
-    for handler in handlers:
-        handler.setStream(stream)
-    yield stream
-    for handler in handlers:
-        handler.setStream(sys.stderr)
 
 
 @pytest.mark.django_db
