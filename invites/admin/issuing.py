@@ -3,13 +3,13 @@
 A link's secret exists only in the one response that issues it. That page is
 never cached (``Cache-Control: no-store``), and the clipboard text and the CSV
 file are built in the browser from the page itself, so the server keeps no copy.
-A QR code that is not drawn on that page is drawn on request from the link the
-page posts back (``link_qr_view``), and that response is not kept either.
+Its rows come from ``issued_links``. A QR code that is not drawn on that page
+is drawn on request from the link the page posts back (``link_qr_view``), and
+that response is not kept either.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
@@ -31,29 +31,24 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
-from django.utils.html import conditional_escape, format_html_join
-from django.utils.safestring import SafeString
-from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts.dates import relative, when
 from accounts.models import User
 from accounts.qr import qr_svg
 from invites.admin import handover
-from invites.admin.handover import handover_messages
+from invites.admin.issued_links import QR_INLINE_LIMIT, NextStep, issued_link_rows
 from invites.admin.lifetimes import LinkLifetimeForm
 from invites.admin.link_states import link_state_label
-from invites.batch.csv_output import utc_iso
 from invites.keys.kinds import SET_PASSWORD, TEAM
 from invites.keys.secrets import looks_like_secret
-from invites.keys.urls import key_url, key_urls
+from invites.keys.urls import key_url
 from invites.links import services
 from invites.links.errors import IssueRefused, UsersInactive
 from invites.links.selectors import ISSUE_PERMISSION, links_of_user
-from invites.links.services import IssuedLink, LinkBatch, purpose_for
+from invites.links.services import LinkBatch, purpose_for
 from invites.models import Link
 from invites.team_links.services import TEAM_ISSUE_PERMISSION
 
@@ -62,150 +57,12 @@ from invites.team_links.services import TEAM_ISSUE_PERMISSION
 HISTORY_LENGTH = 20
 
 
-# Up to this many links, the links page draws each one's QR code. Beyond it,
-# drawing them all would cost seconds (about 1.6 ms a code) for codes rarely
-# all needed: each row gets a button that asks ``link_qr_view`` for its code.
-QR_INLINE_LIMIT = 10
-
-# One row of the links page, filled in by format_html_join, which escapes every
-# value as a template would. A {% for %} loop in the template costs about 20 ms
-# more for 500 rows, on an action measured against its writes
-# (docs/benchmarks.md).
-_ROW_START = """<section class="issued-link" data-email="{email}" data-name="{name}"
-           data-expires-at="{expires_at_iso}" aria-labelledby="issued-link-{number}-email">
-    <div class="issued-link-details">
-      <h2 id="issued-link-{number}-email"><span class="issued-link-name">{name}</span>
-        <span class="issued-link-email">{email}</span></h2>
-      <dl>
-        <dt>{purpose_label}</dt>
-        <dd>{purpose}</dd>
-        <dt>{expires_label}</dt>
-        <dd><time datetime="{expires_at_iso}">{expires_at_display}</time></dd>
-      </dl>
-      <label for="issued-link-{number}">{link_label}</label>
-      <div class="issued-link-copy">
-        <input type="text" readonly class="link-url" id="issued-link-{number}" value="{url}"
-               spellcheck="false" autocomplete="off">
-        <button type="button" class="button" data-copy data-copied="{copied_label}"
-                hidden>{copy_label}</button>
-      </div>
-      <details class="issued-link-message">
-        <summary id="issued-link-{number}-message-label">{message_label}</summary>
-        <textarea readonly rows="4" class="message-text" id="issued-link-{number}-message"
-                  aria-labelledby="issued-link-{number}-message-label issued-link-{number}-email"
-                  spellcheck="false">{message}</textarea>
-      </details>
-      <div class="issued-link-actions">
-        <button type="button" class="button" data-copy-message data-copied="{copied_label}"
-                hidden>{copy_message_label}</button>
-        <button type="button" class="button" data-print hidden>{print_label}</button>
-      </div>
-    </div>
-    """
-_ROW_QR_INLINE = """<div class="qr" role="img" aria-label="{qr_label}">{qr_svg}</div>"""
-_ROW_QR_ON_DEMAND = """<div class="qr-on-demand">
-      <button type="button" class="button" data-show-qr hidden>{show_qr_label}</button>
-      <div class="qr" data-label="{qr_label}"></div>
-    </div>"""
-_ROW_END = """
-  </section>"""
-
-
-def links_on_page(
-    issued: Sequence[IssuedLink], *, request: HttpRequest, with_qr: bool
-) -> SafeString:
-    """The rows of the links page, in the order issued, as HTML.
-
-    The expiry's ``datetime`` is in UTC with its offset, to the second, as in
-    the commands' CSV; its text as on every page (``accounts.dates``). What
-    rows share (labels, purposes, the expiry of links issued together) is
-    translated, formatted and escaped once. Each row names its person and
-    carries their copy-ready message (``handover_messages``).
-    """
-    labels = {
-        name: conditional_escape(label)
-        for name, label in {
-            "purpose_label": _("Purpose"),
-            "expires_label": _("Expires"),
-            "link_label": _("Link"),
-            "copy_label": _("Copy"),
-            "copied_label": _("Copied"),
-            "show_qr_label": _("Show QR code"),
-            "message_label": _("Message to send"),
-            "copy_message_label": _("Copy message"),
-            "print_label": _("Print sheet"),
-        }.items()
-    }
-    purposes = {value: conditional_escape(capfirst(label)) for value, label in Link.Purpose.choices}
-    qr_label = _("QR code of the link for %(email)s")
-    # The expiry as people read it, once for the links issued together.
-    moments = {
-        at: {"expires_at": when(at), "expires_in": relative(at)}
-        for at in {item.expires_at for item in issued}
-    }
-    expiries: dict[datetime, dict[str, SafeString]] = {}
-    urls = key_urls([item.secret for item in issued], request=request)
-    names = [item.user.get_full_name() for item in issued]
-    messages = handover_messages(
-        [
-            {
-                "name": name,
-                "first_name": item.user.first_name.strip(),
-                "email": item.user.email,
-                "url": url,
-                **moments[item.expires_at],
-            }
-            for item, url, name in zip(issued, urls, names, strict=True)
-        ]
-    )
-
-    def rows():
-        rows_data = zip(issued, urls, names, messages, strict=True)
-        for number, (item, url, name, message) in enumerate(rows_data, start=1):
-            expires_at = item.expires_at
-            if expires_at not in expiries:
-                expiries[expires_at] = {
-                    "expires_at_iso": conditional_escape(utc_iso(expires_at)),
-                    "expires_at_display": conditional_escape(
-                        "{expires_at} ({expires_in})".format(**moments[expires_at])
-                    ),
-                }
-            email = item.user.email
-            yield {
-                **expiries[expires_at],
-                "number": number,
-                "email": email,
-                "name": name,
-                "message": message,
-                "purpose": purposes[item.purpose],
-                "url": url,
-                "qr_label": qr_label % {"email": email},
-                "qr_svg": qr_svg(url) if with_qr else "",
-            }
-
-    row = _ROW_START + (_ROW_QR_INLINE if with_qr else _ROW_QR_ON_DEMAND) + _ROW_END
-    # The labels go into the row's markup once, not into each row's fields:
-    # format_html_join escapes every field of every row.
-    for name, label in labels.items():
-        row = row.replace("{" + name + "}", label.replace("{", "{{").replace("}", "}}"))
-    return format_html_join("\n  ", row, rows())
-
-
 def secret_of_link_url(url: str, *, request: HttpRequest) -> str | None:
     """The secret in ``url`` if it is exactly what ``link_url`` makes of one, else None."""
     secret = urlsplit(url).path.rstrip("/").rpartition("/")[2]
     if not looks_like_secret(secret):
         return None
     return secret if key_url(SET_PASSWORD, secret, request=request) == url else None
-
-
-@dataclass(frozen=True)
-class NextStep:
-    """A way on from the links page: a URL and what it leads to."""
-
-    url: str
-    label: str
-    is_default: bool = False
 
 
 class SetPasswordLinksAdminMixin:
@@ -525,7 +382,7 @@ class SetPasswordLinksAdminMixin:
                 "title": title,
                 "opts": self.opts,
                 "links": issued,
-                "links_html": links_on_page(issued, request=request, with_qr=qr_inline),
+                "rows": issued_link_rows(issued, request=request, with_qr=qr_inline),
                 "qr_inline": qr_inline,
                 "qr_inline_limit": QR_INLINE_LIMIT,
                 "qr_url": None if qr_inline else self._url("link_qr"),
