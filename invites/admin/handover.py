@@ -1,11 +1,11 @@
 """Handing links over: printable sheets, and a copy-ready message for each person.
 
-A sheet holds a link's secret, so the print view keeps nothing and looks
-nothing up: a page that shows links (the links page, a team link's page)
-posts them back, one ``sheet`` field each (``sheet_value``), and the view
-draws the sheets from that, after checking that every link is one this site
-makes (``link_kind``). The messages on the links page come from a template
-the site may override (``MESSAGE_TEMPLATE``).
+A sheet holds a link's secret, so the print view (``handover_views``) keeps
+nothing and looks nothing up: a page that shows links (the links page, a team
+link's page) posts them back, one ``sheet`` field each (``sheet_value``), and
+the view draws the sheets from that, after checking that every link is one
+this site makes (``link_kind``). The messages on the links page come from a
+template the site may override (``MESSAGE_TEMPLATE``).
 """
 
 import json
@@ -157,10 +157,10 @@ def handover_messages(people: Sequence[Mapping[str, str]]) -> list[str]:
     Each of ``people`` gives the template's variables: ``name``,
     ``first_name``, ``email``, ``url``, ``expires_at``, ``expires_in``, with
     ``site_name`` added here. Rendering the template once a person would cost
-    the links page for 500 people about 20 ms (its ``{% translate %}`` tags),
-    beyond what its budget allows: so the template is drawn once for each
-    set of variables that are empty, with marks in place of the values, and
-    the marks then take each person's values. The first person of each such
+    a page of hundreds of people too much (its ``{% translate %}`` tags;
+    docs/benchmarks.md): so the template is drawn once for each set of
+    variables that are empty, with marks in place of the values, and the
+    marks then take each person's values. The first person of each such
     set is rendered in full too; where the two differ (the template changes a
     value, with a filter such as ``upper``), everyone is rendered in full.
     """

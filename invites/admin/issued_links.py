@@ -24,7 +24,7 @@ from invites.models import Link
 
 # Up to this many links, the links page draws each one's QR code. Drawing
 # hundreds would make the page slow for codes rarely all needed: past it,
-# each row gets a button that asks ``link_qr_view`` for its code.
+# each row gets a button that asks ``LinkQRView`` for its code.
 QR_INLINE_LIMIT = 10
 
 

@@ -3,66 +3,43 @@
 A link's secret exists only in the one response that issues it. That page is
 never cached (``Cache-Control: no-store``), and the clipboard text and the CSV
 file are built in the browser from the page itself, so the server keeps no copy.
-Its rows come from ``issued_links``. A QR code that is not drawn on that page
-is drawn on request from the link the page posts back (``link_qr_view``), and
-that response is not kept either.
+Its rows come from ``issued_links``; it posts links back to be printed or drawn
+as QR codes (``handover_views``).
 """
 
 from collections.abc import Sequence
 from datetime import timedelta
-from http import HTTPStatus
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
-from django.http import (
-    Http404,
-    HttpRequest,
-    HttpResponse,
-    HttpResponseBadRequest,
-    HttpResponseRedirect,
-)
+from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from accounts.qr import qr_svg
 from invites.admin import handover
+from invites.admin.handover_views import HandoverSheetsView, LinkQRView
 from invites.admin.issued_links import QR_INLINE_LIMIT, NextStep, issued_link_rows
 from invites.admin.lifetimes import LinkLifetimeForm
 from invites.admin.link_states import link_state_label
-from invites.keys.kinds import SET_PASSWORD, TEAM
-from invites.keys.secrets import looks_like_secret
-from invites.keys.urls import key_url
 from invites.links import services
 from invites.links.errors import IssueRefused, UsersInactive
 from invites.links.selectors import ISSUE_PERMISSION, links_of_user
 from invites.links.services import LinkBatch, purpose_for
 from invites.models import Link
-from invites.team_links.services import TEAM_ISSUE_PERMISSION
 
 # The user's change page shows this many of their newest links; the links
 # list, filtered to the user, shows them all.
 HISTORY_LENGTH = 20
-
-
-def secret_of_link_url(url: str, *, request: HttpRequest) -> str | None:
-    """The secret in ``url`` if it is exactly what ``link_url`` makes of one, else None."""
-    secret = urlsplit(url).path.rstrip("/").rpartition("/")[2]
-    if not looks_like_secret(secret):
-        return None
-    return secret if key_url(SET_PASSWORD, secret, request=request) == url else None
 
 
 class SetPasswordLinksAdminMixin:
@@ -77,8 +54,6 @@ class SetPasswordLinksAdminMixin:
     change_form_template = "admin/invites/user_change_form.html"
     issued_links_template = "admin/invites/issued_links.html"
     issue_confirmation_template = "admin/invites/issue_links_confirmation.html"
-    handover_sheets_template = "admin/invites/handover_sheets.html"
-    handover_invalid_template = "admin/invites/handover_sheets_invalid.html"
 
     def has_issue_link_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(ISSUE_PERMISSION)
@@ -90,12 +65,12 @@ class SetPasswordLinksAdminMixin:
             # otherwise read "link-qr" as a user's id.
             path(
                 "link-qr/",
-                self.admin_site.admin_view(self.link_qr_view),
+                self.admin_site.admin_view(LinkQRView.as_view(model_admin=self)),
                 name=f"{opts.app_label}_{opts.model_name}_link_qr",
             ),
             path(
                 "handover-sheets/",
-                self.admin_site.admin_view(self.handover_sheets_view),
+                self.admin_site.admin_view(HandoverSheetsView.as_view(model_admin=self)),
                 name=f"{opts.app_label}_{opts.model_name}_handover_sheets",
             ),
             path(
@@ -171,74 +146,6 @@ class SetPasswordLinksAdminMixin:
                 NextStep(self._changelist_url(request), _("Back to the users")),
             ],
         )
-
-    @method_decorator([require_POST, sensitive_post_parameters("url")])
-    def link_qr_view(self, request):
-        """The QR code of one link on the links page, drawn when its button asks (POST only).
-
-        The page posts the link back from its own copy; the link must be one
-        ``key_url`` makes, so this draws nothing else. Nothing is looked up,
-        stored or logged, and ``admin_view`` marks the answer ``no-store``.
-        """
-        if not self.has_issue_link_permission(request):
-            raise PermissionDenied
-        url = request.POST.get("url", "")
-        if secret_of_link_url(url, request=request) is None:
-            return HttpResponseBadRequest(
-                _("This is not a set-password link."), content_type="text/plain; charset=utf-8"
-            )
-        return HttpResponse(qr_svg(url), content_type="image/svg+xml")
-
-    @method_decorator([require_POST, sensitive_post_parameters("sheet")])
-    def handover_sheets_view(self, request):
-        """Printable handover sheets of the links a page posts back (POST only).
-
-        Each ``sheet`` field describes one sheet (see ``handover.sheet_value``):
-        the links page posts its links, a team link's page its link. Every
-        link must be one this site makes, or the answer is a 400 page saying
-        so; set-password links need the permission to issue them, team links
-        the permission to issue team links. Nothing is looked up or stored,
-        and the answer is marked ``no-store``.
-        """
-        may_issue = self.has_issue_link_permission(request)
-        may_issue_team = request.user.has_perm(TEAM_ISSUE_PERMISSION)
-        if not (may_issue or may_issue_team):
-            raise PermissionDenied
-        request.current_app = self.admin_site.name
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "is_nav_sidebar_enabled": False,
-        }
-        try:
-            sheets = handover.sheets_read(request.POST.getlist("sheet"), request=request)
-        except handover.SheetsInvalid as invalid:
-            response = TemplateResponse(
-                request,
-                self.handover_invalid_template,
-                {**context, "title": _("These sheets cannot be printed"), "reason": str(invalid)},
-                status=HTTPStatus.BAD_REQUEST,
-            )
-            add_never_cache_headers(response)
-            return response
-        kinds = {sheet.kind for sheet in sheets}
-        if (SET_PASSWORD in kinds and not may_issue) or (TEAM in kinds and not may_issue_team):
-            raise PermissionDenied
-        sign_in_url = handover.site_address(reverse("login"), request=request)
-        response = TemplateResponse(
-            request,
-            self.handover_sheets_template,
-            {
-                **context,
-                "title": ngettext("Handover sheet", "Handover sheets", len(sheets)),
-                "site_name": settings.SITE_NAME,
-                "sign_in_url": sign_in_url,
-                "sheets": [(sheet, qr_svg(sheet.url, scalable=True)) for sheet in sheets],
-                "set_password_kind": SET_PASSWORD,
-            },
-        )
-        add_never_cache_headers(response)
-        return response
 
     def response_add(self, request, obj, post_url_continue=None):
         """After adding a user, show their invite link on a page of its own.
@@ -368,9 +275,9 @@ class SetPasswordLinksAdminMixin:
         """The page that shows freshly issued links, once, ready to copy.
 
         Up to ``QR_INLINE_LIMIT`` links each come with their QR code; beyond
-        it, each row's button fetches its code from ``link_qr_view``. The page
+        it, each row's button fetches its code from ``LinkQRView``. The page
         says how many older links the new ones revoked, and posts links to
-        ``handover_sheets_view`` to print them.
+        ``HandoverSheetsView`` to print them.
         """
         request.current_app = self.admin_site.name
         qr_inline = len(issued) <= QR_INLINE_LIMIT
