@@ -1,8 +1,7 @@
 """What the links page shows of links just issued: one row a link, and the ways on.
 
-The page (``admin/invites/issued_links.html``) draws each row in a loop; the
-values it prints are prepared here once, so that a row costs the template no
-more than printing them, for hundreds of rows.
+The page (``admin/invites/issued_links.html``) holds a row a link, each drawn
+with ``ROW_TEMPLATE``; a page may hold hundreds.
 """
 
 from collections.abc import Sequence
@@ -10,17 +9,19 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest
 from django.utils.html import conditional_escape, escape
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
-from django.utils.translation import gettext as _
 
 from accounts.dates import relative, when
 from accounts.qr import qr_svg
 from invites.admin.handover import handover_messages
+from invites.admin.rendering import render_for_each
 from invites.batch.csv_output import utc_iso
 from invites.keys.urls import key_urls
 from invites.links.services import IssuedLink
 from invites.models import Link
+
+ROW_TEMPLATE = "admin/invites/issued_link_row.html"
 
 # Up to this many links, the links page draws each one's QR code. Drawing
 # hundreds would make the page slow for codes rarely all needed: past it,
@@ -39,19 +40,26 @@ class NextStep:
 
 def issued_link_rows(
     issued: Sequence[IssuedLink], *, request: HttpRequest, with_qr: bool
-) -> list[dict[str, SafeString]]:
-    """The rows of the links page, in the order issued: each the values its row prints.
+) -> list[SafeString]:
+    """The rows of the links page, in the order issued, drawn with ``ROW_TEMPLATE``.
 
     A row names its person, carries their copy-ready message
     (``handover_messages``) and gives its link's expiry twice: in UTC with its
-    offset, to the second, as in the commands' CSV (``expires_at_iso``), and
-    as every page reads it (``expires_at_display``, ``accounts.dates``); with
-    ``with_qr``, its QR code (``qr_svg``). Every value is a string escaped
-    once here, the row's number too, since a row prints several of them more
-    than once and rows share their purposes and expiry.
+    offset, to the second, as in the commands' CSV, and as every page reads it
+    (``accounts.dates``); with ``with_qr``, its QR code. The template is drawn
+    once for all the rows (``render_for_each``).
     """
+    values = _row_values(issued, request=request, with_qr=with_qr)
+    rows = render_for_each(ROW_TEMPLATE, values, shared={"qr_inline": with_qr})
+    # The template's output, with values it escaped or that were escaped for it.
+    return [mark_safe(row) for row in rows]
+
+
+def _row_values(
+    issued: Sequence[IssuedLink], *, request: HttpRequest, with_qr: bool
+) -> list[dict[str, SafeString]]:
+    """What each row prints, as strings escaped once: what rows share is formatted once."""
     purposes = {value: conditional_escape(capfirst(label)) for value, label in Link.Purpose.choices}
-    qr_label = _("QR code of the link for %(email)s")
     # The expiry as people read it, once for the links issued together.
     moments = {
         at: {"expires_at": when(at), "expires_in": relative(at)}
@@ -60,7 +68,8 @@ def issued_link_rows(
     expiries = {
         at: {
             "expires_at_iso": escape(utc_iso(at)),
-            "expires_at_display": escape("{expires_at} ({expires_in})".format(**moment)),
+            "expires_at": escape(moment["expires_at"]),
+            "expires_in": escape(moment["expires_in"]),
         }
         for at, moment in moments.items()
     }
@@ -88,7 +97,6 @@ def issued_link_rows(
             "message": escape(message),
             "purpose": purposes[item.purpose],
             "url": escape(url),
-            "qr_label": escape(qr_label % {"email": item.user.email}),
             "qr_svg": qr_svg(url) if with_qr else SafeString(),
         }
         for number, (item, url, name, message) in enumerate(rows, start=1)
