@@ -4,6 +4,7 @@
 - ``issuing``: issuing links from the user admin (an action, a button on the
   change page, the link after adding a user) and the page that shows them once;
 - ``issued_links``: the rows of that page, and where it leads on;
+- ``rendering``: one template drawn for each of many people at once (rows, messages);
 - ``lifetimes``: how long links stay valid, as an administrator chooses it;
 - ``handover``: printable handover sheets and the copy-ready messages;
 - ``handover_views``: the views that print the sheets and draw a link's QR code;
