@@ -87,6 +87,8 @@ class ApproveView(FormView):
 
     form_class = ApproveForm
     template_name = "admin/invites/accessrequest_approve.html"
+    # FormView would treat PUT as POST: an empty form is valid and approves.
+    http_method_names = ["get", "head", "post"]
     model_admin = None
 
     def dispatch(self, request, object_id):

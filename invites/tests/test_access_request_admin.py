@@ -128,6 +128,16 @@ def test_a_request_decided_already_leads_back_to_its_page_with_a_warning(admin_c
     assert not User.objects.filter(email="ada@example.com").exists()
 
 
+def test_approving_takes_a_post_and_nothing_else_that_writes(admin_client):
+    submit()
+    access_request = AccessRequest.objects.get()
+
+    answer = admin_client.put(approve_url(access_request))
+
+    assert answer.status_code == HTTPStatus.METHOD_NOT_ALLOWED
+    assert AccessRequest.objects.get().state == "pending"
+
+
 def test_approving_a_request_that_does_not_exist_is_not_found(admin_client):
     missing = reverse("admin:invites_accessrequest_approve", args=[999_999])
     assert admin_client.get(missing).status_code == HTTPStatus.NOT_FOUND
