@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -197,12 +198,14 @@ def floor(csv_path: str, database: str, output: str) -> None:
     expires_at = now + timedelta(days=7)
     db.execute("BEGIN IMMEDIATE")
     db.executemany(
-        "INSERT INTO accounts_user (password, last_login, is_superuser, email, first_name, "
-        "last_name, is_staff, is_active, date_joined) VALUES (?, NULL, 0, ?, ?, ?, 0, 1, ?)",
+        "INSERT INTO accounts_user (password, last_login, is_superuser, email, email_key, "
+        "first_name, last_name, is_staff, is_active, date_joined, sessions_generation) "
+        "VALUES (?, NULL, 0, ?, ?, ?, ?, 0, 1, ?, 0)",
         [
             (
                 "!" + secrets.token_urlsafe(30),
                 row["email"],
+                unicodedata.normalize("NFKC", row["email"].strip().lower()),
                 row["first_name"],
                 row["last_name"],
                 now,
@@ -226,8 +229,8 @@ def floor(csv_path: str, database: str, output: str) -> None:
         issued.append((row["email"], secret, hashlib.sha256(secret.encode()).hexdigest()))
     db.executemany(
         "INSERT INTO invites_link (user_id, purpose, digest, created_at, expires_at, "
-        "created_via, revoke_reason, presented_again_count) "
-        "VALUES (?, 'invite', ?, ?, ?, 'command', '', 0)",
+        "created_via, revoke_reason, presented_again_count, presented_again_addresses) "
+        "VALUES (?, 'invite', ?, ?, ?, 'command', '', 0, '[]')",
         [(ids[email], digest, now, expires_at) for email, _secret, digest in issued],
     )
     db.execute("COMMIT")

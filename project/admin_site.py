@@ -1,20 +1,22 @@
 """The admin site. Its sign-in is rate limited like the public one (project.ratelimits).
 
 Its front page shows, above the app list, what needs an administrator
-(``attention``): counts that each link to the list they count.
+(``attention``): counts that each link to the list they count, filtered by
+that list's own filters. The site's app config loads this module before any
+model, so what it uses of the apps is imported inside its functions.
 """
 
 import contextlib
 import logging
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
-from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
+from django.contrib.admin.templatetags.admin_urls import admin_urlname
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
-from django.core.exceptions import FieldError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -44,35 +46,14 @@ class Attention:
     urgent: bool = False
 
 
-def pending_access_requests_count() -> int | None:
-    """How many access requests wait for an administrator; None while there are none to wait.
-
-    The hook for access requests (``ACCESS_REQUESTS``): it counts once the
-    invites app has an ``AccessRequest`` model, through its queryset's
-    ``pending()`` where it has one, else its ``state`` field.
-    """
-    try:
-        model = apps.get_model("invites", "AccessRequest")
-    except LookupError:
-        return None
-    requests = model._default_manager.order_by()
-    try:
-        pending = (
-            requests.pending() if hasattr(requests, "pending") else requests.filter(state="pending")
-        )
-        return pending.count()
-    except FieldError:
-        logger.warning("Access requests have no pending() and no state field: not counted.")
-        return None
-
-
-def attention_counts() -> dict[str, int | None]:
+def attention_counts() -> dict[str, int]:
     """The front page's counts, from the cache when it has them (``ATTENTION_CACHE_SECONDS``).
 
     A cache that cannot be reached is skipped, not fatal: the counts are
     read from the database alone and the page still renders.
     """
     from invites.links.selectors import links_needing_attention
+    from invites.models import AccessRequest
 
     try:
         counts = cache.get(ATTENTION_CACHE_KEY)
@@ -83,7 +64,7 @@ def attention_counts() -> dict[str, int | None]:
         cache_up = True
     if counts is None:
         counts = {
-            "access_requests": pending_access_requests_count(),
+            "access_requests": AccessRequest.objects.pending().order_by().count(),
             **links_needing_attention(now=clock.now()),
         }
         if cache_up:
@@ -92,85 +73,94 @@ def attention_counts() -> dict[str, int | None]:
     return counts
 
 
-def _access_requests_listed(site: admin.AdminSite) -> bool:
-    try:
-        return site.is_registered(apps.get_model("invites", "AccessRequest"))
-    except LookupError:
-        return False
-
-
 def attention(request, *, site: admin.AdminSite) -> list[Attention]:
-    """What needs an administrator, as far as ``request.user`` may see it."""
+    """What needs an administrator, as far as ``request.user`` may see it.
+
+    Each line links to the admin's list that shows what it counts, filtered
+    with that list's own filter.
+    """
+    from invites.models import AccessRequest
+
     user = request.user
-    site_name = site.name
     counts = attention_counts()
     items = []
-    if (
-        counts.get("access_requests") is not None
-        and _access_requests_listed(site)
-        and user.has_perm("invites.view_accessrequest")
-    ):
-        count = counts["access_requests"]
-        items.append(
-            Attention(
-                "access_requests",
-                count,
-                ngettext(
-                    "%(count)d access request waits for a decision",
-                    "%(count)d access requests wait for a decision",
-                    count,
-                )
-                % {"count": count},
-                reverse("admin:invites_accessrequest_changelist", current_app=site_name)
-                + "?state=pending",
-                urgent=count > 0,
-            )
-        )
+    if site.is_registered(AccessRequest) and user.has_perm("invites.view_accessrequest"):
+        items.append(_access_requests_line(counts["access_requests"], site=site))
     if user.has_perm("invites.view_link"):
-        links = reverse("admin:invites_link_changelist", current_app=site_name)
-        expiring, redeemed, tripped = (
-            counts["expiring"],
-            counts["redeemed"],
-            counts["presented_again"],
-        )
-        items += [
-            Attention(
-                "expiring",
-                expiring,
-                ngettext(
-                    "%(count)d link expires within 24 hours without being used",
-                    "%(count)d links expire within 24 hours without being used",
-                    expiring,
-                )
-                % {"count": expiring},
-                f"{links}?expires_soon=24h",
-                urgent=expiring > 0,
-            ),
-            Attention(
-                "redeemed",
-                redeemed,
-                ngettext(
-                    "%(count)d link was used in the last 7 days",
-                    "%(count)d links were used in the last 7 days",
-                    redeemed,
-                )
-                % {"count": redeemed},
-                f"{links}?redeemed=7d",
-            ),
-            Attention(
-                "presented_again",
-                tripped,
-                ngettext(
-                    "%(count)d used or revoked link was presented again",
-                    "%(count)d used or revoked links were presented again",
-                    tripped,
-                )
-                % {"count": tripped},
-                f"{links}?presented_again=yes",
-                urgent=tripped > 0,
-            ),
-        ]
+        items += _links_lines(counts, site=site)
     return items
+
+
+def _filtered_list(site: admin.AdminSite, model, list_filter, value: str) -> str:
+    """The URL of the admin's list of ``model``, filtered by ``list_filter`` to ``value``."""
+    changelist = reverse(admin_urlname(model._meta, "changelist"), current_app=site.name)
+    return f"{changelist}?{urlencode({list_filter.parameter_name: value})}"
+
+
+def _access_requests_line(count: int, *, site: admin.AdminSite) -> Attention:
+    from invites.admin.access_requests import AccessRequestStateFilter
+    from invites.models import AccessRequest
+
+    return Attention(
+        "access_requests",
+        count,
+        ngettext(
+            "%(count)d access request waits for a decision",
+            "%(count)d access requests wait for a decision",
+            count,
+        )
+        % {"count": count},
+        _filtered_list(site, AccessRequest, AccessRequestStateFilter, AccessRequest.State.PENDING),
+        urgent=count > 0,
+    )
+
+
+def _links_lines(counts: dict[str, int], *, site: admin.AdminSite) -> list[Attention]:
+    from invites.admin.links import ExpiringSoonFilter, PresentedAgainFilter, RedeemedRecentlyFilter
+    from invites.models import Link
+
+    expiring, redeemed, tripped = (
+        counts["expiring"],
+        counts["redeemed"],
+        counts["presented_again"],
+    )
+    return [
+        Attention(
+            "expiring",
+            expiring,
+            ngettext(
+                "%(count)d link expires within 24 hours without being used",
+                "%(count)d links expire within 24 hours without being used",
+                expiring,
+            )
+            % {"count": expiring},
+            _filtered_list(site, Link, ExpiringSoonFilter, ExpiringSoonFilter.VALUE),
+            urgent=expiring > 0,
+        ),
+        Attention(
+            "redeemed",
+            redeemed,
+            ngettext(
+                "%(count)d link was used in the last 7 days",
+                "%(count)d links were used in the last 7 days",
+                redeemed,
+            )
+            % {"count": redeemed},
+            _filtered_list(site, Link, RedeemedRecentlyFilter, RedeemedRecentlyFilter.VALUE),
+        ),
+        Attention(
+            "presented_again",
+            tripped,
+            ngettext(
+                "%(count)d used or revoked link was presented again",
+                "%(count)d used or revoked links were presented again",
+                tripped,
+            )
+            % {"count": tripped},
+            _filtered_list(site, Link, PresentedAgainFilter, PresentedAgainFilter.VALUE),
+            urgent=tripped > 0,
+        ),
+    ]
 
 
 class AdminSite(admin.AdminSite):

@@ -10,6 +10,7 @@ it, is one button away on the request's page, for a requester who lost theirs.
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.templatetags.admin_urls import admin_urlname
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
@@ -20,6 +21,7 @@ from django.urls import path, reverse
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views.generic import FormView
 
 from accounts.admin_lists import CountedUpTo, list_datetime
 from accounts.models import User
@@ -70,6 +72,104 @@ class DeclineForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text=gettext_lazy("Shown to the person who asked, on their status page."),
     )
+
+
+class ApproveView(FormView):
+    """The page that approves one request: choose groups and staff status, then create the account.
+
+    Needs what approving needs (``has_approve_permission``); a request that
+    is no longer pending leads back to its page with a warning. What the
+    service refuses is said in a message: an approval it can never make
+    leads back to the request's page, groups too powerful for the approver
+    show the form again. The admin passes itself as ``model_admin``.
+    """
+
+    form_class = ApproveForm
+    template_name = "admin/invites/accessrequest_approve.html"
+    # FormView would treat PUT as POST: an empty form is valid and approves.
+    http_method_names = ["get", "head", "post"]
+    model_admin = None
+
+    def dispatch(self, request, object_id):
+        admin = self.model_admin
+        if not admin.has_approve_permission(request):
+            raise PermissionDenied
+        self.access_request = admin.get_object(request, unquote(object_id))
+        if self.access_request is None:
+            raise Http404(_("There is no such access request."))
+        self.change_url = reverse(
+            admin_urlname(admin.opts, "change"),
+            args=[quote(self.access_request.pk)],
+            current_app=admin.admin_site.name,
+        )
+        if self.access_request.state != AccessRequest.State.PENDING:
+            admin.message_user(request, _("This request was decided already."), messages.WARNING)
+            return HttpResponseRedirect(self.change_url)
+        return super().dispatch(request, object_id)
+
+    def get_initial(self):
+        # A team link's request proposes the link's groups.
+        return {"groups": list(self.access_request.groups.all())}
+
+    def form_valid(self, form):
+        access_request = self.access_request
+        # Approving clears the password a team link's request carries: read first.
+        chose_a_password = bool(access_request.password)
+        try:
+            user = services.access_request_approve(
+                access_request=access_request,
+                approver=self.request.user,
+                groups=list(form.cleaned_data["groups"]),
+                is_staff=form.cleaned_data["is_staff"],
+            )
+        except AccessRequestRefused as refused:
+            self.model_admin.message_user(
+                self.request,
+                _("Not approved: %(reason)s.") % {"reason": refused.reason.label},
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(self.change_url)
+        except IssueRefused:
+            self.model_admin.message_user(
+                self.request,
+                _(
+                    "Not approved: the groups chosen would give %(email)s powers that "
+                    "exceed yours. Choose fewer, or ask a superuser."
+                )
+                % {"email": access_request.email},
+                messages.ERROR,
+            )
+            return self.render_to_response(self.get_context_data(form=form))
+        if chose_a_password:
+            approved = _(
+                "Approved: the account %(email)s was created. Its owner signs in "
+                "with the password they chose when they joined."
+            )
+        else:
+            approved = _(
+                "Approved: the account %(email)s was created. Its owner sets their "
+                "password with their status link."
+            )
+        self.model_admin.message_user(
+            self.request, approved % {"email": user.email}, messages.SUCCESS
+        )
+        return HttpResponseRedirect(self.change_url)
+
+    def get_context_data(self, **kwargs):
+        admin = self.model_admin
+        return {
+            **admin.admin_site.each_context(self.request),
+            "title": _("Approve the access request"),
+            "opts": admin.opts,
+            "original": self.access_request,
+            "account_exists": User.objects.by_email(self.access_request.email).exists(),
+            "change_url": self.change_url,
+            **super().get_context_data(**kwargs),
+        }
+
+    def render_to_response(self, context, **response_kwargs):
+        self.request.current_app = self.model_admin.admin_site.name
+        return super().render_to_response(context, **response_kwargs)
 
 
 @admin.register(AccessRequest)
@@ -150,7 +250,7 @@ class AccessRequestAdmin(RecordsWithDigests, CountedUpTo, admin.ModelAdmin):
         return [
             path(
                 "<path:object_id>/approve/",
-                self.admin_site.admin_view(self.approve_view),
+                self.admin_site.admin_view(ApproveView.as_view(model_admin=self)),
                 name=f"{opts.app_label}_{opts.model_name}_approve",
             ),
             *super().get_urls(),
@@ -177,81 +277,6 @@ class AccessRequestAdmin(RecordsWithDigests, CountedUpTo, admin.ModelAdmin):
             )
             return None
         return HttpResponseRedirect(self._url("approve", selected[0].pk))
-
-    def approve_view(self, request, object_id):
-        """Choose groups and staff status, then create the account (POST)."""
-        if not self.has_approve_permission(request):
-            raise PermissionDenied
-        access_request = self.get_object(request, unquote(object_id))
-        if access_request is None:
-            raise Http404(_("There is no such access request."))
-        change_url = self._url("change", access_request.pk)
-        if access_request.state != AccessRequest.State.PENDING:
-            self.message_user(request, _("This request was decided already."), messages.WARNING)
-            return HttpResponseRedirect(change_url)
-        # A team link's request proposes the link's groups.
-        form = ApproveForm(
-            request.POST if request.method == "POST" else None,
-            initial={"groups": list(access_request.groups.all())},
-        )
-        chose_a_password = bool(access_request.password)
-        if request.method == "POST" and form.is_valid():
-            try:
-                user = services.access_request_approve(
-                    access_request=access_request,
-                    approver=request.user,
-                    groups=list(form.cleaned_data["groups"]),
-                    is_staff=form.cleaned_data["is_staff"],
-                )
-            except AccessRequestRefused as refused:
-                self.message_user(
-                    request,
-                    _("Not approved: %(reason)s.") % {"reason": refused.reason.label},
-                    messages.ERROR,
-                )
-                return HttpResponseRedirect(change_url)
-            except IssueRefused:
-                self.message_user(
-                    request,
-                    _(
-                        "Not approved: the groups chosen would give %(email)s powers that "
-                        "exceed yours. Choose fewer, or ask a superuser."
-                    )
-                    % {"email": access_request.email},
-                    messages.ERROR,
-                )
-            else:
-                self.message_user(
-                    request,
-                    (
-                        _(
-                            "Approved: the account %(email)s was created. Its owner signs in "
-                            "with the password they chose when they joined."
-                        )
-                        if chose_a_password
-                        else _(
-                            "Approved: the account %(email)s was created. Its owner sets their "
-                            "password with their status link."
-                        )
-                    )
-                    % {"email": user.email},
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(change_url)
-        request.current_app = self.admin_site.name
-        return TemplateResponse(
-            request,
-            "admin/invites/accessrequest_approve.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Approve the access request"),
-                "opts": self.opts,
-                "original": access_request,
-                "account_exists": User.objects.by_email(access_request.email).exists(),
-                "form": form,
-                "change_url": change_url,
-            },
-        )
 
     # --- Declining --------------------------------------------------------------
 

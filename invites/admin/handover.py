@@ -1,15 +1,14 @@
 """Handing links over: printable sheets, and a copy-ready message for each person.
 
-A sheet holds a link's secret, so the print view keeps nothing and looks
-nothing up: a page that shows links (the links page, a team link's page)
-posts them back, one ``sheet`` field each (``sheet_value``), and the view
-draws the sheets from that, after checking that every link is one this site
-makes (``link_kind``). The messages on the links page come from a template
-the site may override (``MESSAGE_TEMPLATE``).
+A sheet holds a link's secret, so the print view (``handover_views``) keeps
+nothing and looks nothing up: a page that shows links (the links page, a team
+link's page) posts them back, one ``sheet`` field each (``sheet_value``), and
+the view draws the sheets from that, after checking that every link is one
+this site makes (``link_kind``). The messages on the links page come from a
+template the site may override (``MESSAGE_TEMPLATE``).
 """
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,12 +16,11 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.template import Context
-from django.template.loader import get_template
 from django.urls import NoReverseMatch
 from django.utils.translation import gettext as _
 
 from accounts.dates import relative, when
+from invites.admin.rendering import render_for_each
 from invites.batch.csv_output import utc_iso
 from invites.keys.kinds import SET_PASSWORD, TEAM, KeyKind
 from invites.keys.secrets import looks_like_secret
@@ -145,51 +143,17 @@ def sheets_read(values: Sequence[str], *, request: HttpRequest) -> list[Sheet]:
 
 # --- The copy-ready message of each person -----------------------------------------
 
-# A value stands in for each variable while a message's skeleton is drawn.
-_MARK = "\ue000{}\ue001"
-_MARKED = re.compile("\ue000(\\w+)\ue001")
-_UNSEEN = object()
-
 
 def handover_messages(people: Sequence[Mapping[str, str]]) -> list[str]:
     """Each person's message, from ``MESSAGE_TEMPLATE``, as plain text.
 
     Each of ``people`` gives the template's variables: ``name``,
     ``first_name``, ``email``, ``url``, ``expires_at``, ``expires_in``, with
-    ``site_name`` added here. Rendering the template once a person would cost
-    the links page for 500 people about 20 ms (its ``{% translate %}`` tags),
-    beyond what its budget allows: so the template is drawn once for each
-    set of variables that are empty, with marks in place of the values, and
-    the marks then take each person's values. The first person of each such
-    set is rendered in full too; where the two differ (the template changes a
-    value, with a filter such as ``upper``), everyone is rendered in full.
+    ``site_name`` added here. The template is drawn once for all of them
+    (``render_for_each``); where it changes a value, with a filter such as
+    ``upper``, it is rendered for each.
     """
-    template = get_template(MESSAGE_TEMPLATE).template
-    site = {"site_name": settings.SITE_NAME}
-
-    def render(values: Mapping[str, str]) -> str:
-        return template.render(Context({**values, **site}, autoescape=False)).strip() + "\n"
-
-    # By the variables that are empty: the skeleton split at its marks
-    # (text, name, text, …), or None where it cannot be trusted.
-    skeletons: dict[tuple[str, ...], list[str] | None] = {}
-    messages = []
-    for person in people:
-        empty = tuple(key for key, value in person.items() if not value)
-        parts = skeletons.get(empty, _UNSEEN)
-        if parts is _UNSEEN:
-            marked = {key: "" if key in empty else _MARK.format(key) for key in person}
-            parts = _MARKED.split(render(marked))
-            message = render(person)
-            skeletons[empty] = parts if _fill(parts, person) == message else None
-            messages.append(message)
-        elif parts is None:
-            messages.append(render(person))
-        else:
-            messages.append(_fill(parts, person))
-    return messages
-
-
-def _fill(parts: list[str], values: Mapping[str, str]) -> str:
-    """A skeleton split at its marks (text, name, text, …), each name replaced by its value."""
-    return "".join(values.get(part, "") if index % 2 else part for index, part in enumerate(parts))
+    messages = render_for_each(
+        MESSAGE_TEMPLATE, people, shared={"site_name": settings.SITE_NAME}, autoescape=False
+    )
+    return [message.strip() + "\n" for message in messages]

@@ -3,209 +3,43 @@
 A link's secret exists only in the one response that issues it. That page is
 never cached (``Cache-Control: no-store``), and the clipboard text and the CSV
 file are built in the browser from the page itself, so the server keeps no copy.
-A QR code that is not drawn on that page is drawn on request from the link the
-page posts back (``link_qr_view``), and that response is not kept either.
+Its rows come from ``issued_links``; it posts links back to be printed or drawn
+as QR codes (``handover_views``).
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from http import HTTPStatus
-from urllib.parse import urlsplit
+from datetime import timedelta
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
-from django.http import (
-    Http404,
-    HttpRequest,
-    HttpResponse,
-    HttpResponseBadRequest,
-    HttpResponseRedirect,
-)
+from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
-from django.utils.html import conditional_escape, format_html_join
-from django.utils.safestring import SafeString
-from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts.dates import relative, when
 from accounts.models import User
-from accounts.qr import qr_svg
 from invites.admin import handover
-from invites.admin.handover import handover_messages
+from invites.admin.handover_views import HandoverSheetsView, LinkQRView
+from invites.admin.issued_links import QR_INLINE_LIMIT, NextStep, issued_link_rows
 from invites.admin.lifetimes import LinkLifetimeForm
 from invites.admin.link_states import link_state_label
-from invites.batch.csv_output import utc_iso
-from invites.keys.kinds import SET_PASSWORD, TEAM
-from invites.keys.secrets import looks_like_secret
-from invites.keys.urls import key_url, key_urls
 from invites.links import services
 from invites.links.errors import IssueRefused, UsersInactive
 from invites.links.selectors import ISSUE_PERMISSION, links_of_user
-from invites.links.services import IssuedLink, LinkBatch, purpose_for
+from invites.links.services import LinkBatch, purpose_for
 from invites.models import Link
-from invites.team_links.services import TEAM_ISSUE_PERMISSION
 
 # The user's change page shows this many of their newest links; the links
 # list, filtered to the user, shows them all.
 HISTORY_LENGTH = 20
-
-
-# Up to this many links, the links page draws each one's QR code. Beyond it,
-# drawing them all would cost seconds (about 1.6 ms a code) for codes rarely
-# all needed: each row gets a button that asks ``link_qr_view`` for its code.
-QR_INLINE_LIMIT = 10
-
-# One row of the links page, filled in by format_html_join, which escapes every
-# value as a template would. A {% for %} loop in the template costs about 20 ms
-# more for 500 rows, on an action measured against its writes
-# (docs/benchmarks.md).
-_ROW_START = """<section class="issued-link" data-email="{email}" data-name="{name}"
-           data-expires-at="{expires_at_iso}" aria-labelledby="issued-link-{number}-email">
-    <div class="issued-link-details">
-      <h2 id="issued-link-{number}-email"><span class="issued-link-name">{name}</span>
-        <span class="issued-link-email">{email}</span></h2>
-      <dl>
-        <dt>{purpose_label}</dt>
-        <dd>{purpose}</dd>
-        <dt>{expires_label}</dt>
-        <dd><time datetime="{expires_at_iso}">{expires_at_display}</time></dd>
-      </dl>
-      <label for="issued-link-{number}">{link_label}</label>
-      <div class="issued-link-copy">
-        <input type="text" readonly class="link-url" id="issued-link-{number}" value="{url}"
-               spellcheck="false" autocomplete="off">
-        <button type="button" class="button" data-copy data-copied="{copied_label}"
-                hidden>{copy_label}</button>
-      </div>
-      <details class="issued-link-message">
-        <summary id="issued-link-{number}-message-label">{message_label}</summary>
-        <textarea readonly rows="4" class="message-text" id="issued-link-{number}-message"
-                  aria-labelledby="issued-link-{number}-message-label issued-link-{number}-email"
-                  spellcheck="false">{message}</textarea>
-      </details>
-      <div class="issued-link-actions">
-        <button type="button" class="button" data-copy-message data-copied="{copied_label}"
-                hidden>{copy_message_label}</button>
-        <button type="button" class="button" data-print hidden>{print_label}</button>
-      </div>
-    </div>
-    """
-_ROW_QR_INLINE = """<div class="qr" role="img" aria-label="{qr_label}">{qr_svg}</div>"""
-_ROW_QR_ON_DEMAND = """<div class="qr-on-demand">
-      <button type="button" class="button" data-show-qr hidden>{show_qr_label}</button>
-      <div class="qr" data-label="{qr_label}"></div>
-    </div>"""
-_ROW_END = """
-  </section>"""
-
-
-def links_on_page(
-    issued: Sequence[IssuedLink], *, request: HttpRequest, with_qr: bool
-) -> SafeString:
-    """The rows of the links page, in the order issued, as HTML.
-
-    The expiry's ``datetime`` is in UTC with its offset, to the second, as in
-    the commands' CSV; its text as on every page (``accounts.dates``). What
-    rows share (labels, purposes, the expiry of links issued together) is
-    translated, formatted and escaped once. Each row names its person and
-    carries their copy-ready message (``handover_messages``).
-    """
-    labels = {
-        name: conditional_escape(label)
-        for name, label in {
-            "purpose_label": _("Purpose"),
-            "expires_label": _("Expires"),
-            "link_label": _("Link"),
-            "copy_label": _("Copy"),
-            "copied_label": _("Copied"),
-            "show_qr_label": _("Show QR code"),
-            "message_label": _("Message to send"),
-            "copy_message_label": _("Copy message"),
-            "print_label": _("Print sheet"),
-        }.items()
-    }
-    purposes = {value: conditional_escape(capfirst(label)) for value, label in Link.Purpose.choices}
-    qr_label = _("QR code of the link for %(email)s")
-    # The expiry as people read it, once for the links issued together.
-    moments = {
-        at: {"expires_at": when(at), "expires_in": relative(at)}
-        for at in {item.expires_at for item in issued}
-    }
-    expiries: dict[datetime, dict[str, SafeString]] = {}
-    urls = key_urls([item.secret for item in issued], request=request)
-    names = [item.user.get_full_name() for item in issued]
-    messages = handover_messages(
-        [
-            {
-                "name": name,
-                "first_name": item.user.first_name.strip(),
-                "email": item.user.email,
-                "url": url,
-                **moments[item.expires_at],
-            }
-            for item, url, name in zip(issued, urls, names, strict=True)
-        ]
-    )
-
-    def rows():
-        rows_data = zip(issued, urls, names, messages, strict=True)
-        for number, (item, url, name, message) in enumerate(rows_data, start=1):
-            expires_at = item.expires_at
-            if expires_at not in expiries:
-                expiries[expires_at] = {
-                    "expires_at_iso": conditional_escape(utc_iso(expires_at)),
-                    "expires_at_display": conditional_escape(
-                        "{expires_at} ({expires_in})".format(**moments[expires_at])
-                    ),
-                }
-            email = item.user.email
-            yield {
-                **expiries[expires_at],
-                "number": number,
-                "email": email,
-                "name": name,
-                "message": message,
-                "purpose": purposes[item.purpose],
-                "url": url,
-                "qr_label": qr_label % {"email": email},
-                "qr_svg": qr_svg(url) if with_qr else "",
-            }
-
-    row = _ROW_START + (_ROW_QR_INLINE if with_qr else _ROW_QR_ON_DEMAND) + _ROW_END
-    # The labels go into the row's markup once, not into each row's fields:
-    # format_html_join escapes every field of every row.
-    for name, label in labels.items():
-        row = row.replace("{" + name + "}", label.replace("{", "{{").replace("}", "}}"))
-    return format_html_join("\n  ", row, rows())
-
-
-def secret_of_link_url(url: str, *, request: HttpRequest) -> str | None:
-    """The secret in ``url`` if it is exactly what ``link_url`` makes of one, else None."""
-    secret = urlsplit(url).path.rstrip("/").rpartition("/")[2]
-    if not looks_like_secret(secret):
-        return None
-    return secret if key_url(SET_PASSWORD, secret, request=request) == url else None
-
-
-@dataclass(frozen=True)
-class NextStep:
-    """A way on from the links page: a URL and what it leads to."""
-
-    url: str
-    label: str
-    is_default: bool = False
 
 
 class SetPasswordLinksAdminMixin:
@@ -220,8 +54,6 @@ class SetPasswordLinksAdminMixin:
     change_form_template = "admin/invites/user_change_form.html"
     issued_links_template = "admin/invites/issued_links.html"
     issue_confirmation_template = "admin/invites/issue_links_confirmation.html"
-    handover_sheets_template = "admin/invites/handover_sheets.html"
-    handover_invalid_template = "admin/invites/handover_sheets_invalid.html"
 
     def has_issue_link_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(ISSUE_PERMISSION)
@@ -233,12 +65,12 @@ class SetPasswordLinksAdminMixin:
             # otherwise read "link-qr" as a user's id.
             path(
                 "link-qr/",
-                self.admin_site.admin_view(self.link_qr_view),
+                self.admin_site.admin_view(LinkQRView.as_view(model_admin=self)),
                 name=f"{opts.app_label}_{opts.model_name}_link_qr",
             ),
             path(
                 "handover-sheets/",
-                self.admin_site.admin_view(self.handover_sheets_view),
+                self.admin_site.admin_view(HandoverSheetsView.as_view(model_admin=self)),
                 name=f"{opts.app_label}_{opts.model_name}_handover_sheets",
             ),
             path(
@@ -314,74 +146,6 @@ class SetPasswordLinksAdminMixin:
                 NextStep(self._changelist_url(request), _("Back to the users")),
             ],
         )
-
-    @method_decorator([require_POST, sensitive_post_parameters("url")])
-    def link_qr_view(self, request):
-        """The QR code of one link on the links page, drawn when its button asks (POST only).
-
-        The page posts the link back from its own copy; the link must be one
-        ``key_url`` makes, so this draws nothing else. Nothing is looked up,
-        stored or logged, and ``admin_view`` marks the answer ``no-store``.
-        """
-        if not self.has_issue_link_permission(request):
-            raise PermissionDenied
-        url = request.POST.get("url", "")
-        if secret_of_link_url(url, request=request) is None:
-            return HttpResponseBadRequest(
-                _("This is not a set-password link."), content_type="text/plain; charset=utf-8"
-            )
-        return HttpResponse(qr_svg(url), content_type="image/svg+xml")
-
-    @method_decorator([require_POST, sensitive_post_parameters("sheet")])
-    def handover_sheets_view(self, request):
-        """Printable handover sheets of the links a page posts back (POST only).
-
-        Each ``sheet`` field describes one sheet (see ``handover.sheet_value``):
-        the links page posts its links, a team link's page its link. Every
-        link must be one this site makes, or the answer is a 400 page saying
-        so; set-password links need the permission to issue them, team links
-        the permission to issue team links. Nothing is looked up or stored,
-        and the answer is marked ``no-store``.
-        """
-        may_issue = self.has_issue_link_permission(request)
-        may_issue_team = request.user.has_perm(TEAM_ISSUE_PERMISSION)
-        if not (may_issue or may_issue_team):
-            raise PermissionDenied
-        request.current_app = self.admin_site.name
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "is_nav_sidebar_enabled": False,
-        }
-        try:
-            sheets = handover.sheets_read(request.POST.getlist("sheet"), request=request)
-        except handover.SheetsInvalid as invalid:
-            response = TemplateResponse(
-                request,
-                self.handover_invalid_template,
-                {**context, "title": _("These sheets cannot be printed"), "reason": str(invalid)},
-                status=HTTPStatus.BAD_REQUEST,
-            )
-            add_never_cache_headers(response)
-            return response
-        kinds = {sheet.kind for sheet in sheets}
-        if (SET_PASSWORD in kinds and not may_issue) or (TEAM in kinds and not may_issue_team):
-            raise PermissionDenied
-        sign_in_url = handover.site_address(reverse("login"), request=request)
-        response = TemplateResponse(
-            request,
-            self.handover_sheets_template,
-            {
-                **context,
-                "title": ngettext("Handover sheet", "Handover sheets", len(sheets)),
-                "site_name": settings.SITE_NAME,
-                "sign_in_url": sign_in_url,
-                "sheets": [(sheet, qr_svg(sheet.url, scalable=True)) for sheet in sheets],
-                "set_password_kind": SET_PASSWORD,
-            },
-        )
-        add_never_cache_headers(response)
-        return response
 
     def response_add(self, request, obj, post_url_continue=None):
         """After adding a user, show their invite link on a page of its own.
@@ -511,9 +275,9 @@ class SetPasswordLinksAdminMixin:
         """The page that shows freshly issued links, once, ready to copy.
 
         Up to ``QR_INLINE_LIMIT`` links each come with their QR code; beyond
-        it, each row's button fetches its code from ``link_qr_view``. The page
+        it, each row's button fetches its code from ``LinkQRView``. The page
         says how many older links the new ones revoked, and posts links to
-        ``handover_sheets_view`` to print them.
+        ``HandoverSheetsView`` to print them.
         """
         request.current_app = self.admin_site.name
         qr_inline = len(issued) <= QR_INLINE_LIMIT
@@ -525,7 +289,7 @@ class SetPasswordLinksAdminMixin:
                 "title": title,
                 "opts": self.opts,
                 "links": issued,
-                "links_html": links_on_page(issued, request=request, with_qr=qr_inline),
+                "rows": issued_link_rows(issued, request=request, with_qr=qr_inline),
                 "qr_inline": qr_inline,
                 "qr_inline_limit": QR_INLINE_LIMIT,
                 "qr_url": None if qr_inline else self._url("link_qr"),

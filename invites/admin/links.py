@@ -44,12 +44,13 @@ class PresentedAgainFilter(admin.SimpleListFilter):
 
     title = gettext_lazy("presented again")
     parameter_name = "presented_again"
+    VALUE = "yes"
 
     def lookups(self, request, model_admin):
-        return [("yes", gettext_lazy("Yes: someone else may hold a copy"))]
+        return [(self.VALUE, gettext_lazy("Yes: someone else may hold a copy"))]
 
     def queryset(self, request, queryset):
-        if self.value() == "yes":
+        if self.value() == self.VALUE:
             return queryset.presented_again()
         return queryset
 

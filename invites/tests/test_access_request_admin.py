@@ -96,6 +96,34 @@ def test_approving_needs_the_right_to_issue_links_and_add_users(client):
     assert not User.objects.filter(email="ada@example.com").exists()
 
 
+def test_a_request_decided_already_leads_back_to_its_page_with_a_warning(admin_client):
+    access_request = AccessRequestFactory(email="ada@example.com", declined=True)
+
+    for answer in (
+        admin_client.get(approve_url(access_request)),
+        admin_client.post(approve_url(access_request), {}),
+    ):
+        assert answer.status_code == HTTPStatus.FOUND
+        assert answer["Location"] == change_url(access_request)
+    page = admin_client.get(change_url(access_request)).content.decode()
+    assert "This request was decided already." in page
+    assert not User.objects.filter(email="ada@example.com").exists()
+
+
+def test_approving_takes_a_post_and_nothing_else_that_writes(admin_client):
+    access_request = AccessRequestFactory()
+
+    answer = admin_client.put(approve_url(access_request))
+
+    assert answer.status_code == HTTPStatus.METHOD_NOT_ALLOWED
+    assert AccessRequest.objects.get().state == "pending"
+
+
+def test_approving_a_request_that_does_not_exist_is_not_found(admin_client):
+    missing = reverse("admin:invites_accessrequest_approve", args=[999_999])
+    assert admin_client.get(missing).status_code == HTTPStatus.NOT_FOUND
+
+
 def test_staff_cannot_approve_into_a_group_more_powerful_than_they_are(client):
     access_request = AccessRequestFactory(email="ada@example.com")
     powerful = GroupFactory(name="powerful")

@@ -167,6 +167,51 @@ def test_a_template_that_changes_the_values_is_rendered_for_each_person(message_
     assert handover_messages(people) == ["ADA 7 <u0>\n", "GRACE 11 <u1>\n"]
 
 
+def test_each_row_keeps_a_persons_name_as_text(admin_client):
+    # The row template is drawn once with marks in place of the values; a
+    # name that looks like markup, or like a mark, is still only text.
+    name = '<b>"Ada"</b> & \ue000email\ue001'
+    response = issue(admin_client, [ada(first_name=name, last_name="")])
+
+    assert "<b>" not in response.content.decode()
+    row = link_rows(response)["ada@example.com"]
+    assert attrs_of(row)["data-name"] == name
+    assert text_of(find_all(row, "span", cls="issued-link-name")[0]) == name
+
+
+@pytest.fixture
+def row_template(tmp_path, settings):
+    """Write the site's own row of the links page; it takes precedence over the project's."""
+    folder = tmp_path / "admin" / "invites"
+    folder.mkdir(parents=True)
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}
+    ]
+
+    def write(text: str) -> None:
+        (folder / "issued_link_row.html").write_text(text)
+
+    return write
+
+
+def test_a_row_template_that_changes_or_tests_the_values_still_shows_each_rows_own(
+    admin_client, row_template
+):
+    row_template(
+        '<section class="issued-link" data-email="{{ email }}">'
+        "<b>{{ email|upper }}</b>{% if name %}<i>{{ name }}</i>{% endif %}</section>"
+    )
+    people = [ada(), ada(email="b@example.com", first_name="", last_name=""), ada(email="c@x.org")]
+
+    rows = link_rows(issue(admin_client, people))
+
+    assert {email: text_of(row) for email, row in rows.items()} == {
+        "ada@example.com": "ADA@EXAMPLE.COM Ada Lovelace",
+        "b@example.com": "B@EXAMPLE.COM",
+        "c@x.org": "C@X.ORG Ada Lovelace",
+    }
+
+
 def test_copy_all_is_offered_for_two_links_and_not_for_one(admin_client):
     one = parse(issue(admin_client, [ada()]))
     two = parse(issue(admin_client, [ada(email="b@example.com"), ada(email="c@example.com")]))

@@ -12,7 +12,8 @@ from accounts import clock
 from accounts.models import User
 from accounts.tests.factories import StaffFactory, grant
 from accounts.tests.queries import assert_same_query_cost, get_with_queries, queries_sql
-from invites.models import Link
+from invites.access_requests.services import access_request_submit, access_requests_decline
+from invites.models import AccessRequest, Link
 from invites.tests.factories import LinkFactory
 from project.admin_site import ATTENTION_CACHE_KEY
 
@@ -20,6 +21,7 @@ pytestmark = pytest.mark.django_db
 
 INDEX = "/admin/"
 LINKS = "/admin/invites/link/"
+REQUESTS = "/admin/invites/accessrequest/"
 # Session, user, the log of recent actions; then one COUNT per line.
 INDEX_BASE_QUERIES = 3
 INDEX_QUERY_BOUND = INDEX_BASE_QUERIES + 4
@@ -89,6 +91,21 @@ def test_each_count_is_what_its_filtered_list_shows(admin_client, frozen_clock, 
     response = admin_client.get(f"{LINKS}?{query}")
     assert response.status_code == HTTPStatus.OK
     assert response.context["cl"].result_count == expected
+
+
+def test_waiting_access_requests_are_counted_and_linked_to_the_pending_ones(
+    admin_client, admin_user
+):
+    for email in ("ada@example.com", "grace@example.com", "hedy@example.com"):
+        access_request_submit(email=email, first_name="A", last_name="B", note="", address=None)
+    access_requests_decline(
+        access_requests=AccessRequest.objects.filter(email="hedy@example.com"), by=admin_user
+    )
+
+    text, url = attention_lines(admin_client.get(INDEX))["access_requests"]
+
+    assert (text, url) == ("2 access requests wait for a decision", f"{REQUESTS}?state=pending")
+    assert admin_client.get(url).context["cl"].result_count == 2
 
 
 def test_staff_who_may_not_see_links_get_no_counts(client):
