@@ -32,6 +32,7 @@ from accounts.tests.queries import get_with_queries
 from invites.keys.kinds import SET_PASSWORD
 from invites.keys.secrets import SECRET_LENGTH, secret_digest
 from invites.keys.urls import key_url
+from invites.links import purging
 from invites.links import services as link_services
 from invites.models import Link
 from invites.tests.factories import secret_of
@@ -1240,7 +1241,7 @@ def test_a_purged_link_presented_again_is_listed_and_counted_on_the_front_page(a
     link = link_services.link_issue(user=user, issuer=None, via=Link.Via.COMMAND).link
     link_services.link_redeem(link=link, password=NEW_PASSWORD)
     Link.objects.update(used_at=clock.now() - timedelta(days=31))
-    link_services.links_purge(older_than=timedelta(days=30))
+    purging.links_purge(older_than=timedelta(days=30))
     link_services.link_presented_again(digest=link.digest, address="203.0.113.9")
 
     listed = admin_client.get(

@@ -15,11 +15,11 @@ from accounts.tests.factories import SuperuserFactory
 from invites.access_requests.services import access_requests_decline
 from invites.batch.invitations import Invitation, reset_links_issue, users_invite
 from invites.keys.purging import Purged
+from invites.links.purging import links_purge
 from invites.links.services import (
     LinkBatch,
     links_issue,
     links_issue_for_ids,
-    links_purge,
     links_revoke,
     links_revoke_for_deactivated,
     links_revoke_for_users,

@@ -26,8 +26,9 @@ from accounts.tests.factories import (
     grant,
 )
 from invites.keys.errors import KeyInvalid
+from invites.keys.purging import Purged
 from invites.keys.secrets import secret_digest
-from invites.links import services
+from invites.links import purging, services
 from invites.links.errors import IssueRefused, UsersInactive
 from invites.models import Link, PurgedLink
 from invites.tests.factories import LinkFactory
@@ -555,7 +556,7 @@ def test_a_purged_link_presented_again_still_trips(frozen_clock, client):
     issued = issue(user)
     services.link_redeem(link=issued.link, password=NEW_PASSWORD)
     frozen_clock.advance(days=31)
-    assert services.links_purge(older_than=timedelta(days=30)).count == 1
+    assert purging.links_purge(older_than=timedelta(days=30)).count == 1
     assert not Link.objects.exists()
 
     opened = client.get(
@@ -576,7 +577,7 @@ def test_a_purged_link_presented_again_still_trips(frozen_clock, client):
 def test_purging_keeps_no_trace_of_an_expired_unused_link(frozen_clock):
     issue(InvitedUserFactory())
     frozen_clock.advance(days=40)
-    services.links_purge(older_than=timedelta(days=30))
+    purging.links_purge(older_than=timedelta(days=30))
     assert not PurgedLink.objects.exists()
 
 
@@ -756,8 +757,8 @@ def closed_links(frozen_clock):
 
 
 def test_purge_deletes_only_the_links_closed_before_the_cutoff(frozen_clock, closed_links):
-    purged = services.links_purge(older_than=timedelta(days=30))
-    assert purged == services.Purged(count=3, cutoff=frozen_clock.current - timedelta(days=30))
+    purged = purging.links_purge(older_than=timedelta(days=30))
+    assert purged == Purged(count=3, cutoff=frozen_clock.current - timedelta(days=30))
     assert set(Link.objects.values_list("pk", flat=True)) == {
         closed_links["recently revoked"].pk,
         closed_links["open"].pk,
@@ -765,13 +766,13 @@ def test_purge_deletes_only_the_links_closed_before_the_cutoff(frozen_clock, clo
 
 
 def test_purge_dry_run_counts_and_deletes_nothing(closed_links):
-    assert services.links_purge(older_than=timedelta(days=30), dry_run=True).count == 3
+    assert purging.links_purge(older_than=timedelta(days=30), dry_run=True).count == 3
     assert Link.objects.count() == len(closed_links)
 
 
 def test_purge_refuses_an_age_that_would_reach_open_links(closed_links):
     with pytest.raises(ValueError, match="must not be negative"):
-        services.links_purge(older_than=timedelta(minutes=-1))
+        purging.links_purge(older_than=timedelta(minutes=-1))
     assert Link.objects.count() == len(closed_links)
 
 
@@ -927,21 +928,21 @@ def test_a_users_links_come_newest_first_and_at_most_as_many_as_asked(frozen_clo
 def test_purging_when_nothing_is_old_enough_counts_none():
     LinkFactory()
     LinkFactory(used=True)
-    assert services.links_purge(older_than=timedelta(days=1)).count == 0
+    assert purging.links_purge(older_than=timedelta(days=1)).count == 0
     assert Link.objects.count() == 2
 
 
 def test_purging_refuses_a_cutoff_that_could_reach_open_links():
     LinkFactory()
     with pytest.raises(ValueError, match=r"^older_than must not be negative: open keys are never"):
-        services.links_purge(older_than=timedelta(minutes=-1))
+        purging.links_purge(older_than=timedelta(minutes=-1))
     assert Link.objects.count() == 1
 
 
 def test_purging_older_than_zero_deletes_every_closed_link_and_no_open_one():
     open_link = LinkFactory()
     LinkFactory(used=True)
-    assert services.links_purge(older_than=timedelta(0)).count == 1
+    assert purging.links_purge(older_than=timedelta(0)).count == 1
     assert list(Link.objects.all()) == [open_link]
 
 

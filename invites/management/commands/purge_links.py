@@ -7,7 +7,7 @@ from django.utils.translation import ngettext_lazy
 
 from invites.access_requests.services import access_requests_purge
 from invites.keys.purging import Purged
-from invites.links.services import links_purge
+from invites.links.purging import links_purge
 from invites.management.commands._options import duration_option
 from invites.team_links.services import team_links_purge
 
