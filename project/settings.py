@@ -335,6 +335,9 @@ PERMISSIONS_POLICY = {
     )
 } | {"clipboard-write": ["self"]}
 SESSION_COOKIE_HTTPONLY = True
+# No script reads the CSRF token from its cookie (forms carry it in a hidden
+# field, the admin's fetches in data-csrf-token), so scripts need not see it.
+CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=14 * 24 * 60 * 60)
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
