@@ -129,3 +129,17 @@ def test_signing_out_while_the_cache_is_away_raises_rather_than_leave_its_copy(m
 
     with pytest.raises(redis.exceptions.ConnectionError):
         SessionStore(store.session_key).flush()
+
+
+def test_a_session_read_that_finds_the_cache_away_writes_no_copy_into_it(monkeypatch):
+    store = SessionStore()
+    store["_auth_user_id"] = "42"
+    store.create()
+    cache = caches["default"]
+    monkeypatch.setattr(cache, "get", _fail_with(OUTAGES[1]))
+    writes = []
+    monkeypatch.setattr(cache, "set", lambda *args, **kwargs: writes.append(args))
+
+    assert SessionStore(store.session_key).load() == {"_auth_user_id": "42"}
+    # A write would wait for the cache a second time.
+    assert writes == []
