@@ -143,3 +143,24 @@ def test_a_session_read_that_finds_the_cache_away_writes_no_copy_into_it(monkeyp
     assert SessionStore(store.session_key).load() == {"_auth_user_id": "42"}
     # A write would wait for the cache a second time.
     assert writes == []
+
+
+def test_the_cache_keeps_session_copies_an_hour_at_most(monkeypatch):
+    cache = caches["default"]
+    timeouts = []
+    set_in_cache = cache.set
+
+    def set_and_note_timeout(key, value, timeout):
+        timeouts.append(timeout)
+        set_in_cache(key, value, timeout)
+
+    monkeypatch.setattr(cache, "set", set_and_note_timeout)
+    store = SessionStore()
+    store["_auth_user_id"] = "42"
+    store.create()
+    cache.clear()
+
+    assert SessionStore(store.session_key).load() == {"_auth_user_id": "42"}
+    assert len(timeouts) == 2  # saved, then copied again from the database
+    assert all(0 < timeout <= 60 * 60 for timeout in timeouts)
+    assert store.get_expiry_age() > 13 * 24 * 60 * 60

@@ -14,6 +14,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from http import HTTPStatus
 from pathlib import Path
 
@@ -21,6 +22,7 @@ import httpx
 import pytest
 import redis
 from django.contrib.sessions.models import Session
+from django.utils import timezone
 
 from accounts.tests.factories import DEFAULT_PASSWORD, InvitedUserFactory, UserFactory
 from invites.models import Link
@@ -322,3 +324,19 @@ def test_with_redis_frozen_no_request_waits_for_it_more_than_once(site, browser,
     # write's (1 s each), each sign-in its own, ten seconds in all.
     assert max(seconds for timed in answers.values() for _status, seconds in timed) < 3
     assert elapsed < 3, answers
+
+
+def test_the_cache_keeps_a_copy_of_a_session_an_hour_at_most(site, browser, redis_up):
+    user = UserFactory()
+    assert _sign_in(browser, user.email).status_code == HTTPStatus.FOUND
+    cache = redis.Redis.from_url(redis_up.url)
+    (key,) = cache.keys(f"*cached_db{browser.cookies['sessionid']}")
+    assert 0 < cache.ttl(key) <= 60 * 60
+
+    # A copy made when the session was read from the database lives no longer.
+    cache.delete(key)
+    assert _signed_in_as(browser, user.email)
+    assert 0 < cache.ttl(key) <= 60 * 60
+    # The database keeps the session for as long as the cookie lives.
+    session = Session.objects.get()
+    assert session.expire_date - timezone.now() > timedelta(days=13)
