@@ -108,9 +108,10 @@ MIDDLEWARE = [
     "project.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    # Redis out of reach in a view, its rate limits or its template (where the
-    # session is read): 503, never 500. handler500 answers the same elsewhere.
-    "project.middleware.CacheUnavailableMiddleware",
+    # Redis or the database out of reach in a view, its rate limits or its
+    # template (where the session is read): 503, never 500. handler500 answers
+    # the same elsewhere.
+    "project.middleware.ServiceUnavailableMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
