@@ -79,14 +79,14 @@ class CircuitBreaker:
         return result
 
 
-_breakers: dict[tuple[str, ...], CircuitBreaker] = {}
+_breakers: dict[tuple[tuple[str, ...], float], CircuitBreaker] = {}
 _breakers_lock = threading.Lock()
 
 
 def breaker_for(servers: list[str], pause: float) -> CircuitBreaker:
     """The process's breaker for ``servers``: Django gives each thread its own cache object."""
     with _breakers_lock:
-        return _breakers.setdefault(tuple(servers), CircuitBreaker(pause))
+        return _breakers.setdefault((tuple(servers), pause), CircuitBreaker(pause))
 
 
 class RedisCacheClient(redis.RedisCacheClient):
