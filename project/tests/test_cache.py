@@ -1,5 +1,7 @@
 """The Redis cache: Django's, with one client per connection pool, skipped while down."""
 
+import threading
+
 import pytest
 import redis
 from django.core.cache.backends import redis as django_redis
@@ -135,3 +137,24 @@ def test_a_skipped_cache_is_not_connected_to(monkeypatch):
         cache.get("key")
     with pytest.raises(CacheSkipped):
         cache.set("key", 1)
+
+
+def test_of_threads_asking_at_once_after_the_pause_only_one_tries_the_cache():
+    clock = FakeClock()
+    breaker = CircuitBreaker(pause=3, clock=clock)
+    breaker.failed()
+    clock.now += 3
+    start = threading.Barrier(16)
+    answers = []
+
+    def ask():
+        start.wait()
+        answers.append(breaker.allow())
+
+    threads = [threading.Thread(target=ask) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+
+    assert sorted(answers) == [False] * 15 + [True]
