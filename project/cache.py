@@ -11,7 +11,9 @@ operation a whole socket time-out. After one operation failed, the others
 skip Redis for ``skip_after_failure`` seconds (a cache OPTION, default
 SKIP_AFTER_FAILURE_SECONDS) and fail at once, as if it had refused them;
 then one tries it again. So a worker waits for a Redis that is down once
-every few seconds, not on every request.
+every few seconds, not on every request. The price: a Redis that is back is
+used again up to that many seconds later; until then limited POSTs still get
+the 503 page, and sessions are read from the database.
 """
 
 import threading
