@@ -7,10 +7,12 @@ so only ratios measured side by side mean anything.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import platform
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
@@ -158,11 +160,19 @@ def distinct_addresses(first: str) -> Iterator[str]:
         address += 1
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    # Each httpx client otherwise loads the CA bundle, some 20 ms of CPU, on
+    # a machine where the clients share the cores with the server they measure.
+    return ssl.create_default_context()
+
+
 def person(address: str, **options):
     """A new HTTP client (no cookies) that connects from ``address``; ``options`` go to httpx."""
     import httpx
 
-    return httpx.Client(transport=httpx.HTTPTransport(local_address=address), **options)
+    transport = httpx.HTTPTransport(local_address=address, verify=_tls_context())
+    return httpx.Client(transport=transport, verify=_tls_context(), **options)
 
 
 def free_port() -> int:
@@ -183,11 +193,17 @@ def server_env(database_url: str, base_url: str) -> dict[str, str]:
     }
 
 
-def start_server(port: int, env: dict[str, str], log_path: Path) -> subprocess.Popen:
-    command = [str(ROOT / ".venv" / "bin" / "gunicorn")]
+def start_server(
+    port: int, env: dict[str, str], log_path: Path, *, workers: int | None = 2
+) -> subprocess.Popen:
+    """gunicorn with ``workers`` workers; None: as many as gunicorn.conf.py starts."""
+    # The gunicorn of the virtualenv this script runs in (a worktree has no .venv of its own).
+    command = [str(Path(sys.executable).parent / "gunicorn")]
     if (ROOT / "gunicorn.conf.py").exists():
         command += ["-c", "gunicorn.conf.py"]
-    command += ["project.wsgi:application", "-w", "2", "-b", f"127.0.0.1:{port}"]
+    command += ["project.wsgi:application", "-b", f"127.0.0.1:{port}"]
+    if workers is not None:
+        command += ["-w", str(workers)]
     log = log_path.open("w")
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
@@ -218,14 +234,30 @@ def stop_server(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def gunicorn(port: int, env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen]:
-    """gunicorn (-w 2) on 127.0.0.1:``port``, answering, stopped on the way out."""
-    server = start_server(port, env, log_path)
+def gunicorn(
+    port: int, env: dict[str, str], log_path: Path, *, workers: int | None = 2
+) -> Iterator[subprocess.Popen]:
+    """gunicorn (-w 2 unless told) on 127.0.0.1:``port``, answering, stopped on the way out."""
+    server = start_server(port, env, log_path, workers=workers)
     try:
         wait_until_up(f"http://127.0.0.1:{port}", server, log_path)
         yield server
     finally:
         stop_server(server)
+
+
+def status_kib(pid: int, field: str) -> int:
+    """A figure of /proc/``pid``/status in KiB: VmRSS (resident now), VmHWM (its peak)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise LookupError(field)
+
+
+def workers_of(master_pid: int) -> list[int]:
+    """The pids of gunicorn's workers: its master's children."""
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    return [int(pid) for pid in children]
 
 
 def timed(call: Callable[[], object]) -> float:

@@ -150,18 +150,6 @@ def end_to_end(rounds: int) -> dict[str, list[float]]:
     )
 
 
-def _status_kib(pid: int, field: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise LookupError(field)
-
-
-def workers_of(master_pid: int) -> list[int]:
-    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
-    return [int(pid) for pid in children]
-
-
 def burst_on_gunicorn(database_url: str, burst: int) -> None:
     """Peak RSS of each worker around a burst of simultaneous sign-in POSTs."""
     import httpx
@@ -192,12 +180,12 @@ def burst_on_gunicorn(database_url: str, burst: int) -> None:
 
         for _ in range(6):
             httpx.get(base_url + "/accounts/login/")
-        workers = workers_of(server.pid)
-        unhashed = {pid: _status_kib(pid, "VmRSS") for pid in workers}
+        workers = _common.workers_of(server.pid)
+        unhashed = {pid: _common.status_kib(pid, "VmRSS") for pid in workers}
         for index in range(burst, burst + 8):
             post(index)  # warm-up: every worker has served sign-ins, hashing included
         time.sleep(0.5)
-        resident = {pid: _status_kib(pid, "VmRSS") for pid in workers}
+        resident = {pid: _common.status_kib(pid, "VmRSS") for pid in workers}
         for pid in workers:
             # Reset the peak ("high water mark") so that it measures the burst only.
             Path(f"/proc/{pid}/clear_refs").write_text("5")
@@ -208,7 +196,7 @@ def burst_on_gunicorn(database_url: str, burst: int) -> None:
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - start
-        peaks = {pid: _status_kib(pid, "VmHWM") for pid in workers}
+        peaks = {pid: _common.status_kib(pid, "VmHWM") for pid in workers}
         if set(statuses) != {200}:
             raise SystemExit(f"sign-in POSTs answered {sorted(set(statuses))}, not only 200")
     print(

@@ -1,23 +1,18 @@
-"""Redis out of reach: a page that asks to try again in a moment, never a 500."""
+"""Servers out of reach: a page that asks to try again in a moment, never a 500."""
 
-import logging
-
-from django.utils.log import log_response
-
-from project.errors import CACHE_UNAVAILABLE, service_unavailable
+from project.errors import unavailable_response
 from project.net import client_ip
 
-logger = logging.getLogger(__name__)
 
-
-class CacheUnavailableMiddleware:
-    """Answer 503 when a view, its rate limits or its template cannot reach the cache.
+class ServiceUnavailableMiddleware:
+    """Answer 503 when a view, its rate limits or its template cannot reach the cache or database.
 
     A rate limit that cannot count raises, so the request it guards is refused
     here, never let through uncounted. Each refusal is logged once, at ERROR,
-    in one line; Django then leaves the response alone (``log_response``
-    marks it logged). redis-py opens a new connection for the next command,
-    so requests succeed again as soon as Redis is back.
+    in one line (``project.errors.unavailable_response``). Requests succeed
+    again once the server is back: Django connects to the database afresh on
+    the next request, and the worker tries Redis again a few seconds after
+    it failed (project/cache.py).
     """
 
     def __init__(self, get_response):
@@ -27,19 +22,7 @@ class CacheUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, CACHE_UNAVAILABLE):
-            return None
-        response = service_unavailable(request)
-        log_response(
-            "%s: %s (the cache cannot be reached: %s)",
-            response.reason_phrase,
-            request.path,
-            exception,
-            response=response,
-            request=request,
-            logger=logger,
-        )
-        return response
+        return unavailable_response(request, exception)
 
 
 class ClientAddressMiddleware:

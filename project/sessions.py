@@ -1,24 +1,62 @@
 """Sessions kept in the database and cached in Redis, still read while Redis is away."""
 
+import contextlib
+import logging
+
 from django.contrib.sessions.backends import cached_db, db
 
 from project.errors import CACHE_UNAVAILABLE
+
+# cached_db's logger.
+logger = logging.getLogger("django.contrib.sessions")
+
+# The cache keeps a session's copy an hour at most, the database the session
+# itself as long as its cookie lives (SESSION_COOKIE_AGE, 14 days): copies of
+# sessions nobody uses leave Redis within the hour, and the next request of
+# one still in use reads the database once and copies it again.
+CACHE_MAX_AGE = 60 * 60
 
 
 class SessionStore(cached_db.SessionStore):
     """Django's cached_db sessions, read from the database alone when the cache is unreachable.
 
     Every write goes to the database first, so the database is never behind
-    the cache and reading it alone is correct. Writes still need the cache, as
-    in cached_db: signing out raises when the cache cannot drop its copy, so
-    the person is asked to try again (503) rather than told they are signed
-    out while that copy could sign them in again once Redis is back.
+    the cache and reading it alone is correct. A read that finds the cache
+    unreachable does not try to copy the session into it: that would wait for
+    the cache a second time. Writes still need the cache, as in cached_db:
+    signing out raises when the cache cannot drop its copy, so the person is
+    asked to try again (503) rather than told they are signed out while that
+    copy could sign them in again once Redis is back. The cache's copies live
+    CACHE_MAX_AGE at most.
     """
 
     def load(self):
         try:
-            return super().load()
+            data = self._cache.get(self.cache_key)
         except CACHE_UNAVAILABLE:
-            # cached_db read the database when the cache failed, then failed
-            # to copy the session into it: read it again, without the copy.
             return db.SessionStore.load(self)
+        except Exception:
+            # As cached_db: a key the cache refuses reads as a miss.
+            data = None
+        if data is not None:
+            return data
+        session = self._get_session_from_db()
+        if session is None:
+            return {}
+        data = self.decode(session.session_data)
+        # The cache may fail between the read and the copy: the database has the session.
+        with contextlib.suppress(CACHE_UNAVAILABLE):
+            self._cache.set(self.cache_key, data, self._cache_age(expiry=session.expire_date))
+        return data
+
+    def save(self, must_create=False):
+        # cached_db's save, but for the copy's age.
+        db.SessionStore.save(self, must_create)
+        try:
+            self._cache.set(self.cache_key, self._session, self._cache_age())
+        except Exception:
+            logger.exception("Error saving to cache (%s)", self._cache)
+
+    def _cache_age(self, **kwargs) -> int:
+        """Seconds the cache keeps its copy: the session's own, CACHE_MAX_AGE at most."""
+        return min(self.get_expiry_age(**kwargs), CACHE_MAX_AGE)

@@ -117,9 +117,10 @@ MIDDLEWARE = [
     "project.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    # Redis out of reach in a view, its rate limits or its template (where the
-    # session is read): 503, never 500. handler500 answers the same elsewhere.
-    "project.middleware.CacheUnavailableMiddleware",
+    # Redis or the database out of reach in a view, its rate limits or its
+    # template (where the session is read): 503, never 500. handler500 answers
+    # the same elsewhere.
+    "project.middleware.ServiceUnavailableMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -191,13 +192,17 @@ CACHES = {
 
 _REDIS_CACHE = CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 if _REDIS_CACHE:
-    # Redis answers in well under a millisecond: one that takes a second is
-    # down, and waiting longer only holds the worker (redis-py waits 5 s).
-    # CACHE_URL's query overrides, e.g. redis://…/0?socket_timeout=3.
+    # Redis answers in well under a millisecond: one that takes half a second
+    # is down, and waiting longer only holds the worker (redis-py waits 5 s).
+    # After a failure the worker skips Redis for a few seconds (project/cache.py),
+    # so this is about the longest any request waits for a Redis that is down.
+    # CACHE_URL's query overrides, e.g. redis://…/0?socket_timeout=3, and
+    # skip_after_failure=10 to leave Redis alone longer after a failure.
     CACHES["default"].setdefault("OPTIONS", {})
-    CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", 1)
-    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 1)
-    # Django's Redis cache, with one client per connection pool (project/cache.py).
+    CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", 0.5)
+    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 0.5)
+    # Django's Redis cache, with one client per connection pool, left alone
+    # for a few seconds after a failure (project/cache.py).
     CACHES["default"]["BACKEND"] = "project.cache.RedisCache"
 
 # With Redis, sessions live in the database and are cached in Redis
@@ -344,6 +349,9 @@ PERMISSIONS_POLICY = {
     )
 } | {"clipboard-write": ["self"]}
 SESSION_COOKIE_HTTPONLY = True
+# No script reads the CSRF token from its cookie (forms carry it in a hidden
+# field, the admin's fetches in data-csrf-token), so scripts need not see it.
+CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=14 * 24 * 60 * 60)
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

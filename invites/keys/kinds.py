@@ -25,6 +25,8 @@ class KeyKind:
     cookie: DigestCookie
 
 
+# The cookies' salts keep the names of the module they were born in: a new
+# salt would make every browser's cookie of a link opened before unreadable.
 SET_PASSWORD = KeyKind(
     label="a set-password link",
     path_word="set-password/",

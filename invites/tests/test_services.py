@@ -850,7 +850,7 @@ def test_redeeming_writes_only_the_password():
 
 def test_a_redemption_is_logged_with_its_link_and_user(caplog):
     link = issue(InvitedUserFactory()).link
-    with caplog.at_level("INFO", logger="invites.services"):
+    with caplog.at_level("INFO", logger="invites.links.services"):
         services.link_redeem(link=link, password=NEW_PASSWORD)
     assert [record.getMessage() for record in caplog.records] == [
         f"Link {link.pk} redeemed: user {link.user_id} set a password."
@@ -860,7 +860,7 @@ def test_a_redemption_is_logged_with_its_link_and_user(caplog):
 def test_a_link_presented_again_is_logged_in_words_an_administrator_can_act_on(caplog):
     link = issue(InvitedUserFactory()).link
     services.link_redeem(link=link, password=NEW_PASSWORD)
-    with caplog.at_level("WARNING", logger="invites.services"):
+    with caplog.at_level("WARNING", logger="invites.links.services"):
         services.link_presented_again(key_id=link.pk, address="198.51.100.7")
     warnings = [record for record in caplog.records if record.levelname == "WARNING"]
     assert [record.getMessage() for record in warnings] == [

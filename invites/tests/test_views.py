@@ -552,7 +552,7 @@ def test_a_used_link_opened_again_shows_the_one_invalid_page_and_is_recorded(cli
     unknown_page = unknown.get(SET_PASSWORD)
 
     client.get(open_path(issued.secret), REMOTE_ADDR="203.0.113.50")
-    with caplog.at_level(logging.WARNING, logger="invites.services"):
+    with caplog.at_level(logging.WARNING, logger="invites.links.services"):
         page = client.get(SET_PASSWORD, REMOTE_ADDR="203.0.113.50")
 
     assert page.status_code == unknown_page.status_code == HTTPStatus.NOT_FOUND

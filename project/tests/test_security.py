@@ -139,3 +139,11 @@ def test_csrf_failure_page_is_in_the_site_style():
     response = Client(enforce_csrf_checks=True).post(reverse("login"), {"username": "a"})
     assert response.status_code == HTTPStatus.FORBIDDEN
     assert "This form has expired" in response.content.decode()
+
+
+def test_the_csrf_cookie_is_out_of_reach_of_scripts(client):
+    # No script of the site reads the token from the cookie: forms carry it in
+    # a hidden field and fetches in data-csrf-token, so the cookie can be HttpOnly.
+    response = client.get(reverse("login"))
+    assert response.status_code == HTTPStatus.OK
+    assert response.cookies["csrftoken"]["httponly"] is True

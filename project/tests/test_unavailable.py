@@ -1,16 +1,21 @@
-"""The cache out of reach: a 503 page, logged once, and sessions read from the database.
+"""The cache or the database out of reach: a 503 page, logged once; sessions read from the database.
 
-tests/faults/test_redis.py stops a real Redis under gunicorn; these fake the
-outage in the cache the suite runs on, so they run everywhere and fast.
+tests/faults/test_redis.py stops a real Redis under gunicorn, and
+tests/faults/test_database.py cuts the way to a real PostgreSQL; these fake
+the outages in the cache and database the suite runs on, so they run
+everywhere and fast.
 """
 
 import logging
 from http import HTTPStatus
 
+import psycopg
+import psycopg.errors
 import pytest
 import redis
 from django.contrib.sessions.models import Session
 from django.core.cache import caches
+from django.db import InterfaceError, OperationalError, connections
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
@@ -76,7 +81,7 @@ def test_a_limited_sign_in_without_its_count_is_refused_with_503(outage, cache_r
     assert user.last_login is None
     # Once, in one line: Django's request log leaves the response alone.
     errors_logged = [r for r in error_log.records if r.levelno >= logging.ERROR]
-    assert [r.name for r in errors_logged] == ["project.middleware"]
+    assert [r.name for r in errors_logged] == ["project.errors"]
     assert str(outage) in errors_logged[0].getMessage()
     assert errors_logged[0].exc_info is None
 
@@ -129,3 +134,143 @@ def test_signing_out_while_the_cache_is_away_raises_rather_than_leave_its_copy(m
 
     with pytest.raises(redis.exceptions.ConnectionError):
         SessionStore(store.session_key).flush()
+
+
+def test_a_session_read_that_finds_the_cache_away_writes_no_copy_into_it(monkeypatch):
+    store = SessionStore()
+    store["_auth_user_id"] = "42"
+    store.create()
+    cache = caches["default"]
+    monkeypatch.setattr(cache, "get", _fail_with(OUTAGES[1]))
+    writes = []
+    monkeypatch.setattr(cache, "set", lambda *args, **kwargs: writes.append(args))
+
+    assert SessionStore(store.session_key).load() == {"_auth_user_id": "42"}
+    # A write would wait for the cache a second time.
+    assert writes == []
+
+
+def test_the_cache_keeps_session_copies_an_hour_at_most(monkeypatch):
+    cache = caches["default"]
+    timeouts = []
+    set_in_cache = cache.set
+
+    def set_and_note_timeout(key, value, timeout):
+        timeouts.append(timeout)
+        set_in_cache(key, value, timeout)
+
+    monkeypatch.setattr(cache, "set", set_and_note_timeout)
+    store = SessionStore()
+    store["_auth_user_id"] = "42"
+    store.create()
+    cache.clear()
+
+    assert SessionStore(store.session_key).load() == {"_auth_user_id": "42"}
+    assert len(timeouts) == 2  # saved, then copied again from the database
+    assert all(0 < timeout <= 60 * 60 for timeout in timeouts)
+    assert store.get_expiry_age() > 13 * 24 * 60 * 60
+
+
+def _database_error(error_class, cause: psycopg.Error) -> Exception:
+    """A database error as Django raises it: its own class, the driver's error as the cause."""
+    error = error_class(str(cause))
+    error.__cause__ = cause
+    return error
+
+
+DATABASE_OUTAGES = [
+    _database_error(
+        OperationalError,
+        psycopg.OperationalError(
+            'connection failed: connection to server at "127.0.0.1", port 5432 failed: '
+            "Connection refused"
+        ),
+    ),
+    _database_error(
+        OperationalError,
+        psycopg.OperationalError("consuming input failed: server closed the connection"),
+    ),
+    _database_error(
+        OperationalError,
+        psycopg.errors.AdminShutdown("terminating connection due to administrator command"),
+    ),
+    _database_error(
+        OperationalError, psycopg.errors.CannotConnectNow("the database system is starting up")
+    ),
+    _database_error(InterfaceError, psycopg.InterfaceError("the connection is lost")),
+]
+DATABASE_OUTAGE_IDS = ["refused", "lost", "shut-down", "starting-up", "closed"]
+
+
+@pytest.fixture
+def database_raising(monkeypatch):
+    """Make every query raise ``exception``, as Django does when the database is away."""
+
+    def apply(exception):
+        monkeypatch.setattr(connections["default"], "cursor", _fail_with(exception))
+
+    return apply
+
+
+@pytest.mark.parametrize("outage", DATABASE_OUTAGES, ids=DATABASE_OUTAGE_IDS)
+def test_a_database_out_of_reach_gets_the_503_page_logged_once(outage, database_raising, error_log):
+    client = Client(raise_request_exception=False)
+    client.force_login(UserFactory())
+    database_raising(outage)
+
+    response = client.get(reverse("account"))
+
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    body = response.content.decode()
+    assert "The service is unavailable for a moment" in body
+    assert "Traceback" not in body
+    assert str(outage) not in body
+    assert response["Retry-After"] == str(errors.UNAVAILABLE_RETRY_AFTER_SECONDS)
+    assert "no-store" in response["Cache-Control"]
+    errors_logged = [r for r in error_log.records if r.levelno >= logging.ERROR]
+    assert len(errors_logged) == 1
+    assert "the database cannot be reached" in errors_logged[0].getMessage()
+    assert str(outage) in errors_logged[0].getMessage()
+    assert errors_logged[0].exc_info is None
+
+
+def test_a_database_out_of_reach_outside_the_views_is_logged_once_without_traceback(
+    database_raising, error_log, settings
+):
+    # Two-factor's middleware reads the session and the user before any view.
+    settings.TWO_FACTOR = "staff"
+    client = Client(raise_request_exception=False)
+    client.force_login(UserFactory())
+    database_raising(DATABASE_OUTAGES[0])
+
+    response = client.get(reverse("account"))
+
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert "The service is unavailable for a moment" in response.content.decode()
+    errors_logged = [r for r in error_log.records if r.levelno >= logging.ERROR]
+    assert len(errors_logged) == 1
+    assert "the database cannot be reached" in errors_logged[0].getMessage()
+    assert errors_logged[0].exc_info is None
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        _database_error(OperationalError, psycopg.errors.DeadlockDetected("deadlock detected")),
+        _database_error(
+            OperationalError, psycopg.errors.QueryCanceled("canceling statement due to timeout")
+        ),
+        OperationalError("database is locked"),
+    ],
+    ids=["deadlock", "statement-timeout", "sqlite-locked"],
+)
+def test_database_errors_of_a_database_that_answers_are_still_server_errors(
+    error, database_raising
+):
+    client = Client(raise_request_exception=False)
+    client.force_login(UserFactory())
+    database_raising(error)
+
+    response = client.get(reverse("account"))
+
+    assert response.status_code == HTTPStatus.INTERNAL_SERVER_ERROR
