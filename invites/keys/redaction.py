@@ -12,8 +12,8 @@ form:
   the next slash, query or fragment is hidden, spaces, tabs, plus signs and
   dashes included: a secret typed in groups, truncated or malformed is hidden
   whole;
-- anywhere, a run of at least ``SECRET_LENGTH`` characters of the secrets'
-  alphabet is hidden: a secret, alone or with something glued to it.
+- nothing else: a long word elsewhere (a traceback's frame name, a hash in
+  a static file's name) is no key, and stays readable.
 
 A word with nothing to hide is left exactly as it was. One with something is
 written decoded, with ``[redacted]`` in the secret's place, and every
@@ -26,7 +26,6 @@ import re
 from urllib.parse import quote, unquote
 
 from invites.keys.kinds import KINDS
-from invites.keys.secrets import SECRET_LENGTH
 
 REDACTED = "[redacted]"
 # No client means a deeper encoding than this: a word that still decodes
@@ -49,13 +48,11 @@ _AFTER_PREFIX = re.compile(
     r"(?:(?!\s+HTTP/)[^/?#&;\"'\r\n])+",
     re.IGNORECASE,
 )
-# URL-safe base64 (invites.keys.secrets.secret_make).
-_TOKEN = re.compile(rf"[A-Za-z0-9_-]{{{SECRET_LENGTH},}}")
 _UNSAFE = re.compile(r'[^\x21-\x7e]|["\\]')
 
 
 def _hide(text: str) -> str:
-    return _TOKEN.sub(REDACTED, _AFTER_PREFIX.sub(rf"\1{REDACTED}", text))
+    return _AFTER_PREFIX.sub(rf"\1{REDACTED}", text)
 
 
 def _fully_decoded(word: str) -> str | None:

