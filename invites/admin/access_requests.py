@@ -41,10 +41,16 @@ class AccessRequestStateFilter(admin.SimpleListFilter):
     title = gettext_lazy("state")
     parameter_name = "state"
 
+    EXPIRED = "expired"
+
     def lookups(self, request, model_admin):
-        return AccessRequest.State.choices
+        return [*AccessRequest.State.choices, (self.EXPIRED, _("expired (nobody decided)"))]
 
     def queryset(self, request, queryset):
+        if self.value() == AccessRequest.State.PENDING:
+            return queryset.pending()
+        if self.value() == self.EXPIRED:
+            return queryset.expired()
         if self.value() in AccessRequest.State.values:
             return queryset.filter(state=self.value())
         return queryset
@@ -182,6 +188,7 @@ class AccessRequestAdmin(RecordsWithDigests, CountedUpTo, admin.ModelAdmin):
         "state_label",
         "note_excerpt",
         "client_address",
+        "client_network",
         "requested",
         "has_account",
     )
@@ -205,7 +212,7 @@ class AccessRequestAdmin(RecordsWithDigests, CountedUpTo, admin.ModelAdmin):
         "team_link",
     )
     readonly_fields = fields
-    actions = ["approve_request", "decline_requests"]
+    actions = ["approve_request", "decline_requests", "decline_networks"]
     change_form_template = "admin/invites/accessrequest_change_form.html"
 
     def get_queryset(self, request):
@@ -280,8 +287,26 @@ class AccessRequestAdmin(RecordsWithDigests, CountedUpTo, admin.ModelAdmin):
 
     # --- Declining --------------------------------------------------------------
 
+    @admin.action(
+        description=gettext_lazy("Decline every pending request from their networks…"),
+        permissions=["decline"],
+    )
+    def decline_networks(self, request, queryset):
+        """Decline a flood in one go: every pending request from the selected ones' networks.
+
+        Networks as ``networks.network_of`` gives them (an IPv4 /24, an IPv6
+        /64); the same confirmation page as declining, listing them all.
+        """
+        networks = sorted(
+            {each for each in queryset.values_list("client_network", flat=True) if each}
+        )
+        same = AccessRequest.objects.filter(
+            state=AccessRequest.State.PENDING, client_network__in=networks
+        )
+        return self.decline_requests(request, same, networks=networks)
+
     @admin.action(description=gettext_lazy("Decline selected requests…"), permissions=["decline"])
-    def decline_requests(self, request, queryset):
+    def decline_requests(self, request, queryset, networks=()):
         """Ask for an optional reason, then decline the pending ones (like delete_selected)."""
         form = DeclineForm(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
@@ -308,6 +333,7 @@ class AccessRequestAdmin(RecordsWithDigests, CountedUpTo, admin.ModelAdmin):
                 "title": _("Decline access requests"),
                 "opts": self.opts,
                 "requests": list(queryset),
+                "networks": networks,
                 "form": form,
                 "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             },

@@ -1,11 +1,14 @@
 """Access requests in the admin: the list, approving, declining, a fresh link."""
 
+from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from accounts import clock
 from accounts.models import User
 from accounts.tests.factories import GroupFactory, StaffFactory, grant
 from invites.keys.errors import KeyInvalid
@@ -176,3 +179,46 @@ def test_a_request_spelling_an_existing_address_otherwise_is_shown_as_such_and_r
     assert User.objects.count() == 1
     assert AccessRequest.objects.get().state == "pending"
     assert listed.count('alt="True"') == 1, "the list's “has an account” column"
+
+
+def test_every_pending_request_from_a_flooding_network_is_declined_in_one_action(admin_client):
+    flood = [
+        AccessRequestFactory(client_address=f"198.51.100.{host}", client_network="198.51.100.0/24")
+        for host in (7, 8, 9)
+    ]
+    genuine = AccessRequestFactory(client_address="203.0.113.5", client_network="203.0.113.0/24")
+    changelist = reverse("admin:invites_accessrequest_changelist")
+
+    page = admin_client.post(
+        changelist,
+        {"action": "decline_networks", ACTION_CHECKBOX_NAME: [flood[0].pk]},
+    )
+    assert "Every pending request from 198.51.100.0/24" in page.content.decode()
+    listed = set(page.context["requests"])
+    assert listed == set(flood)
+
+    admin_client.post(
+        changelist,
+        {
+            "action": "decline_requests",
+            ACTION_CHECKBOX_NAME: [each.pk for each in listed],
+            "apply": "1",
+            "reason": "",
+        },
+    )
+    assert set(AccessRequest.objects.filter(state="declined")) == set(flood)
+    genuine.refresh_from_db()
+    assert genuine.state == "pending"
+
+
+def test_the_pending_filter_leaves_out_expired_requests_which_have_their_own(
+    admin_client, settings
+):
+    settings.ACCESS_REQUESTS_PENDING_MAX_AGE = 3600
+    fresh = AccessRequestFactory(email="fresh@example.com")
+    AccessRequestFactory(email="stale@example.com", created_at=clock.now() - timedelta(hours=2))
+    changelist = reverse("admin:invites_accessrequest_changelist")
+    pending = admin_client.get(changelist, {"state": "pending"})
+    expired = admin_client.get(changelist, {"state": "expired"})
+    assert list(pending.context["cl"].result_list) == [fresh]
+    assert [each.email for each in expired.context["cl"].result_list] == ["stale@example.com"]
