@@ -14,6 +14,7 @@ from accounts import (
     services,
     two_factor,
 )
+from accounts.admin_audit import AuditedChanges
 from accounts.admin_lists import CountedUpTo, is_email, list_datetime
 from accounts.forms import UserAddForm, UserChangeForm
 from accounts.models import User
@@ -91,11 +92,17 @@ if admin.site.is_registered(TOTPDevice):
 
 
 @admin.register(User)
-class UserAdmin(CountedUpTo, DjangoUserAdmin):
+class UserAdmin(AuditedChanges, CountedUpTo, DjangoUserAdmin):
     """Users by email, never with a password on the add form.
 
     Apps above this one extend it by registering a subclass in its place.
+    Every change it makes is in the audit trail (``AuditedChanges``).
     """
+
+    audit_name = "user"
+
+    def audit_target(self, obj):
+        return obj
 
     form = UserChangeForm
     add_form = UserAddForm

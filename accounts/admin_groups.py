@@ -11,6 +11,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.models import Group
 
+from accounts.admin_audit import AuditedChanges
 from accounts.forms import GroupForm
 from accounts.powers import groups_beyond
 
@@ -19,8 +20,12 @@ if admin.site.is_registered(Group):
 
 
 @admin.register(Group)
-class GroupAdmin(DjangoGroupAdmin):
+class GroupAdmin(AuditedChanges, DjangoGroupAdmin):
     form = GroupForm
+    audit_name = "group"
+
+    def audit_detail(self, obj) -> dict:
+        return {"group": obj.name}
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

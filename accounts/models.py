@@ -314,3 +314,7 @@ class SignIn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.at:%Y-%m-%d %H:%M} {'ok' if self.succeeded else 'failed'}"
+
+
+# The audit trail lives beside the accounts it speaks of (accounts.audit).
+from accounts.audit import AuditEvent, AuditHead  # noqa: E402, F401

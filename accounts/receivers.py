@@ -25,7 +25,9 @@ def _client(request) -> tuple[str | None, str]:
 @receiver(user_logged_in, dispatch_uid="accounts.record_sign_in")
 def record_sign_in(sender, request, user, **kwargs):
     address, user_agent = _client(request)
-    services.sign_in_record(user_id=user.pk, succeeded=True, address=address, user_agent=user_agent)
+    services.sign_in_record(
+        user_id=user.pk, email=user.email, succeeded=True, address=address, user_agent=user_agent
+    )
 
 
 @receiver(user_login_failed, dispatch_uid="accounts.record_failed_sign_in")
@@ -36,10 +38,14 @@ def record_failed_sign_in(sender, credentials, request=None, **kwargs):
     typed = credentials.get(User.USERNAME_FIELD) or credentials.get("username")
     if not isinstance(typed, str) or not typed:
         return
-    user_id = User.objects.by_email(typed).values_list("pk", flat=True).first()
-    if user_id is None:
+    account = User.objects.by_email(typed).values_list("pk", "email").first()
+    if account is None:
         return
     address, user_agent = _client(request)
     services.sign_in_record(
-        user_id=user_id, succeeded=False, address=address, user_agent=user_agent
+        user_id=account[0],
+        email=account[1],
+        succeeded=False,
+        address=address,
+        user_agent=user_agent,
     )

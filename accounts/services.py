@@ -9,12 +9,14 @@ from django.db.models import F
 from django.http import HttpRequest
 
 from accounts import clock
+from accounts.audit import Actor, Happening, Via, audit_record, audit_record_many
 from accounts.browsers import browser_summary
 from accounts.models import SignIn, User
 from accounts.powers import ensure_may_act_on
 from accounts.signals import users_deactivated
 
 
+@transaction.atomic
 @transaction.atomic
 def users_deactivate(*, users: Iterable[User], actor: User) -> int:
     """Deactivate users (never ``actor``), announcing it (``users_deactivated``).
@@ -35,9 +37,11 @@ def users_deactivate(*, users: Iterable[User], actor: User) -> int:
     )
     count = User.objects.filter(pk__in=user_ids).update(is_active=False)
     users_deactivated.send(sender=User, user_ids=user_ids)
+    _record_each("user.deactivated", actor, [user for user in users if user.pk in user_ids])
     return count
 
 
+@transaction.atomic
 def users_reactivate(*, users: Iterable[User], actor: User) -> int:
     """Reactivate users; returns how many were deactivated before.
 
@@ -46,20 +50,42 @@ def users_reactivate(*, users: Iterable[User], actor: User) -> int:
     """
     users = list(users)
     ensure_may_act_on(actor=actor, users=users)
-    return User.objects.filter(pk__in=[user.pk for user in users], is_active=False).update(
-        is_active=True
+    inactive = set(
+        User.objects.filter(pk__in=[user.pk for user in users], is_active=False).values_list(
+            "pk", flat=True
+        )
+    )
+    count = User.objects.filter(pk__in=inactive).update(is_active=True)
+    _record_each("user.reactivated", actor, [user for user in users if user.pk in inactive])
+    return count
+
+
+def _record_each(action: str, actor: User, users: list[User]) -> None:
+    """One event per user, in one statement for a few and in batches for many."""
+    audit_record_many(
+        actor=Actor.person(actor, Via.ADMIN),
+        happenings=[Happening(action, user) for user in users],
     )
 
 
 def sign_in_record(
-    *, user_id: int, succeeded: bool, address: str | None, user_agent: str
+    *, user_id: int, email: str, succeeded: bool, address: str | None, user_agent: str
 ) -> SignIn:
-    """Record a sign-in to an account, or a failed attempt on it: one INSERT."""
-    return SignIn.objects.create(
-        user_id=user_id,
-        succeeded=succeeded,
+    """Record a sign-in to an account, or a failed attempt on it, and its audit event.
+
+    The sign-in record is what the account page lists; the event, what the
+    audit trail keeps. Two INSERTs.
+    """
+    browser = browser_summary(user_agent)
+    audit_record(
+        action="sign_in.succeeded" if succeeded else "sign_in.failed",
+        actor=Actor(email, Via.PUBLIC),
+        target=email,
         address=address or None,
-        browser=browser_summary(user_agent),
+        detail={"browser": browser} if browser else {},
+    )
+    return SignIn.objects.create(
+        user_id=user_id, succeeded=succeeded, address=address or None, browser=browser
     )
 
 

@@ -34,6 +34,7 @@ from django_otp import login as otp_login
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
+from accounts.audit import Actor, Happening, Via, audit_record, audit_record_many
 from accounts.models import User
 from accounts.powers import ensure_may_act_on
 
@@ -163,7 +164,13 @@ def device_enrol(*, user: User, enrolment: Enrolment) -> TOTPDevice:
     (setting a password through a link) or on its own.
     """
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=user).delete()
+        replaced, _ = TOTPDevice.objects.filter(user=user).delete()
+        audit_record(
+            action="authenticator.enrolled",
+            actor=Actor(user.email, Via.PUBLIC),
+            target=user,
+            detail={"replaced": bool(replaced)},
+        )
         return TOTPDevice.objects.create(
             user=user,
             name=DEVICE_NAME,
@@ -213,9 +220,15 @@ def devices_remove(*, users: Iterable[User], actor: User) -> int:
     ensure_may_act_on(actor=actor, users=users)
     ids = [user.pk for user in users]
     with transaction.atomic():
-        had = confirmed_devices().filter(user_id__in=ids).values("user_id").distinct().count()
+        holders = set(confirmed_devices().filter(user_id__in=ids).values_list("user_id", flat=True))
         TOTPDevice.objects.filter(user_id__in=ids).delete()
-    return had
+        audit_record_many(
+            actor=Actor.person(actor, Via.ADMIN),
+            happenings=[
+                Happening("authenticator.removed", user) for user in users if user.pk in holders
+            ],
+        )
+    return len(holders)
 
 
 # --- The sign-in between its two steps ----------------------------------------

@@ -193,6 +193,7 @@ class SignInCodeView(_PendingSignInView):
             # owner sees it among the failed attempts on their account page.
             services.sign_in_record(
                 user_id=self.user.pk,
+                email=self.user.email,
                 succeeded=False,
                 address=self.request.META.get("REMOTE_ADDR"),
                 user_agent=self.request.META.get("HTTP_USER_AGENT", ""),

@@ -66,7 +66,7 @@ def seed_database(*, users: int, links: int, rng_seed: int = 42, verbose: bool =
 
     from accounts.models import User, sign_in_key
     from invites.models import Link
-    from invites.sql import rows_insert
+    from accounts.sql import rows_insert
 
     rng = random.Random(rng_seed)
     adapt = connection.ops.adapt_datetimefield_value

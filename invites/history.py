@@ -10,7 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext_noop
 
 from accounts import clock
-from invites.sql import rows_insert
+from accounts.sql import rows_insert
 
 # What the History calls a link: the msgid, which LogEntry.get_change_message()
 # translates when it shows it.

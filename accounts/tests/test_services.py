@@ -34,6 +34,7 @@ def test_a_recorded_sign_in_keeps_time_address_and_a_browser_summary(frozen_cloc
     user = UserFactory()
     sign_in_record(
         user_id=user.pk,
+        email=user.email,
         succeeded=True,
         address="2001:db8::1",
         user_agent="Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",

@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 
 from accounts import clock
+from accounts.audit import Actor, Happening, Via, audit_record, audit_record_many
 from accounts.models import User
 from invites.access_requests.errors import AccessRequestRefused, AccessRequestsFull
 from invites.access_requests.models import AccessRequest
@@ -52,15 +53,23 @@ def access_request_submit(
         if requests[:cap].count() >= cap:
             raise AccessRequestsFull
     secret = secret_make()
-    AccessRequest.objects.create(
-        email=email,
-        first_name=first_name,
-        last_name=last_name,
-        note=note,
-        digest=secret_digest(secret),
-        client_address=address,
-        client_network=network,
-    )
+    with transaction.atomic():
+        AccessRequest.objects.create(
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            note=note,
+            digest=secret_digest(secret),
+            client_address=address,
+            client_network=network,
+        )
+        audit_record(
+            action="access_request.filed",
+            actor=Actor(email, Via.PUBLIC),
+            target=email,
+            address=address,
+            detail={"network": network},
+        )
     return secret
 
 
@@ -92,6 +101,17 @@ def access_request_approve(
             raise AccessRequestRefused(AccessRequestRefused.Reason.EXPIRED)
         user = _account_create(locked, groups=groups, is_staff=is_staff)
         history_write(actor_id=approver.pk, flag=ADDITION, entries=[(user, [{"added": {}}])])
+        audit_record_many(
+            actor=Actor.person(approver, Via.ADMIN),
+            happenings=[
+                Happening("access_request.approved", user, {"access_request": locked.pk}),
+                Happening(
+                    "user.created",
+                    user,
+                    {"groups": [group.name for group in groups], "staff": is_staff},
+                ),
+            ],
+        )
         if locked.password:
             # Filed by joining a team link: the account takes the password its
             # owner chose there, and needs no link; the approver's powers over
@@ -146,6 +166,23 @@ def access_requests_decline(
     ``reason``, if any, is shown on the requester's status page.
     """
     ids = [each.pk for each in access_requests]
+    with transaction.atomic():
+        declining = list(
+            AccessRequest.objects.filter(state=AccessRequest.State.PENDING, pk__in=ids).values_list(
+                "pk", "email"
+            )
+        )
+        audit_record_many(
+            actor=Actor.person(by, Via.ADMIN),
+            happenings=[
+                Happening("access_request.declined", email, {"access_request": pk})
+                for pk, email in declining
+            ],
+        )
+        return _decline(ids, by=by, reason=reason)
+
+
+def _decline(ids: list[int], *, by: User, reason: str) -> int:
     return (
         # Expired ones too: declining says so on their status page.
         AccessRequest.objects.filter(state=AccessRequest.State.PENDING, pk__in=ids).update(

@@ -20,12 +20,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import clock
+from accounts.audit import Actor, Happening, audit_record_many
 from accounts.models import User, sign_in_key
+from accounts.sql import in_values, rows_insert
 from invites.batch.csv_input import InputInvalid, InviteRow, Problem, rows_check
 from invites.links.errors import UsersInactive
 from invites.links.models import Link
-from invites.links.services import IssuedLink, LinkBatch, links_issue, links_issue_for_ids
-from invites.sql import in_values, rows_insert
+from invites.links.services import (
+    IssuedLink,
+    LinkBatch,
+    issued_event,
+    links_issue,
+    links_issue_for_ids,
+)
 
 # Receives (email, secret, expires_at) for each link, inside the transaction
 # that made them: links it fails to hand out are not kept.
@@ -185,6 +192,7 @@ def users_invite(
                 max_age=max_age,
             )
             links = list(zip([row for row, _user_id in plan.to_issue], new_links, strict=True))
+            _audit_record(plan, links)
             # Nothing to hand out: no file, not even a CSV header.
             if deliver is not None and links:
                 deliver((row.email, link.secret, link.expires_at) for row, link in links)
@@ -192,6 +200,20 @@ def users_invite(
         # An email taken between the plan and the insert.
         raise UsersAppeared(str(error)) from error
     return Invitation(plan=plan, links=links, dry_run=False)
+
+
+def _audit_record(plan: InvitePlan, links: list[tuple[InviteRow, IssuedLink]]) -> None:
+    """The command's events: each account it made, each link it issued (by email)."""
+    audit_record_many(
+        actor=Actor.command(),
+        happenings=[
+            *(
+                Happening("user.created", row.email, {"groups": list(row.groups)})
+                for row in plan.new
+            ),
+            *(issued_event(link, row.email) for row, link in links),
+        ],
+    )
 
 
 def _problems_found(

@@ -7,16 +7,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts import clock
+from accounts.audit import Via
 from accounts.models import User
 from invites.keys.errors import KeyInvalid
 from invites.keys.secrets import looks_like_secret, secret_digest
-
-
-class Via(models.TextChoices):
-    """The path a key was issued by."""
-
-    ADMIN = "admin", _("admin")
-    COMMAND = "command", _("command")
 
 
 def may_issue(issuer: User, permission: str) -> bool:

@@ -16,8 +16,10 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from accounts import clock
+from accounts.audit import Actor, Happening, audit_record, audit_record_many, iso
 from accounts.models import User
 from accounts.powers import ensure_may_act_on
+from accounts.sql import in_values, rows_insert
 from accounts.two_factor import Enrolment, device_enrol
 from invites.history import history_write, link_event
 from invites.keys.durations import max_age_check
@@ -28,7 +30,6 @@ from invites.links.batches import IssuedLink, LinkBatch
 from invites.links.errors import IssueRefused, UsersInactive
 from invites.links.models import Link, PurgedLink
 from invites.links.selectors import users_refused_to_issuer
-from invites.sql import in_values, rows_insert
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +85,10 @@ def links_issue(
                 for user, item in zip(users, batch, strict=True)
             ],
         )
+    audit_record_many(
+        actor=Actor.of(issuer, via),
+        happenings=[issued_event(item, user) for user, item in zip(users, batch, strict=True)],
+    )
     return LinkBatch(
         tuple(_with_user(item, user) for item, user in zip(batch, users, strict=True)),
         superseded=batch.superseded,
@@ -134,6 +139,16 @@ def link_issue_for_digest(*, user: User, issuer: User, digest: str) -> None:
         actor_id=issuer.pk,
         flag=CHANGE,
         entries=[(user, [link_event("added", Purpose.INVITE.label, batch[0].link_id)])],
+    )
+    audit_record_many(actor=Actor.of(issuer, Via.ADMIN), happenings=[issued_event(batch[0], user)])
+
+
+def issued_event(item: IssuedLink, user) -> Happening:
+    """The audit trail's event for a link issued to ``user`` (a row, or an email)."""
+    return Happening(
+        "link.issued",
+        user,
+        {"purpose": str(item.purpose), "expires_at": iso(item.expires_at), "link": item.link_id},
     )
 
 
@@ -283,6 +298,13 @@ def links_revoke(*, links: Iterable[Link], by: User) -> int:
             for link in closing
         ],
     )
+    audit_record_many(
+        actor=Actor.person(by, Via.ADMIN),
+        happenings=[
+            Happening("link.revoked", link.user, {"purpose": link.purpose, "link": link.pk})
+            for link in closing
+        ],
+    )
     return open_links.update(
         revoked_at=clock.now(), revoked_by=by, revoke_reason=Link.RevokeReason.ADMIN
     )
@@ -328,6 +350,16 @@ def link_redeem(*, link: Link, password: str, enrolment: Enrolment | None = None
             flag=CHANGE,
             entries=[(user, [used, {"changed": {"fields": ["password"]}}])],
         )
+        audit_record(
+            action="link.redeemed",
+            actor=Actor(user.email, Via.PUBLIC),
+            target=user,
+            detail={
+                "purpose": link.purpose,
+                "link": link.pk,
+                "authenticator": enrolment is not None,
+            },
+        )
     logger.info("Link %s redeemed: user %s set a password.", link.pk, user.pk)
     return user
 
@@ -352,15 +384,24 @@ def link_presented_again(
     """
     if key_id is not None:
         closed = Q(used_at__isnull=False) | Q(revoked_at__isnull=False)
-        tripped = Link.objects.select_for_update().filter(closed, pk=key_id).first()
+        tripped = Link.objects.select_for_update(of=("self",)).select_related("user")
+        tripped = tripped.filter(closed, pk=key_id).first()
     else:
-        tripped = PurgedLink.objects.select_for_update().filter(digest=digest).first()
+        tripped = PurgedLink.objects.select_for_update(of=("self",)).select_related("user")
+        tripped = tripped.filter(digest=digest).first()
     if tripped is None:
         return False
     now = clock.now()
     first, last = tripped.presented_again_first_at, tripped.presented_again_at
     tripped.trip(address=address, now=now)
     tripped.save(update_fields=Tripwire.TRIPWIRE_FIELDS)
+    audit_record(
+        action="link.presented_again",
+        actor=Actor("system", Via.PUBLIC),
+        target=tripped.user,
+        address=address,
+        detail={"purged": key_id is None, "times": tripped.presented_again_count},
+    )
     # Once in each minute counted from the first presentation.
     if last is None or (now - first) // WARN_AGAIN_AFTER != (last - first) // WARN_AGAIN_AFTER:
         logger.warning(

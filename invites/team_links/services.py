@@ -32,6 +32,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 
 from accounts import clock
+from accounts.audit import Actor, Happening, audit_record, audit_record_many
 from accounts.models import User, sign_in_key
 from accounts.powers import groups_beyond
 from invites.access_requests.models import AccessRequest
@@ -120,6 +121,17 @@ def team_link_create(
         team_link.groups.set(groups)
         if issuer is not None:
             history_write(actor_id=issuer.pk, flag=ADDITION, entries=[(team_link, [{"added": {}}])])
+        audit_record(
+            action="team_link.created",
+            actor=Actor.of(issuer, via),
+            detail={
+                "team_link": team_link.pk,
+                "name": team_link.name,
+                "uses": uses,
+                "groups": [group.name for group in groups],
+                "approval": approval,
+            },
+        )
     logger.info("Team link %s made for %d uses.", team_link.pk, uses)
     return IssuedTeamLink(team_link=team_link, secret=secret)
 
@@ -273,6 +285,13 @@ def _request_file(team_link: TeamLink, joiner: _Joiner, *, groups: list[Group], 
         joined_at=now,
         client_address=joiner.address,
     )
+    audit_record(
+        action="access_request.filed",
+        actor=Actor(joiner.email, Via.PUBLIC),
+        target=joiner.email,
+        address=joiner.address,
+        detail={"team_link": team_link.pk},
+    )
 
 
 def _account_make(team_link: TeamLink, joiner: _Joiner, *, groups: list[Group], now) -> None:
@@ -296,6 +315,13 @@ def _account_make(team_link: TeamLink, joiner: _Joiner, *, groups: list[Group], 
         team_link=team_link, user=user, joined_at=now, client_address=joiner.address
     )
     history_write(actor_id=user.pk, flag=ADDITION, entries=[(user, [{"added": {}}])])
+    audit_record(
+        action="user.created",
+        actor=Actor(user.email, Via.PUBLIC),
+        target=user,
+        address=joiner.address,
+        detail={"team_link": team_link.pk, "groups": [group.name for group in groups]},
+    )
 
 
 def team_links_revoke(*, team_links: Iterable[TeamLink], by: User) -> int:
@@ -321,6 +347,13 @@ def team_links_revoke(*, team_links: Iterable[TeamLink], by: User) -> int:
             actor_id=by.pk,
             flag=CHANGE,
             entries=[(each, [{"changed": {"fields": ["revoked"]}}]) for each in closing],
+        )
+        audit_record_many(
+            actor=Actor.person(by, Via.ADMIN),
+            happenings=[
+                Happening("team_link.revoked", None, {"team_link": each.pk, "name": each.name})
+                for each in closing
+            ],
         )
     return count
 

@@ -9,9 +9,10 @@ from django.contrib.auth.hashers import check_password, is_password_usable
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts import sql as bulk
 from accounts.models import User
+from accounts.sql import in_values, rows_insert
 from accounts.tests.factories import GroupFactory, InvitedUserFactory, UserFactory
-from invites import sql as bulk
 from invites.batch.csv_input import InputInvalid, rows_check, rows_from_arguments, rows_from_csv
 from invites.batch.csv_output import (
     OutputRefused,
@@ -31,7 +32,6 @@ from invites.batch.invitations import (
 from invites.keys.durations import duration_parse
 from invites.links.services import link_issue
 from invites.models import Link
-from invites.sql import in_values, rows_insert
 
 
 def csv_rows(text: str):

@@ -1,0 +1,390 @@
+"""One audit trail for every path, and the proof that nobody edited it since.
+
+Every change to an account, a group membership or a key, and every sign-in
+outcome, is an ``AuditEvent`` written by ``audit_record`` (or, for a batch,
+``audit_record_many``) in the transaction of the change itself: one cannot
+happen without the other. Events carry a sequence with no gap and a SHA-256
+chain: each event's ``hash`` is that of the previous event's hash followed by
+this event's other keys as canonical JSON (``canonical``), so that editing,
+removing or inserting an event breaks every hash after it (``audit_verify``).
+
+The chain's head (``AuditHead``: the last sequence number and hash) is one
+row, which every writer locks: writers queue up, on PostgreSQL as on SQLite.
+Writing one event is one statement: the event is inserted from the head,
+its hash computed by the database, and a trigger moves the head along
+(migration ``0007_audit_trail``). No secret, digest or password ever enters
+an event: ``detail`` holds names, states and counts.
+"""
+
+import getpass
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db import connection, models, transaction
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
+from django.utils.crypto import salted_hmac
+from django.utils.ipv6 import clean_ipv6_address
+from django.utils.translation import gettext_lazy as _
+
+from accounts import clock
+from accounts.sql import rows_insert
+
+# The hash the first event chains from (and a purge's checkpoint replaces).
+GENESIS = "0" * 64
+
+
+class Via(models.TextChoices):
+    ADMIN = "admin", _("admin")
+    COMMAND = "command", _("command")
+    API = "api", _("API")
+    PUBLIC = "public", _("public pages")
+    SYSTEM = "system", _("system")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, as the trail names them, and by which path."""
+
+    name: str
+    via: Via
+
+    @classmethod
+    def person(cls, user, via: Via) -> "Actor":
+        return cls(user.email, via)
+
+    @classmethod
+    def command(cls) -> "Actor":
+        """The operating-system user running a ``manage.py`` command."""
+        try:
+            name = getpass.getuser()
+        except (KeyError, OSError):
+            name = "unknown"
+        return cls(f"command:{name}", Via.COMMAND)
+
+    @classmethod
+    def system(cls) -> "Actor":
+        return cls("system", Via.SYSTEM)
+
+    @classmethod
+    def of(cls, user, via: str) -> "Actor":
+        """An administrator's actor, or the command's where there is no user (keys' issuers)."""
+        if user is None:
+            return cls.command() if via == Via.COMMAND else cls.system()
+        return cls.person(user, Via(via))
+
+
+class AuditHead(models.Model):
+    """The chain's head and start, one row, locked by writers.
+
+    ``seq`` and ``hash`` are the last event's. ``start_seq`` and ``start_hash``
+    are where the kept events chain from: nothing before any purge, the last
+    purged event after one, vouched for by ``start_signature`` (an HMAC with
+    ``SECRET_KEY``), so that a purge cannot hide an edit behind it.
+    """
+
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=GENESIS)
+    start_seq = models.BigIntegerField(default=0)
+    start_hash = models.CharField(max_length=64, default=GENESIS)
+    start_signature = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("audit trail head")
+
+    def __str__(self) -> str:
+        return f"#{self.seq}"
+
+
+class AuditEvent(models.Model):
+    """One thing that happened to an account or a key, or one sign-in outcome."""
+
+    seq = models.BigIntegerField(_("number"), unique=True)
+    at = models.DateTimeField(_("when"))
+    actor = models.CharField(_("actor"), max_length=254)
+    via = models.CharField(_("via"), max_length=10, choices=Via.choices)
+    action = models.CharField(_("action"), max_length=60, db_index=True)
+    target = models.CharField(_("target"), max_length=254, blank=True, db_index=True)
+    address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    detail = models.JSONField(_("detail"), default=dict)
+    hash = models.CharField(_("hash"), max_length=64)
+    # Carried over from the admin's History or the sign-in records when the
+    # trail began: what they said, as well as they said it.
+    imported = models.BooleanField(_("imported"), default=False)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit trail")
+        ordering = ["-seq"]
+        indexes = [models.Index(fields=["at"], name="accounts_auditevent_at")]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action}"
+
+    def body(self) -> str:
+        """This event's keys but its hash, as canonical JSON: what its hash covers."""
+        return canonical(
+            seq=self.seq,
+            at=self.at,
+            actor=self.actor,
+            via=self.via,
+            action=self.action,
+            target=self.target or None,
+            address=self.address,
+            detail=self.detail,
+        )
+
+
+def iso(moment: datetime) -> str:
+    """A moment as the trail writes it: UTC, to the microsecond, with its offset."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def canonical(*, seq, at, actor, via, action, target, address, detail) -> str:
+    """The keys in the interface's order, as compact JSON: an exported line less its hash.
+
+    ``detail``'s own keys are sorted: a database may give a JSON object back
+    in another order (PostgreSQL's jsonb does), and the text must not change.
+    """
+    compact = {"ensure_ascii": False, "separators": (",", ":")}
+    keys = {
+        "seq": seq,
+        "at": iso(at),
+        "actor": actor,
+        "via": str(via),
+        "action": action,
+        "target": target,
+        "address": address,
+    }
+    detail_text = json.dumps(detail, sort_keys=True, **compact)
+    return json.dumps(keys, **compact)[:-1] + f',"detail":{detail_text}}}'
+
+
+def chained(previous: str, body: str) -> str:
+    """The hash of an event: SHA-256 of the previous event's hash and its body."""
+    return hashlib.sha256((previous + body).encode()).hexdigest()
+
+
+def _target_of(target) -> str:
+    return getattr(target, "email", target) or ""
+
+
+@dataclass(frozen=True)
+class Happening:
+    """One event to record, before its number and hash exist."""
+
+    action: str
+    target: object = None
+    detail: dict | None = None
+    address: str | None = None
+
+
+def audit_record(
+    *,
+    action: str,
+    actor: Actor,
+    target=None,
+    detail: dict | None = None,
+    address: str | None = None,
+) -> None:
+    """Record one event, in the caller's transaction: one statement.
+
+    ``target`` is the account concerned (a user, or an email), ``detail`` what
+    changed: never a secret, a digest or a password.
+    """
+    _insert_one(actor, Happening(action, target, detail, address))
+
+
+def audit_record_many(*, actor: Actor, happenings: Sequence[Happening]) -> None:
+    """Record many events at once (a bulk import), in the caller's transaction.
+
+    The head is locked (one query), the chain worked out here, and the events
+    go in with a statement per 5,000 (``sql.rows_insert``): two queries for
+    one to 5,000 events, where ``audit_record`` takes one for one.
+    """
+    if not happenings:
+        return
+    with transaction.atomic(savepoint=False):
+        _insert_many(actor, happenings)
+
+
+def _insert_many(actor: Actor, happenings: Sequence[Happening]) -> None:
+    seq, previous = _head_locked()
+    at = clock.now()
+    rows = []
+    for offset, happening in enumerate(happenings, start=1):
+        values = _values(actor, happening, at)
+        body = canonical(seq=seq + offset, **values)
+        previous = chained(previous, body)
+        rows.append(_stored(seq + offset, values, previous))
+    rows_insert(AuditEvent, _COLUMNS, rows)
+
+
+_COLUMNS = ("seq", "at", "actor", "via", "action", "target", "address", "detail", "hash")
+
+
+def _values(actor: Actor, happening: Happening, at: datetime) -> dict:
+    address = happening.address
+    if address and ":" in address:
+        address = clean_ipv6_address(address)
+    return {
+        "at": at,
+        "actor": actor.name,
+        "via": str(actor.via),
+        "action": happening.action,
+        "target": _target_of(happening.target) or None,
+        "address": address or None,
+        # Sorted, as the database may keep a JSON object (jsonb does): the
+        # hash covers the same text whatever order comes back.
+        "detail": json.loads(json.dumps(happening.detail or {}, sort_keys=True)),
+    }
+
+
+def _stored(seq: int, values: dict, hash_: str) -> tuple:
+    """One event's row as ``sql.rows_insert`` takes it."""
+    meta = AuditEvent._meta
+    return (
+        seq,
+        connection.ops.adapt_datetimefield_value(values["at"]),
+        values["actor"],
+        values["via"],
+        values["action"],
+        values["target"] or "",
+        values["address"],
+        meta.get_field("detail").get_db_prep_save(values["detail"], connection),
+        hash_,
+    )
+
+
+def _head_locked() -> tuple[int, str]:
+    """The head's sequence number and hash, its row locked until the transaction ends."""
+    head = AuditHead.objects.select_for_update().filter(pk=HEAD).first()
+    if head is None:
+        head = AuditHead.objects.create(pk=HEAD)
+    return head.seq, head.hash
+
+
+HEAD = 1
+
+
+def _sha256_sql(expression: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"encode(sha256(convert_to({expression}, 'UTF8')), 'hex')"
+    return f"audit_sha256({expression})"
+
+
+def _insert_one(actor: Actor, happening: Happening) -> None:
+    """INSERT the event from the head, hashing in the database; the trigger moves the head."""
+    values = _values(actor, happening, clock.now())
+    seq_placeholder = '{"seq":0'
+    body = canonical(seq=0, **values)
+    row = _stored(0, values, "")
+    event, head = AuditEvent._meta.db_table, AuditHead._meta.db_table
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    hashed = _sha256_sql("h.hash || '{\"seq\":' || CAST(h.seq + 1 AS TEXT) || %s")
+    columns = ", ".join(connection.ops.quote_name(column) for column in (*_COLUMNS, "imported"))
+    # A SELECT's parameters have no column to take their type from.
+    typed = (
+        ["%s::timestamptz", "%s", "%s", "%s", "%s", "%s::inet", "%s::jsonb"]
+        if connection.vendor == "postgresql"
+        else ["%s"] * 7
+    )
+    # Names from _meta, values as parameters: the SQL holds no input.
+    sql = (
+        f"INSERT INTO {event} ({columns}) "  # noqa: S608
+        f"SELECT h.seq + 1, {', '.join(typed)}, {hashed}, FALSE "
+        f"FROM {head} h WHERE h.id = %s{lock}"
+    )
+    row = (*row[:7], json.dumps(values["detail"], ensure_ascii=False), *row[8:])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*row[1:8], body[len(seq_placeholder) :], HEAD])
+        if cursor.rowcount == 1:
+            return
+    # No head yet (a database just flushed): make it, then insert.
+    with transaction.atomic(), connection.cursor() as cursor:
+        _head_locked()
+        cursor.execute(sql, [*row[1:8], body[len(seq_placeholder) :], HEAD])
+
+
+def _sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@receiver(connection_created, dispatch_uid="accounts.audit.sqlite_sha256")
+def _sqlite_sha256(sender, connection, **kwargs) -> None:
+    """SQLite has no SHA-256: the one-statement insert calls Python's."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("audit_sha256", 1, _sha256_text, deterministic=True)
+
+
+# --- Reading the trail back: export, verify, purge ----------------------------------
+
+
+def exported(*, since: datetime | None = None, chunk: int = 2000):
+    """The trail's events from ``since`` on, oldest first, each one JSON line (no newline).
+
+    Streamed in chunks: a million events take constant memory.
+    """
+    events = AuditEvent.objects.order_by("seq")
+    if since is not None:
+        events = events.filter(at__gte=since)
+    for event in events.iterator(chunk_size=chunk):
+        yield event.body()[:-1] + f',"hash":"{event.hash}"}}'
+
+
+@dataclass(frozen=True)
+class Break:
+    """Where the chain does not hold: the event, and what is wrong there."""
+
+    seq: int
+    reason: str
+
+
+def audit_verify() -> tuple[int, Break | None]:
+    """Check every kept event against the chain; returns how many, and the first break.
+
+    A break is an event whose hash does not match what precedes it (edited,
+    or one before it edited or removed), a gap in the numbers, or a start
+    whose signature does not vouch for it (after a purge).
+    """
+    head = AuditHead.objects.filter(pk=HEAD).first() or AuditHead(pk=HEAD)
+    if head.start_seq and head.start_signature != _signature(head.start_seq, head.start_hash):
+        return 0, Break(head.start_seq, "the start left by a purge is not signed by this site")
+    expected, previous, count = head.start_seq + 1, head.start_hash, 0
+    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
+        if event.seq != expected:
+            return count, Break(expected, f"missing: the next event is #{event.seq}")
+        previous_ok = chained(previous, event.body())
+        if event.hash != previous_ok:
+            return count, Break(event.seq, "its hash does not match: it, or one before it, changed")
+        previous, expected, count = event.hash, expected + 1, count + 1
+    if count and previous != head.hash:
+        return count, Break(expected - 1, "the last event is not the head the writers left")
+    return count, None
+
+
+def _signature(seq: int, hash_: str) -> str:
+    return salted_hmac("accounts.audit.start", f"{seq}:{hash_}").hexdigest()
+
+
+def audit_purge(*, before: datetime) -> int:
+    """Delete the events older than ``before``; the chain then starts, signed, after them.
+
+    Returns how many were deleted. The kept events still verify: the start
+    (the last deleted event's number and hash) is signed with ``SECRET_KEY``.
+    """
+    with transaction.atomic():
+        _head_locked()
+        last = AuditEvent.objects.filter(at__lt=before).order_by("-seq").first()
+        if last is None:
+            return 0
+        deleted, _ = AuditEvent.objects.filter(seq__lte=last.seq).delete()
+        AuditHead.objects.filter(pk=HEAD).update(
+            start_seq=last.seq,
+            start_hash=last.hash,
+            start_signature=_signature(last.seq, last.hash),
+        )
+    return deleted
