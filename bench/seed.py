@@ -65,8 +65,8 @@ def seed_database(*, users: int, links: int, rng_seed: int = 42, verbose: bool =
     from django.utils.crypto import get_random_string
 
     from accounts.models import User, sign_in_key
-    from invites.models import Link
     from accounts.sql import rows_insert
+    from invites.models import Link
 
     rng = random.Random(rng_seed)
     adapt = connection.ops.adapt_datetimefield_value
