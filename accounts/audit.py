@@ -19,9 +19,11 @@ an event: ``detail`` holds names, states and counts.
 import getpass
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
+from itertools import chain
 
 from django.db import connection, models, transaction
 from django.db.backends.signals import connection_created
@@ -149,18 +151,21 @@ def canonical(*, seq, at, actor, via, action, target, address, detail) -> str:
     ``detail``'s own keys are sorted: a database may give a JSON object back
     in another order (PostgreSQL's jsonb does), and the text must not change.
     """
-    compact = {"ensure_ascii": False, "separators": (",", ":")}
-    keys = {
-        "seq": seq,
-        "at": iso(at),
-        "actor": actor,
-        "via": str(via),
-        "action": action,
-        "target": target,
-        "address": address,
-    }
-    detail_text = json.dumps(detail, sort_keys=True, **compact)
-    return json.dumps(keys, **compact)[:-1] + f',"detail":{detail_text}}}'
+    return _composed(seq, iso(at), actor, str(via), action, target, address, _detail_text(detail))
+
+
+def _detail_text(detail: dict) -> str:
+    return json.dumps(detail, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _composed(seq, at_text, actor, via, action, target, address, detail_text) -> str:
+    """``canonical``'s text from its parts: what json.dumps makes of the keys, in order."""
+    text = partial(json.dumps, ensure_ascii=False)
+    return (
+        f'{{"seq":{seq},"at":{text(at_text)},"actor":{text(actor)},"via":{text(via)},'
+        f'"action":{text(action)},"target":{text(target)},"address":{text(address)},'
+        f'"detail":{detail_text}}}'
+    )
 
 
 def chained(previous: str, body: str) -> str:
@@ -198,65 +203,67 @@ def audit_record(
     _insert_one(actor, Happening(action, target, detail, address))
 
 
-def audit_record_many(*, actor: Actor, happenings: Sequence[Happening]) -> None:
+def audit_record_many(*, actor: Actor, happenings: Iterable[Happening]) -> None:
     """Record many events at once (a bulk import), in the caller's transaction.
 
-    The head is locked (one query), the chain worked out here, and the events
-    go in with a statement per 5,000 (``sql.rows_insert``): two queries for
-    one to 5,000 events, where ``audit_record`` takes one for one.
+    The head is locked (one query), the chain worked out here as the rows
+    stream to the database, a statement per 5,000 (``sql.rows_insert``): two
+    queries for one to 5,000 events, where ``audit_record`` takes one for one.
     """
-    if not happenings:
+    happenings = iter(happenings)
+    first = next(happenings, None)
+    if first is None:
         return
     with transaction.atomic(savepoint=False):
-        _insert_many(actor, happenings)
-
-
-def _insert_many(actor: Actor, happenings: Sequence[Happening]) -> None:
-    seq, previous = _head_locked()
-    at = clock.now()
-    rows = []
-    for offset, happening in enumerate(happenings, start=1):
-        values = _values(actor, happening, at)
-        body = canonical(seq=seq + offset, **values)
-        previous = chained(previous, body)
-        rows.append(_stored(seq + offset, values, previous))
-    rows_insert(AuditEvent, _COLUMNS, rows)
+        seq, previous = _head_locked()
+        rows_insert(
+            AuditEvent, _COLUMNS, _chained_rows(actor, chain([first], happenings), seq, previous)
+        )
 
 
 _COLUMNS = ("seq", "at", "actor", "via", "action", "target", "address", "detail", "hash")
 
 
-def _values(actor: Actor, happening: Happening, at: datetime) -> dict:
-    address = happening.address
+def _chained_rows(actor: Actor, happenings: Iterable[Happening], seq: int, previous: str):
+    """Each event's row as ``sql.rows_insert`` takes it, numbered and hashed after ``seq``."""
+    at = clock.now()
+    at_text, stored_at, via = iso(at), connection.ops.adapt_datetimefield_value(at), str(actor.via)
+    for seq, happening in enumerate(happenings, start=seq + 1):  # noqa: B020 (counts on)
+        target = _target_of(happening.target) or None
+        address = _address(happening.address)
+        detail = _detail_text(happening.detail or {})
+        body = _composed(seq, at_text, actor.name, via, happening.action, target, address, detail)
+        previous = chained(previous, body)
+        yield (
+            seq,
+            stored_at,
+            actor.name,
+            via,
+            happening.action,
+            target or "",
+            address,
+            detail,
+            previous,
+        )
+
+
+def _address(address: str | None) -> str | None:
+    """As the database keeps it: an IPv6 address in its short form."""
     if address and ":" in address:
-        address = clean_ipv6_address(address)
+        return clean_ipv6_address(address)
+    return address or None
+
+
+def _values(actor: Actor, happening: Happening, at: datetime) -> dict:
     return {
         "at": at,
         "actor": actor.name,
         "via": str(actor.via),
         "action": happening.action,
         "target": _target_of(happening.target) or None,
-        "address": address or None,
-        # Sorted, as the database may keep a JSON object (jsonb does): the
-        # hash covers the same text whatever order comes back.
-        "detail": json.loads(json.dumps(happening.detail or {}, sort_keys=True)),
+        "address": _address(happening.address),
+        "detail": json.loads(_detail_text(happening.detail or {})),
     }
-
-
-def _stored(seq: int, values: dict, hash_: str) -> tuple:
-    """One event's row as ``sql.rows_insert`` takes it."""
-    meta = AuditEvent._meta
-    return (
-        seq,
-        connection.ops.adapt_datetimefield_value(values["at"]),
-        values["actor"],
-        values["via"],
-        values["action"],
-        values["target"] or "",
-        values["address"],
-        meta.get_field("detail").get_db_prep_save(values["detail"], connection),
-        hash_,
-    )
 
 
 def _head_locked() -> tuple[int, str]:
@@ -281,7 +288,16 @@ def _insert_one(actor: Actor, happening: Happening) -> None:
     values = _values(actor, happening, clock.now())
     seq_placeholder = '{"seq":0'
     body = canonical(seq=0, **values)
-    row = _stored(0, values, "")
+    row = (
+        0,
+        connection.ops.adapt_datetimefield_value(values["at"]),
+        values["actor"],
+        values["via"],
+        values["action"],
+        values["target"] or "",
+        values["address"],
+        _detail_text(values["detail"]),
+    )
     event, head = AuditEvent._meta.db_table, AuditHead._meta.db_table
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     hashed = _sha256_sql("h.hash || '{\"seq\":' || CAST(h.seq + 1 AS TEXT) || %s")
@@ -298,7 +314,6 @@ def _insert_one(actor: Actor, happening: Happening) -> None:
         f"SELECT h.seq + 1, {', '.join(typed)}, {hashed}, FALSE "
         f"FROM {head} h WHERE h.id = %s{lock}"
     )
-    row = (*row[:7], json.dumps(values["detail"], ensure_ascii=False), *row[8:])
     with connection.cursor() as cursor:
         cursor.execute(sql, [*row[1:8], body[len(seq_placeholder) :], HEAD])
         if cursor.rowcount == 1:

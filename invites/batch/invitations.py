@@ -203,16 +203,20 @@ def users_invite(
 
 
 def _audit_record(plan: InvitePlan, links: list[tuple[InviteRow, IssuedLink]]) -> None:
-    """The command's events: each account it made, each link it issued (by email)."""
+    """The command's events: an account made, with its link; a link issued to one there was."""
+    new = {row.email for row in plan.new}
     audit_record_many(
         actor=Actor.command(),
-        happenings=[
-            *(
-                Happening("user.created", row.email, {"groups": list(row.groups)})
-                for row in plan.new
-            ),
-            *(issued_event(link, row.email) for row, link in links),
-        ],
+        happenings=(
+            Happening(
+                "user.created",
+                row.email,
+                {"groups": [*row.groups], "link": issued_event(link, row.email).detail},
+            )
+            if row.email in new
+            else issued_event(link, row.email)
+            for row, link in links
+        ),
     )
 
 

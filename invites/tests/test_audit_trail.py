@@ -53,8 +53,8 @@ def test_every_path_leaves_its_event_with_actor_via_and_target(admin_client, set
         "actor"
     ] == ("admin@example.com")
     for email in ("new.one@example.com", "new.two@example.com"):
-        assert events(action="user.created", target=email, actor=operator, via="command")
-        assert events(action="link.issued", target=email, actor=operator, via="command")
+        (created,) = events(action="user.created", target=email, actor=operator, via="command")
+        assert created["detail"]["link"]["purpose"] == "invite", "its invite link, issued with it"
     assert events(action="link.issued", target="reset@example.com", actor=operator)
     assert events(action="sign_in.failed", target="signer@example.com", via="public")
     assert events(action="sign_in.succeeded", target="signer@example.com", via="public")
