@@ -23,7 +23,7 @@ from accounts.dates import relative, when
 from invites.admin.rendering import render_for_each
 from invites.batch.csv_output import utc_iso
 from invites.keys.kinds import SET_PASSWORD, TEAM, KeyKind
-from invites.keys.secrets import looks_like_secret
+from invites.keys.secrets import looks_like_secret, secret_typable
 from invites.keys.urls import key_url
 
 # One print holds at most this many sheets: each is a field of the POST, and
@@ -80,12 +80,17 @@ class Sheet:
 
     @property
     def url_groups(self) -> list[str]:
-        """The link as printed: the site's part, then its secret in groups of ``GROUP_SIZE``."""
+        """The link as printed: the site's part, then its secret in groups of ``GROUP_SIZE``.
+
+        The secret in its typable spelling (``keys.secrets.secret_typable``):
+        no two characters alike, any case; the site reads it back.
+        """
         head, _, secret = self.url.rstrip("/").rpartition("/")
         tail = self.url[len(head) + 1 + len(secret) :]
+        typable = secret_typable(secret)
         return [
             head + "/",
-            *[secret[i : i + GROUP_SIZE] for i in range(0, len(secret), GROUP_SIZE)],
+            *[typable[i : i + GROUP_SIZE] for i in range(0, len(typable), GROUP_SIZE)],
             *([tail] if tail else []),
         ]
 

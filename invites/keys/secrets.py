@@ -1,5 +1,6 @@
 """Making secrets, storing only their digest, and reading them as people type them."""
 
+import base64
 import hashlib
 import secrets
 
@@ -24,13 +25,43 @@ def secret_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def secret_as_typed(value: str) -> str:
-    """``value`` without the whitespace a person may type from a printed sheet.
+# A secret as printed for a person to type: the same 24 bytes in Crockford's
+# base32, 39 characters with no two that look alike (no I, L, O or U; case
+# ignored), which a sheet prints in groups. Nothing of the secret is lost:
+# it is another spelling of the same 192 bits.
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_LOOK_ALIKES = str.maketrans({"I": "1", "L": "1", "O": "0"})
+TYPABLE_LENGTH = 39
 
-    Handover sheets print a secret in groups of four, for reading it aloud or
-    typing it; the secrets' alphabet has no whitespace, so none is meant.
+
+def secret_typable(secret: str) -> str:
+    """``secret`` spelled for typing from paper (``secret_as_typed`` reads it back)."""
+    number = int.from_bytes(base64.urlsafe_b64decode(secret), "big")
+    return "".join(
+        _CROCKFORD[(number >> shift) & 31] for shift in range(5 * (TYPABLE_LENGTH - 1), -1, -5)
+    )
+
+
+def secret_as_typed(value: str) -> str:
+    """The secret a person typed or a client sent, in the one spelling keys are hashed in.
+
+    Whitespace goes (a sheet prints groups; the alphabets have none). A
+    secret in the typable spelling (``secret_typable``), in any case, with
+    dashes between groups and I, L or O for 1, 1 or 0, becomes the secret it
+    spells. Anything else comes back as it was, to be refused.
     """
-    return "".join(value.split())
+    compact = "".join(value.split())
+    if looks_like_secret(compact):
+        return compact
+    typed = compact.replace("-", "").upper().translate(_LOOK_ALIKES)
+    if len(typed) != TYPABLE_LENGTH or not all(c in _CROCKFORD for c in typed):
+        return compact
+    number = 0
+    for character in typed:
+        number = number * 32 + _CROCKFORD.index(character)
+    if number >> (8 * SECRET_BYTES):  # more than a secret's bytes: no secret's spelling
+        return compact
+    return base64.urlsafe_b64encode(number.to_bytes(SECRET_BYTES, "big")).decode()
 
 
 def looks_like_secret(value: str) -> bool:

@@ -148,3 +148,35 @@ def test_a_url_made_with_no_site_url_and_no_request_says_what_to_set(settings):
         "with. Set SITE_URL to the site's address, e.g. SITE_URL=https://people.example.com "
         "(see README.md, 'Configuration')."
     )
+
+
+# --- The typable spelling printed on handover sheets (issue: I, l and 1, O and 0) --------------
+
+
+def test_the_typable_spelling_reads_back_to_the_same_secret_whatever_the_case():
+    from invites.keys.secrets import TYPABLE_LENGTH, secret_as_typed, secret_make, secret_typable
+
+    for _ in range(200):
+        secret = secret_make()
+        typable = secret_typable(secret)
+        assert len(typable) == TYPABLE_LENGTH
+        assert not set(typable) & set("ILOU"), "no letter that looks like another"
+        groups = " ".join(typable[i : i + 4] for i in range(0, len(typable), 4))
+        assert secret_as_typed(groups.lower()) == secret
+        assert secret_as_typed("-".join(groups.split())) == secret
+
+
+def test_look_alikes_typed_for_digits_are_read_as_the_digits():
+    from invites.keys.secrets import secret_as_typed, secret_make, secret_typable
+
+    secret = secret_make()
+    typable = secret_typable(secret)
+    swapped = typable.replace("1", "l").replace("0", "O")
+    assert secret_as_typed(swapped) == secret
+
+
+def test_a_typable_spelling_too_big_for_a_secret_is_no_secret():
+    from invites.keys.secrets import looks_like_secret, secret_as_typed
+
+    assert not looks_like_secret(secret_as_typed("Z" * 39))
+    assert not looks_like_secret(secret_as_typed("0" * 38))

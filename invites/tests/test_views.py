@@ -742,3 +742,15 @@ def test_over_https_the_link_cookie_is_sent_over_https_only(client, settings):
     settings.SESSION_COOKIE_SECURE = True
     cookie = client.get(open_path(issue().secret)).cookies[LINK_COOKIE]
     assert cookie["secure"]
+
+
+def test_a_link_typed_in_its_printed_spelling_opens_the_same_link(client):
+    from invites.keys.secrets import secret_typable
+
+    issued = issue()
+    typable = secret_typable(issued.secret)
+    typed = " ".join(typable[i : i + 4] for i in range(0, len(typable), 4)).lower()
+    typed = typed.replace("1", "l").replace("0", "o")
+    opened = client.get(open_path(typed), follow=True)
+    assert opened.status_code == HTTPStatus.OK
+    assert opened.context["link"].pk == issued.link.pk
