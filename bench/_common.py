@@ -204,6 +204,7 @@ def start_server(
     command += ["project.wsgi:application", "-b", f"127.0.0.1:{port}"]
     if workers is not None:
         command += ["-w", str(workers)]
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     log = log_path.open("w")
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
