@@ -27,6 +27,9 @@ def in_values(values: Sequence, *, lower: bool = False) -> RawSQL:
     parameters (SQLite's can be 32,766) and cost a compilation per value.
     Integers stay integers; ``lower`` compares strings in lower case.
     """
+    if not values:
+        # No element to tell the array's type by: a query of no rows, of any type.
+        return RawSQL("SELECT NULL WHERE 1 = 0", [])  # noqa: S611
     column = "lower(value)" if lower else "value"
     # The SQL holds no input: the values travel as one parameter.
     if connection.vendor == "sqlite":
