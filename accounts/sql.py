@@ -20,7 +20,7 @@ from django.db.models.expressions import RawSQL
 ROWS_PER_STATEMENT = 5000
 
 
-def in_values(values: Sequence, *, lower: bool = False) -> RawSQL:
+def in_values(values: Sequence, *, lower: bool = False) -> RawSQL | list:
     """The right-hand side of ``__in`` for a long list, as one query parameter.
 
     A long ``IN (%s, %s, …)`` list would hit the databases' limits on
@@ -28,8 +28,9 @@ def in_values(values: Sequence, *, lower: bool = False) -> RawSQL:
     Integers stay integers; ``lower`` compares strings in lower case.
     """
     if not values:
-        # No element to tell the array's type by: a query of no rows, of any type.
-        return RawSQL("SELECT NULL WHERE 1 = 0", [])  # noqa: S611
+        # No element to tell an array's type by; Django answers ``__in=[]``
+        # with no rows and sends no query at all.
+        return []
     column = "lower(value)" if lower else "value"
     # The SQL holds no input: the values travel as one parameter.
     if connection.vendor == "sqlite":
