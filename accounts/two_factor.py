@@ -181,6 +181,9 @@ class Verification:
     device: TOTPDevice | None
     # Set when the device checks no code before then (wrong codes in a row).
     throttled_until: datetime | None = None
+    # The code is the device's, but of a time step it accepted already: its
+    # holder waits for the next one.
+    already_used: bool = False
 
 
 def device_verify(*, user: User, code: str) -> Verification:
@@ -199,7 +202,20 @@ def device_verify(*, user: User, code: str) -> Verification:
             return Verification(None, throttled_until=why["locked_until"])
         if device.verify_token(code):
             return Verification(device)
-        return Verification(None)
+        return Verification(None, already_used=_already_used(device, code))
+
+
+def _already_used(device: TOTPDevice, code: str) -> bool:
+    """Whether ``code`` is ``device``'s code now, but of a step it accepted already.
+
+    An app shows the same code for 30 seconds: who just typed it, to set the
+    device up or to sign in, sees it again when signing in straight after.
+    """
+    if not (code.isdigit() and len(code) == device.digits):
+        return False
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    return totp.verify(int(code), tolerance=device.tolerance) and totp.t() <= device.last_t
 
 
 def devices_remove(*, users: Iterable[User], actor: User) -> int:
