@@ -78,6 +78,11 @@ def has_confirmed_device(user: User) -> bool:
     return confirmed_devices().filter(user=user).exists()
 
 
+def confirmed_device(user: User) -> TOTPDevice | None:
+    """``user``'s confirmed device, if they have one."""
+    return confirmed_devices().filter(user=user).first()
+
+
 def confirmed_device_exists():
     """An ``Exists`` expression for a queryset of users: whether each has a confirmed device."""
     return Exists(confirmed_devices().filter(user=OuterRef("pk")))
@@ -300,6 +305,16 @@ def pending_finish(request: HttpRequest, *, user: User, device: TOTPDevice) -> s
     """Sign ``user`` in with ``device`` verified; returns where to go next."""
     next_url = pending_next(request)
     request.session.pop(PENDING_SESSION_KEY, None)
-    login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
-    otp_login(request, device)
+    sign_in(request, user=user, device=device)
     return next_url
+
+
+def sign_in(request: HttpRequest, *, user: User, device: TOTPDevice | None = None) -> None:
+    """Sign ``user`` in; with ``device``, as verified in this session (django-otp).
+
+    For who has just proved both factors: a password and a code, or a
+    set-password link and the code of the authenticator it set up.
+    """
+    login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+    if device is not None:
+        otp_login(request, device)

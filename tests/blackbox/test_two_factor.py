@@ -126,7 +126,9 @@ def enrol_through_link(live_server, email) -> tuple[pyotp.TOTP, str]:
         code=enrolment_code,
     )
     assert done.status_code == HTTPStatus.FOUND, done.text
-    assert done.headers["location"] == "/accounts/login/"
+    # The link and the code signed her in, verified: the admin opens.
+    assert done.headers["location"] == "/admin/"
+    assert client.get("/admin/").status_code == HTTPStatus.OK
     return totp, enrolment_code
 
 

@@ -56,8 +56,8 @@ def test_the_public_pages_have_no_serious_accessibility_violation(
     expect(invitee.get_by_role("alert").first).to_be_visible()
     found["set-password form with errors"] = severe_violations(invitee)
     submit_new_password(invitee, GOOD_PASSWORD)
-    expect(invitee).to_have_url(f"{site}/accounts/login/")
-    found["sign-in after setting a password"] = severe_violations(invitee)
+    expect(invitee).to_have_url(f"{site}/accounts/")
+    found["account page after setting a password"] = severe_violations(invitee)
 
     stranger = new_context().new_page()
     stranger.goto(url)

@@ -85,9 +85,10 @@ def test_admin_adds_a_user_and_copies_their_link(site, admin_page, new_context):
     user = User.objects.get(email="new.person@example.com")
     assert (user.first_name, user.last_name, user.is_staff) == ("New", "Person", True)
     assert not user.has_usable_password()
+    # Staff: the link signs them in to the admin.
     invitee = set_password_with(new_context, url)
-    expect(invitee).to_have_url(f"{site}/accounts/login/")
-    expect(invitee.get_by_role("status")).to_contain_text(SUCCESS_TEXT)
+    expect(invitee).to_have_url(f"{site}/admin/")
+    expect(invitee.locator(".messagelist")).to_contain_text(SUCCESS_TEXT)
 
 
 def test_admin_issues_links_for_three_users_and_each_works_once(
@@ -131,7 +132,7 @@ def test_admin_issues_links_for_three_users_and_each_works_once(
 
     for email, url in links.items():
         used = set_password_with(new_context, url)
-        expect(used).to_have_url(f"{site}/accounts/login/")
+        expect(used).to_have_url(f"{site}/accounts/")
         assert_link_is_invalid(new_context, url)
         assert User.objects.get(email=email).check_password(GOOD_PASSWORD)
 
@@ -154,4 +155,4 @@ def test_admin_revokes_a_link_and_it_stops_working(site, admin_page, new_context
     assert links["gone@example.com"].rsplit("/", 2)[-2] not in page.content()
     assert_link_is_invalid(new_context, links["gone@example.com"])
     still = set_password_with(new_context, links[kept.email])
-    expect(still).to_have_url(f"{site}/accounts/login/")
+    expect(still).to_have_url(f"{site}/accounts/")

@@ -1,5 +1,5 @@
-"""Two-factor in a real browser: enrol through the link, sign in to the admin with a code,
-enrol at sign-in; axe-core on each new page; the pages' screenshots.
+"""Two-factor in a real browser: enrol through the link (which signs in), sign in to the
+admin with a code, enrol at sign-in; axe-core on each new page; the pages' screenshots.
 
 Codes are computed by pyotp from the key the page shows, as an authenticator
 app would, at the real time (the next step's code stands in for "30 seconds
@@ -57,11 +57,20 @@ def test_a_new_administrator_enrols_through_the_link_and_signs_in_with_a_code(
     submit_new_password(page, GOOD_PASSWORD)
     expect(page.locator(".errors")).to_contain_text("does not match this key")
     assert key_on(page).secret == totp.secret
-    page.get_by_label(CODE).fill(totp.now())
+    enrolment_code = totp.now()
+    page.get_by_label(CODE).fill(enrolment_code)
     submit_new_password(page, GOOD_PASSWORD)
-    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
 
-    # The admin's sign-in: the password, then the code.
+    # The link and the code signed her in, verified: she is in the admin.
+    expect(page).to_have_url(f"{site}/admin/")
+    expect(page.locator(".messagelist")).to_contain_text(
+        "Your password is set and your authenticator app is ready. You are signed in."
+    )
+    expect(page.get_by_role("heading", level=1)).to_have_text("People and access")
+    page.get_by_role("button", name="Log out").click()
+
+    # The admin's sign-in: the password, then the code. The code her app still
+    # shows was used to set it up: the page says to wait for the next one.
     page.goto(f"{site}/admin/login/")
     page.get_by_label(label("Email address")).fill("ada@example.com")
     page.get_by_label(label("Password")).fill(GOOD_PASSWORD)
@@ -70,6 +79,15 @@ def test_a_new_administrator_enrols_through_the_link_and_signs_in_with_a_code(
     expect(page.get_by_label(CODE)).to_be_focused()
     assert axe_violations(page) == {}
     shoot(page, "two-factor-code", full_page=True)
+    page.get_by_label(CODE).fill(enrolment_code)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".errors")).to_contain_text(
+        "That code was already used, and works only once. Wait until your authenticator "
+        "app shows the next code, then type that one."
+    )
+    assert axe_violations(page) == {}
+    # django-otp makes a device wait a second after a refused code.
+    page.wait_for_timeout(1100)
     page.get_by_label(CODE).fill(totp.at(time.time() + 30))
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(f"{site}/admin/")
