@@ -14,6 +14,7 @@ from accounts import (
     services,
     two_factor,
 )
+from accounts.admin_confirmation import action_confirmation_response, action_confirmed
 from accounts.admin_lists import CountedUpTo, is_email, list_datetime
 from accounts.forms import UserAddForm, UserChangeForm
 from accounts.models import User
@@ -260,8 +261,17 @@ class UserAdmin(CountedUpTo, DjangoUserAdmin):
 
     @admin.action(description=_("Deactivate selected users"), permissions=["change"])
     def deactivate_users(self, request, queryset):
+        """Deactivate the selected users, after a page that names them.
+
+        The list's "Go" shows that page (``admin_confirmation``), or says at
+        once why nobody can be deactivated; its button deactivates.
+        """
+        users = list(queryset)
         try:
-            count = services.users_deactivate(users=queryset, actor=request.user)
+            if not action_confirmed(request):
+                services.users_deactivate_check(users=users, actor=request.user)
+                return self._deactivate_confirmation_response(request, users)
+            count = services.users_deactivate(users=users, actor=request.user)
         except PowersExceeded as refused:
             self._refuse_beyond_powers(request, refused)
             return
@@ -285,6 +295,26 @@ class UserAdmin(CountedUpTo, DjangoUserAdmin):
             )
             % {"count": count},
             messages.SUCCESS,
+        )
+
+    def _deactivate_confirmation_response(self, request, users: list[User]):
+        active_count = sum(user.is_active for user in users)
+        if not active_count:
+            self.message_user(
+                request,
+                _("Nothing was changed: the selected users are deactivated already."),
+                messages.WARNING,
+            )
+            return None
+        return action_confirmation_response(
+            self,
+            request,
+            action="deactivate_users",
+            template="admin/accounts/deactivate_users_confirmation.html",
+            title=_("Deactivate users"),
+            # Those it deactivates first.
+            objects=sorted(users, key=lambda user: not user.is_active),
+            context={"active_count": active_count},
         )
 
     @admin.action(description=_("Remove two-factor devices"), permissions=["change"])

@@ -73,10 +73,12 @@ def test_a_list_within_the_limit_shows_its_exact_count(admin_client, small_limit
 def test_selecting_all_of_a_long_list_acts_on_every_matching_row(admin_client, small_limit):
     chosen = people(40)
 
-    admin_client.post(
-        USERS_URL + "?q=person",
-        action_data("deactivate_users", chosen[:1]) | {"select_across": "1"},
-    )
+    data = action_data("deactivate_users", chosen[:1]) | {"select_across": "1"}
+
+    page = admin_client.post(USERS_URL + "?q=person", data).content.decode()
+    assert "Deactivate these 40 users?" in page
+    assert 'name="select_across" value="1"' in page
+    admin_client.post(USERS_URL + "?q=person", data | {"post": "yes"})
 
     assert User.objects.filter(email__startswith="person", is_active=True).count() == 0
 

@@ -149,6 +149,11 @@ def test_admin_revokes_a_link_and_it_stops_working(site, admin_page, new_context
     expect(row).to_contain_text("Invited")  # as the user list labels the person
     admin_action(page, "Revoke selected links", ["gone@example.com"])
 
+    # The first "Go" asks, naming whose link; nothing is revoked yet.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Revoke links")
+    expect(page.locator("#content")).to_contain_text("gone@example.com: Invited, until")
+    assert Link.objects.get(user=revoked).is_open
+    page.get_by_role("button", name="Revoke this link").click()
     expect(page.locator(".messagelist")).to_contain_text("Revoked 1 link.")
     expect(page.get_by_role("row").filter(has_text="gone@example.com")).to_contain_text("Revoked")
     # No way to read a link back from the list.
@@ -156,3 +161,27 @@ def test_admin_revokes_a_link_and_it_stops_working(site, admin_page, new_context
     assert_link_is_invalid(new_context, links["gone@example.com"])
     still = set_password_with(new_context, links[kept.email])
     expect(still).to_have_url(f"{site}/accounts/")
+
+
+def test_admin_deactivates_a_user_after_a_page_that_names_them(site, admin_page, shoot):
+    page = admin_page
+    ada = UserFactory(email="ada@example.com", first_name="Ada", last_name="Lovelace")
+    page.goto(f"{site}/admin/accounts/user/")
+    admin_action(page, "Deactivate selected users", [ada.email])
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Deactivate users")
+    expect(page.locator("#content")).to_contain_text("ada@example.com (Ada Lovelace)")
+    ada.refresh_from_db()
+    assert ada.is_active
+    shoot(page, "deactivate-confirmation")
+    # "No, take me back" changes nothing.
+    page.get_by_role("link", name="No, take me back").click()
+    expect(page).to_have_url(f"{site}/admin/accounts/user/")
+    ada.refresh_from_db()
+    assert ada.is_active
+
+    admin_action(page, "Deactivate selected users", [ada.email])
+    page.get_by_role("button", name="Deactivate this user").click()
+    expect(page.locator(".messagelist")).to_contain_text("Deactivated 1 user")
+    ada.refresh_from_db()
+    assert not ada.is_active
