@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import clock
 from accounts.admin_confirmation import action_confirmation_response, action_confirmed
-from accounts.admin_lists import CountedUpTo, list_datetime
+from accounts.admin_lists import CountedUpTo, list_datetime, list_email
 from accounts.powers import PowersExceeded, ensure_may_act_on
 from invites.admin.link_states import link_state_filter_choices, link_state_label
 from invites.admin.records import RecordsWithDigests
@@ -142,12 +142,9 @@ class LinkAdmin(RecordsWithDigests, CountedUpTo, admin.ModelAdmin):
     readonly_fields = fields
     actions = ["revoke_links"]
 
-    class Media:
-        css = {"all": ["invites/lists.css"]}
-
     @admin.display(description=gettext_lazy("user"), ordering="user__email")
     def user_email(self, link: Link) -> str:
-        return link.user.email
+        return list_email(link.user.email)
 
     @admin.display(description=gettext_lazy("presented again from"))
     def presented_again_addresses_list(self, link: Link) -> str:
@@ -174,7 +171,7 @@ class LinkAdmin(RecordsWithDigests, CountedUpTo, admin.ModelAdmin):
     def created_by_label(self, link: Link) -> str:
         # A command's links have no creator: say where they came from instead.
         if link.created_by is not None:
-            return link.created_by.email
+            return list_email(link.created_by.email)
         return str(Link.Via(link.created_via).label)
 
     @admin.display(description=gettext_lazy("created"), ordering="created_at")
@@ -182,7 +179,7 @@ class LinkAdmin(RecordsWithDigests, CountedUpTo, admin.ModelAdmin):
         return format_html(
             '{}<br><span class="created-by">{}</span>',
             list_datetime(link.created_at),
-            gettext("by %(creator)s") % {"creator": self.created_by_label(link)},
+            format_html(gettext("by {creator}"), creator=self.created_by_label(link)),
         )
 
     @admin.display(description=gettext_lazy("expires"), ordering="expires_at")
