@@ -25,7 +25,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.admin_lists import list_datetime, list_email
 from accounts.dates import relative, when
+from accounts.models import User
 from accounts.qr import qr_svg
+from accounts.two_factor import two_factor_required
 from invites.admin.handover import sheet_value
 from invites.admin.lifetimes import DEFAULT, LinkLifetimeForm
 from invites.admin.records import RecordsWithDigests
@@ -326,7 +328,12 @@ class TeamLinkAdmin(RecordsWithDigests, admin.ModelAdmin):
                     "admin:accounts_user_handover_sheets", current_app=self.admin_site.name
                 ),
                 "print_sheet": sheet_value(
-                    url=url, name=team_link.name, expires_at=team_link.expires_at
+                    url=url,
+                    name=team_link.name,
+                    expires_at=team_link.expires_at,
+                    # Who joins is not staff: under TWO_FACTOR=all they too set
+                    # up an authenticator, at their first sign-in.
+                    two_factor=two_factor_required(User()),
                 ),
             },
         )

@@ -27,6 +27,7 @@
         name: row.dataset.name,
         link: row.querySelector(".link-url").value,
         expiresAt: row.dataset.expiresAt,
+        twoFactor: row.dataset.twoFactor === "yes",
       };
     });
   }
@@ -58,6 +59,7 @@
       items.map(function (item) {
         return ["sheet", JSON.stringify({
           url: item.link, name: item.name, email: item.email, expires_at: item.expiresAt,
+          two_factor: item.twoFactor,
         })];
       })
     );

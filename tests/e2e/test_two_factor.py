@@ -115,3 +115,24 @@ def test_staff_without_an_authenticator_set_one_up_after_the_password(
     page.get_by_role("button", name="Set up and sign in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
     expect(page.locator(".messages")).to_contain_text("Your authenticator app is set up.")
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def test_on_a_phone_the_key_comes_before_the_qr_code(
+    site, issue_link, new_context, axe_violations, shoot
+):
+    phone = new_context(viewport=PHONE, is_mobile=True).new_page()
+    phone.goto(issue_link(InvitedUserFactory(email="ada@example.com", is_staff=True)))
+
+    here = phone.get_by_role("link", name="Open in an authenticator app on this device")
+    key = phone.locator(".authenticator-key code")
+    qr = phone.locator(".authenticator-qr svg")
+    expect(phone.locator(".authenticator-here")).to_contain_text("Reading this on your phone?")
+    # A phone cannot scan its own screen: the link and the key come first.
+    assert here.bounding_box()["y"] < qr.bounding_box()["y"]
+    assert key.bounding_box()["y"] < qr.bounding_box()["y"]
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert axe_violations(phone) == {}
+    shoot(phone, "two-factor-set-password-390", full_page=True)
