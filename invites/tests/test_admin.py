@@ -1126,6 +1126,12 @@ def test_users_page_warns_that_a_closed_link_was_presented_again(admin_client):
     assert "was presented again: someone else may hold a copy of it" in text
     assert "from 203.0.113.9" in text
     assert "presented again" not in not_warned.content.decode()
+    # At the top, in the summary "At a glance", before the form and the link history.
+    (summary,) = find_all(parse(warned), cls="user-summary")
+    assert "was presented again" in text_of(summary)
+    assert text.index("was presented again") < text.index('id="user_form"')
+    (history,) = find_all(parse(warned), cls="link-history")
+    assert "presented again" not in text_of(history)
 
 
 # --- How long links last, chosen when issuing -------------------------------------
