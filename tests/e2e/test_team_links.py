@@ -75,7 +75,9 @@ def test_admin_makes_a_team_link_copies_it_and_sees_who_joined(site, new_context
     shoot(member, "team-join-390", full_page=True)
     join(member, "ada@example.com")
     expect(member).to_have_url(f"{site}/accounts/login/")
-    expect(member.get_by_role("status")).to_contain_text("If this address can join")
+    expect(member.get_by_role("status")).to_contain_text(
+        "Done. Sign in with this address and your password."
+    )
     expect(member.get_by_label(label("Email address"))).to_have_value("ada@example.com")
     member.get_by_label(label("Password")).fill(GOOD_PASSWORD)
     member.get_by_role("button", name="Sign in").click()
