@@ -312,6 +312,17 @@ def test_the_holder_of_a_link_that_expired_while_they_typed_is_told_so(client, f
     body = submit(client).content.decode()
     assert "expired while you were typing" in body
     assert "your password was not set" in body
+    # Not a dead end: the ways on, to sign in and to the home page.
+    assert f'href="{reverse("login")}"' in body
+    assert f'href="{reverse("home")}"' in body
+
+
+@pytest.mark.parametrize("kind", ["set-password", "team"])
+def test_the_invalid_page_is_worded_for_every_kind_of_link(client, kind):
+    url = reverse("invites:open" if kind == "set-password" else "invites:team_open", args=["x"])
+    body = client.get(url).content.decode()
+    assert "This link cannot be used." in body
+    assert "cannot set a password" not in body
 
 
 def test_only_the_form_of_that_very_link_learns_it_expired(client, frozen_clock):
