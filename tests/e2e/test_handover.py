@@ -71,6 +71,9 @@ def test_each_row_names_its_person_and_copies_a_ready_message(admin_page, people
     assert copied == row.locator("textarea").input_value()
     row.get_by_text("Message to send").click()
     expect(row.locator("textarea")).to_be_visible()
+    # The box shows the whole message: nothing to scroll, no last line cut.
+    inner, outer = row.locator("textarea").evaluate("(box) => [box.scrollHeight, box.clientHeight]")
+    assert inner <= outer, f"the message is {inner} px tall in a {outer} px box"
 
 
 def test_one_link_gets_no_copy_all_but_two_do(admin_page, people):
