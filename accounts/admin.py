@@ -5,6 +5,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import Exists, OuterRef
 from django.http import Http404
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -15,7 +16,8 @@ from accounts import (
     two_factor,
 )
 from accounts.admin_audit import AuditedChanges
-from accounts.admin_lists import CountedUpTo, is_email, list_datetime
+from accounts.admin_confirmation import action_confirmation_response, action_confirmed
+from accounts.admin_lists import CountedUpTo, is_email, list_datetime, list_email
 from accounts.forms import UserAddForm, UserChangeForm
 from accounts.models import User
 from accounts.powers import PowersExceeded, may_act_on
@@ -143,9 +145,10 @@ class UserAdmin(AuditedChanges, CountedUpTo, DjangoUserAdmin):
             },
         ),
     )
+    # The name under the email, each date's time under its day: the list fits a
+    # 1280 px screen beside the admin's sidebar and the filters.
     list_display = (
-        "email",
-        "full_name",
+        "email_address",
         "status_label",
         "is_staff",
         "two_factor_set_up",
@@ -181,9 +184,14 @@ class UserAdmin(AuditedChanges, CountedUpTo, DjangoUserAdmin):
     def two_factor_set_up(self, user: User) -> bool:
         return user.has_two_factor
 
-    @admin.display(description=_("name"), ordering="last_name")
-    def full_name(self, user: User) -> str:
-        return user.get_full_name()
+    @admin.display(description=_("email address and name"), ordering="email")
+    def email_address(self, user: User) -> str:
+        name = user.get_full_name()
+        if not name:
+            return list_email(user.email)
+        return format_html(
+            '{}<br><span class="list-detail">{}</span>', list_email(user.email), name
+        )
 
     @admin.display(description=_("status"))
     def status_label(self, user: User) -> str:
@@ -267,8 +275,17 @@ class UserAdmin(AuditedChanges, CountedUpTo, DjangoUserAdmin):
 
     @admin.action(description=_("Deactivate selected users"), permissions=["change"])
     def deactivate_users(self, request, queryset):
+        """Deactivate the selected users, after a page that names them.
+
+        The list's "Go" shows that page (``admin_confirmation``), or says at
+        once why nobody can be deactivated; its button deactivates.
+        """
+        users = list(queryset)
         try:
-            count = services.users_deactivate(users=queryset, actor=request.user)
+            if not action_confirmed(request):
+                services.users_deactivate_check(users=users, actor=request.user)
+                return self._deactivate_confirmation_response(request, users)
+            count = services.users_deactivate(users=users, actor=request.user)
         except PowersExceeded as refused:
             self._refuse_beyond_powers(request, refused)
             return
@@ -292,6 +309,26 @@ class UserAdmin(AuditedChanges, CountedUpTo, DjangoUserAdmin):
             )
             % {"count": count},
             messages.SUCCESS,
+        )
+
+    def _deactivate_confirmation_response(self, request, users: list[User]):
+        active_count = sum(user.is_active for user in users)
+        if not active_count:
+            self.message_user(
+                request,
+                _("Nothing was changed: the selected users are deactivated already."),
+                messages.WARNING,
+            )
+            return None
+        return action_confirmation_response(
+            self,
+            request,
+            action="deactivate_users",
+            template="admin/accounts/deactivate_users_confirmation.html",
+            title=_("Deactivate users"),
+            # Those it deactivates first.
+            objects=sorted(users, key=lambda user: not user.is_active),
+            context={"active_count": active_count},
         )
 
     @admin.action(description=_("Remove two-factor devices"), permissions=["change"])

@@ -9,11 +9,15 @@ it (200 rows at 20 a page), with no ORDER BY, so the database stops at the
 filter narrows it. A list that fits in ten pages shows what Django shows.
 """
 
+import re
+
 from django.contrib.admin.views.main import PAGE_VAR
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.core.validators import EmailValidator
 from django.utils.functional import cached_property
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from accounts.dates import when
 
@@ -33,13 +37,44 @@ def is_email(term: str) -> bool:
     return True
 
 
-def list_datetime(value) -> str | None:
+def list_datetime(value) -> SafeString | None:
     """A date and time for a list's cell, as on every page: "2026-11-22 14:05 UTC".
 
     The same in every locale, sortable as text, in the site's time zone and
-    naming it (``accounts.dates.when``).
+    naming it (``accounts.dates.when``). The date and the time are each a
+    span of class ``moment``, which project/admin.css keeps whole: a narrow
+    cell wraps between them, never at the date's dashes ("2026-" "11-22").
     """
-    return when(value)
+    text = when(value)
+    if text is None:
+        return None
+    day, time = text.split(" ", 1)
+    return format_html('<span class="moment">{}</span> <span class="moment">{}</span>', day, time)
+
+
+_AFTER_AT_OR_DOT = re.compile(r"(?<=[@.])")
+_AFTER_COLON_OR_DOT = re.compile(r"(?<=[:.])")
+
+
+def _breakable(text: str, after: re.Pattern) -> SafeString:
+    # In a span of class "address", which project/admin.css keeps from
+    # breaking anywhere but at the <wbr>.
+    parts = (escape(part) for part in after.split(text))
+    return format_html('<span class="address">{}</span>', mark_safe("<wbr>".join(parts)))
+
+
+def list_email(email: str) -> SafeString:
+    """An email address for a narrow cell, that wraps only after its "@" and its dots.
+
+    "grace@<wbr>example.<wbr>com": a browser left to itself breaks it
+    anywhere, "grace@exampl" and "e.com".
+    """
+    return _breakable(email, _AFTER_AT_OR_DOT)
+
+
+def list_ip_address(address: str | None) -> SafeString | None:
+    """A client's address for a narrow cell, that wraps only after its colons and dots."""
+    return None if address is None else _breakable(address, _AFTER_COLON_OR_DOT)
 
 
 class AtLeast(int):

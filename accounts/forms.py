@@ -218,9 +218,11 @@ class SignInCodeForm(forms.Form):
     code = CodeField()
 
     error_messages = {
-        "wrong": _(
-            "That code is not right, or it was already used. "
-            "Type the code your authenticator app shows now."
+        "wrong": _("That code is not right. Type the code your authenticator app shows now."),
+        # A code works once: who signs in within 30 seconds of using one sees it again.
+        "used": _(
+            "That code was already used, and works only once. Wait until your "
+            "authenticator app shows the next code, then type that one."
         ),
         "throttled": _(
             "Too many wrong codes in a row: wait %(wait)s, then type the code your "
@@ -238,6 +240,8 @@ class SignInCodeForm(forms.Form):
                 code="throttled",
                 params={"wait": _wait(verification.throttled_until)},
             )
+        if verification.already_used:
+            return ValidationError(cls.error_messages["used"], code="used")
         return ValidationError(cls.error_messages["wrong"], code="wrong")
 
     def __init__(self, *args, user: User, **kwargs):

@@ -16,7 +16,17 @@ from accounts.powers import ensure_may_act_on
 from accounts.signals import users_deactivated
 
 
-@transaction.atomic
+def users_deactivate_check(*, users: Iterable[User], actor: User) -> None:
+    """Raise what ``users_deactivate`` would raise for these users, changing nothing.
+
+    For a page that asks before deactivating: it refuses before asking.
+    """
+    users = list(users)
+    if actor.pk in {user.pk for user in users}:
+        raise ValueError("actor cannot deactivate themself")
+    ensure_may_act_on(actor=actor, users=users)
+
+
 @transaction.atomic
 def users_deactivate(*, users: Iterable[User], actor: User) -> int:
     """Deactivate users (never ``actor``), announcing it (``users_deactivated``).
@@ -27,9 +37,7 @@ def users_deactivate(*, users: Iterable[User], actor: User) -> int:
     way nothing is changed.
     """
     users = list(users)
-    if actor.pk in {user.pk for user in users}:
-        raise ValueError("actor cannot deactivate themself")
-    ensure_may_act_on(actor=actor, users=users)
+    users_deactivate_check(users=users, actor=actor)
     user_ids = list(
         User.objects.filter(pk__in=[user.pk for user in users], is_active=True).values_list(
             "pk", flat=True

@@ -79,6 +79,11 @@ def has_confirmed_device(user: User) -> bool:
     return confirmed_devices().filter(user=user).exists()
 
 
+def confirmed_device(user: User) -> TOTPDevice | None:
+    """``user``'s confirmed device, if they have one."""
+    return confirmed_devices().filter(user=user).first()
+
+
 def confirmed_device_exists():
     """An ``Exists`` expression for a queryset of users: whether each has a confirmed device."""
     return Exists(confirmed_devices().filter(user=OuterRef("pk")))
@@ -188,6 +193,9 @@ class Verification:
     device: TOTPDevice | None
     # Set when the device checks no code before then (wrong codes in a row).
     throttled_until: datetime | None = None
+    # The code is the device's, but of a time step it accepted already: its
+    # holder waits for the next one.
+    already_used: bool = False
 
 
 def device_verify(*, user: User, code: str) -> Verification:
@@ -206,7 +214,20 @@ def device_verify(*, user: User, code: str) -> Verification:
             return Verification(None, throttled_until=why["locked_until"])
         if device.verify_token(code):
             return Verification(device)
-        return Verification(None)
+        return Verification(None, already_used=_already_used(device, code))
+
+
+def _already_used(device: TOTPDevice, code: str) -> bool:
+    """Whether ``code`` is ``device``'s code now, but of a step it accepted already.
+
+    An app shows the same code for 30 seconds: who just typed it, to set the
+    device up or to sign in, sees it again when signing in straight after.
+    """
+    if not (code.isdigit() and len(code) == device.digits):
+        return False
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    return totp.verify(int(code), tolerance=device.tolerance) and totp.t() <= device.last_t
 
 
 def devices_remove(*, users: Iterable[User], actor: User) -> int:
@@ -297,6 +318,16 @@ def pending_finish(request: HttpRequest, *, user: User, device: TOTPDevice) -> s
     """Sign ``user`` in with ``device`` verified; returns where to go next."""
     next_url = pending_next(request)
     request.session.pop(PENDING_SESSION_KEY, None)
-    login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
-    otp_login(request, device)
+    sign_in(request, user=user, device=device)
     return next_url
+
+
+def sign_in(request: HttpRequest, *, user: User, device: TOTPDevice | None = None) -> None:
+    """Sign ``user`` in; with ``device``, as verified in this session (django-otp).
+
+    For who has just proved both factors: a password and a code, or a
+    set-password link and the code of the authenticator it set up.
+    """
+    login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+    if device is not None:
+        otp_login(request, device)

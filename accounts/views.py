@@ -191,6 +191,7 @@ class SignInCodeView(_PendingSignInView):
         if form.has_error("code", "wrong"):
             # Someone who knows the password typed a wrong code: the account's
             # owner sees it among the failed attempts on their account page.
+            # Not a code already used: that is the one the app shows now.
             services.sign_in_record(
                 user_id=self.user.pk,
                 email=self.user.email,

@@ -233,7 +233,8 @@ def redeem_link(run: Run, phase: str, rng: random.Random) -> None:
         done = run.request(
             phase, "set-password POST", client, "POST", "/set-password/", 302, data=data
         )
-        if done.headers.get("location") == "/accounts/login/":
+        # A link signs its holder in: on to their account page, or the admin for staff.
+        if done.headers.get("location") in ("/accounts/", "/admin/"):
             with run._lock:
                 run.redeemed[link] += 1
 

@@ -246,6 +246,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English"))]
+# Dates read "2026-12-07 01:45 UTC" on every page, the admin's own included: a
+# language added to LANGUAGES gets a module there too.
+FORMAT_MODULE_PATH = ["project.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

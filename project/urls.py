@@ -8,6 +8,7 @@ from project.ratelimits import guarded
 urlpatterns = guarded(
     [
         path("", views.home, name="home"),
+        path("favicon.ico", views.favicon, name="favicon"),
         path("accounts/", include("accounts.urls")),
         path("admin/", admin.site.urls),
         path("", include("invites.urls")),

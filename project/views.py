@@ -2,8 +2,9 @@
 
 from http import HTTPStatus
 
-from django.shortcuts import render
-from django.views.decorators.cache import never_cache
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control, never_cache
 
 RETRY_AFTER_SECONDS = 60
 
@@ -12,6 +13,16 @@ RETRY_AFTER_SECONDS = 60
 def home(request):
     """Say who is signed in, or offer to sign in."""
     return render(request, "home.html")
+
+
+@cache_control(max_age=24 * 60 * 60)
+def favicon(request):
+    """/favicon.ico, which browsers ask for on their own, whatever the page says: the icon.
+
+    A redirect to the static file (whose name changes with its content in
+    production), not a page of its own: without it every page logged a 404.
+    """
+    return redirect(static("favicon.ico"))
 
 
 def ratelimited(request, *, retry_after: int = RETRY_AFTER_SECONDS):

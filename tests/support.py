@@ -23,7 +23,7 @@ from invites.models import Link
 
 ROOT = Path(__file__).resolve().parents[1]
 INVALID_LINK_TEXT = "Otherwise ask your administrator for a new link."
-SUCCESS_TEXT = "Your password is set. You can sign in now."
+SUCCESS_TEXT = "Your password is set. You are signed in."
 GOOD_PASSWORD = "correct-Horse-battery-staple-9"
 
 _CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')

@@ -206,11 +206,14 @@ def test_the_admin_password_page_is_not_found_and_sets_no_password(client, edito
 # --- No self-lockout -------------------------------------------------------------------
 
 
-def test_admin_cannot_deactivate_themself_by_action(admin_client, admin_user):
+@pytest.mark.parametrize("confirmed", [False, True], ids=["before asking", "confirmed"])
+def test_admin_cannot_deactivate_themself_by_action(admin_client, admin_user, confirmed):
     other = UserFactory()
 
     response = admin_client.post(
-        USERS_URL, action_data("deactivate_users", [admin_user, other]), follow=True
+        USERS_URL,
+        action_data("deactivate_users", [admin_user, other], confirmed=confirmed),
+        follow=True,
     )
 
     admin_user.refresh_from_db()
@@ -288,11 +291,49 @@ def test_admin_may_remove_another_admins_powers(admin_client):
 # --- The list and its actions --------------------------------------------------------------
 
 
+def test_deactivating_asks_first_naming_whom_and_changes_nothing(admin_client):
+    ada = UserFactory(email="ada@example.com", first_name="Ada", last_name="Lovelace")
+    gone = UserFactory(email="gone@example.com", first_name="", last_name="", is_active=False)
+
+    response = admin_client.post(
+        USERS_URL + "?q=example", action_data("deactivate_users", [ada, gone])
+    )
+
+    assert response.status_code == HTTPStatus.OK
+    assert response.templates[0].name == "admin/accounts/deactivate_users_confirmation.html"
+    body = response.content.decode()
+    assert "Deactivate this user?" in body
+    assert "ada@example.com (Ada Lovelace)" in body
+    assert "gone@example.com — already deactivated" in body
+    assert 'value="Deactivate this user"' in body
+    # Its button posts the action back as the list sent it, confirmed.
+    for field in (
+        f'name="_selected_action" value="{ada.pk}"',
+        f'name="_selected_action" value="{gone.pk}"',
+        'name="action" value="deactivate_users"',
+        'name="post" value="yes"',
+    ):
+        assert field in body
+    assert 'href="/admin/accounts/user/?q=example"' in body  # "No, take me back"
+    ada.refresh_from_db()
+    assert ada.is_active
+
+
+def test_deactivating_only_deactivated_users_asks_nothing(admin_client):
+    gone = UserFactory(is_active=False)
+    response = admin_client.post(USERS_URL, action_data("deactivate_users", [gone]), follow=True)
+    assert messages_of(response) == [
+        "Nothing was changed: the selected users are deactivated already."
+    ]
+
+
 def test_deactivate_action_deactivates_others_and_revokes_their_links(admin_client):
     users = [UserFactory(), InvitedUserFactory()]
     links = services.links_issue(users=users, issuer=None, via=Link.Via.COMMAND)
 
-    response = admin_client.post(USERS_URL, action_data("deactivate_users", users), follow=True)
+    response = admin_client.post(
+        USERS_URL, action_data("deactivate_users", users, confirmed=True), follow=True
+    )
 
     assert not User.objects.filter(pk__in=[u.pk for u in users], is_active=True).exists()
     for issued in links:
@@ -350,12 +391,15 @@ def staff_with(*perms: str) -> User:
     return grant(StaffFactory(), "accounts.view_user", "accounts.change_user", *perms)
 
 
-def test_staff_cannot_deactivate_a_superuser_and_the_whole_batch_is_refused(client):
+@pytest.mark.parametrize("confirmed", [False, True], ids=["before asking", "confirmed"])
+def test_staff_cannot_deactivate_a_superuser_and_the_whole_batch_is_refused(client, confirmed):
     boss, colleague = SuperuserFactory(email="boss@example.com"), UserFactory()
     client.force_login(staff_with())
 
     response = client.post(
-        USERS_URL, action_data("deactivate_users", [boss, colleague]), follow=True
+        USERS_URL,
+        action_data("deactivate_users", [boss, colleague], confirmed=confirmed),
+        follow=True,
     )
 
     boss.refresh_from_db()
@@ -384,7 +428,7 @@ def test_staff_cannot_deactivate_a_user_holding_a_permission_they_lack(client):
     stronger = grant(StaffFactory(), "accounts.delete_user")
     client.force_login(staff_with())
 
-    client.post(USERS_URL, action_data("deactivate_users", [stronger]))
+    client.post(USERS_URL, action_data("deactivate_users", [stronger], confirmed=True))
 
     stronger.refresh_from_db()
     assert stronger.is_active
@@ -394,7 +438,7 @@ def test_staff_may_still_deactivate_and_reactivate_users_without_more_powers(cli
     user = UserFactory()
     client.force_login(staff_with())
 
-    client.post(USERS_URL, action_data("deactivate_users", [user]))
+    client.post(USERS_URL, action_data("deactivate_users", [user], confirmed=True))
     user.refresh_from_db()
     assert not user.is_active
     client.post(USERS_URL, action_data("reactivate_users", [user]))

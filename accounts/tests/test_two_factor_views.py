@@ -111,6 +111,24 @@ def test_a_wrong_code_signs_nobody_in_and_is_recorded_as_a_failed_attempt(client
     assert SignIn.objects.filter(user=staff, succeeded=False).count() == 1
 
 
+def test_a_code_already_used_says_to_wait_for_the_next_one(client, totp_clock):
+    staff = StaffFactory()
+    _, key = verified_client(staff, totp_clock)
+    # Signed in again within the same 30 seconds: the app still shows that code.
+    password_step(client, staff)
+    response = type_code(client, totp_clock.code(key))
+    assert response.status_code == HTTPStatus.OK
+    body = response.content.decode()
+    assert "That code was already used" in body
+    assert "Wait until your authenticator app shows the next code" in body
+    assert signed_in_as(client) is None
+    # Not a failed attempt: it is the code the app shows now.
+    assert not SignIn.objects.filter(user=staff, succeeded=False).exists()
+    totp_clock.advance(30)
+    assert type_code(client, totp_clock.code(key)).status_code == HTTPStatus.FOUND
+    assert signed_in_as(client) == staff.email
+
+
 def test_a_code_that_is_not_six_digits_says_what_a_code_is(client):
     staff = StaffFactory()
     TOTPDeviceFactory(user=staff)

@@ -56,14 +56,23 @@ def link_kind(url: str, *, request: HttpRequest) -> KeyKind | None:
     return None
 
 
-def sheet_value(*, url: str, name: str, email: str = "", expires_at: datetime) -> str:
+def sheet_value(
+    *, url: str, name: str, email: str = "", expires_at: datetime, two_factor: bool = False
+) -> str:
     """The value of one ``sheet`` field that a page posts to the print view.
 
     ``name`` is the person's name, or a team link's own name (with no
-    ``email``); ``expires_at`` the link's expiry.
+    ``email``); ``expires_at`` the link's expiry; ``two_factor`` whether its
+    person (or each person joining) must set up an authenticator app.
     """
     return json.dumps(
-        {"url": url, "name": name, "email": email, "expires_at": utc_iso(expires_at)},
+        {
+            "url": url,
+            "name": name,
+            "email": email,
+            "expires_at": utc_iso(expires_at),
+            "two_factor": two_factor,
+        },
         separators=(",", ":"),
     )
 
@@ -77,6 +86,9 @@ class Sheet:
     name: str
     email: str
     expires_at: datetime
+    # Its person sets up an authenticator app (``TWO_FACTOR``): the sheet says
+    # to have a phone at hand.
+    two_factor: bool = False
 
     @property
     def url_groups(self) -> list[str]:
@@ -112,7 +124,7 @@ def sheets_read(values: Sequence[str], *, request: HttpRequest) -> list[Sheet]:
 
     Every link must be one this site makes (``link_kind``): a forged or
     foreign link is never drawn, so the view cannot be used to print a QR
-    code of any address. The names and expiry are only printed.
+    code of any address. The names, expiry and ``two_factor`` are only printed.
     """
     if not values:
         raise SheetsInvalid(_("No sheet was sent. Print from the page that shows the links."))
@@ -142,7 +154,16 @@ def sheets_read(values: Sequence[str], *, request: HttpRequest) -> list[Sheet]:
                 )
                 % {"number": number}
             )
-        sheets.append(Sheet(url=url, kind=kind, name=name, email=email, expires_at=expires_at))
+        sheets.append(
+            Sheet(
+                url=url,
+                kind=kind,
+                name=name,
+                email=email,
+                expires_at=expires_at,
+                two_factor=data.get("two_factor") is True,
+            )
+        )
     return sheets
 
 
@@ -153,8 +174,9 @@ def handover_messages(people: Sequence[Mapping[str, str]]) -> list[str]:
     """Each person's message, from ``MESSAGE_TEMPLATE``, as plain text.
 
     Each of ``people`` gives the template's variables: ``name``,
-    ``first_name``, ``email``, ``url``, ``expires_at``, ``expires_in``, with
-    ``site_name`` added here. The template is drawn once for all of them
+    ``first_name``, ``email``, ``url``, ``expires_at``, ``expires_in`` and
+    ``two_factor`` (non-empty where the person must set up an authenticator
+    app), with ``site_name`` added here. The template is drawn once for all of them
     (``render_for_each``); where it changes a value, with a filter such as
     ``upper``, it is rendered for each.
     """

@@ -14,6 +14,7 @@ from django.utils.text import capfirst
 
 from accounts.dates import relative, when
 from accounts.qr import qr_svg
+from accounts.two_factor import two_factor_required
 from invites.admin.handover import handover_messages
 from invites.admin.rendering import render_for_each
 from invites.batch.csv_output import utc_iso
@@ -44,7 +45,8 @@ def issued_link_rows(
     """The rows of the links page, in the order issued, drawn with ``ROW_TEMPLATE``.
 
     A row names its person, carries their copy-ready message
-    (``handover_messages``) and gives its link's expiry twice: in UTC with its
+    (``handover_messages``), says whether they set up an authenticator app
+    (for their printed sheet) and gives its link's expiry twice: in UTC with its
     offset, to the second, as in the commands' CSV, and as every page reads it
     (``accounts.dates``); with ``with_qr``, its QR code. The template is drawn
     once for all the rows (``render_for_each``).
@@ -75,6 +77,9 @@ def _row_values(
     }
     urls = key_urls([item.secret for item in issued], request=request)
     names = [item.user.get_full_name() for item in issued]
+    # Who must set up an authenticator on the link's page: their message and
+    # sheet tell them to have their phone at hand ("yes", or empty for no).
+    two_factor = ["yes" if two_factor_required(item.user) else "" for item in issued]
     messages = handover_messages(
         [
             {
@@ -82,12 +87,13 @@ def _row_values(
                 "first_name": item.user.first_name.strip(),
                 "email": item.user.email,
                 "url": url,
+                "two_factor": needed,
                 **moments[item.expires_at],
             }
-            for item, url, name in zip(issued, urls, names, strict=True)
+            for item, url, name, needed in zip(issued, urls, names, two_factor, strict=True)
         ]
     )
-    rows = zip(issued, urls, names, messages, strict=True)
+    rows = zip(issued, urls, names, messages, two_factor, strict=True)
     return [
         {
             **expiries[item.expires_at],
@@ -97,7 +103,8 @@ def _row_values(
             "message": escape(message),
             "purpose": purposes[item.purpose],
             "url": escape(url),
+            "two_factor": SafeString(needed),
             "qr_svg": qr_svg(url) if with_qr else SafeString(),
         }
-        for number, (item, url, name, message) in enumerate(rows, start=1)
+        for number, (item, url, name, message, needed) in enumerate(rows, start=1)
     ]

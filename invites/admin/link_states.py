@@ -5,6 +5,7 @@ waits; the links list labels that link the same. Closed links read "Used",
 "Expired" or "Revoked" in both.
 """
 
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -52,5 +53,5 @@ def user_link_label(link: Link | None) -> str:
     if link is None:
         return _("None")
     if link.is_open:
-        return _("Open until %(when)s") % {"when": list_datetime(link.expires_at)}
+        return format_html(_("Open until {when}"), when=list_datetime(link.expires_at))
     return str(CLOSED_LABELS[link.state])

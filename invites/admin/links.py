@@ -12,8 +12,9 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from accounts import clock
-from accounts.admin_lists import CountedUpTo, list_datetime
-from accounts.powers import PowersExceeded
+from accounts.admin_confirmation import action_confirmation_response, action_confirmed
+from accounts.admin_lists import CountedUpTo, list_datetime, list_email
+from accounts.powers import PowersExceeded, ensure_may_act_on
 from invites.admin.link_states import link_state_filter_choices, link_state_label
 from invites.admin.records import RecordsWithDigests
 from invites.links import services
@@ -141,12 +142,9 @@ class LinkAdmin(RecordsWithDigests, CountedUpTo, admin.ModelAdmin):
     readonly_fields = fields
     actions = ["revoke_links"]
 
-    class Media:
-        css = {"all": ["invites/lists.css"]}
-
     @admin.display(description=gettext_lazy("user"), ordering="user__email")
     def user_email(self, link: Link) -> str:
-        return link.user.email
+        return list_email(link.user.email)
 
     @admin.display(description=gettext_lazy("presented again from"))
     def presented_again_addresses_list(self, link: Link) -> str:
@@ -173,7 +171,7 @@ class LinkAdmin(RecordsWithDigests, CountedUpTo, admin.ModelAdmin):
     def created_by_label(self, link: Link) -> str:
         # A command's links have no creator: say where they came from instead.
         if link.created_by is not None:
-            return link.created_by.email
+            return list_email(link.created_by.email)
         return str(Link.Via(link.created_via).label)
 
     @admin.display(description=gettext_lazy("created"), ordering="created_at")
@@ -181,7 +179,7 @@ class LinkAdmin(RecordsWithDigests, CountedUpTo, admin.ModelAdmin):
         return format_html(
             '{}<br><span class="created-by">{}</span>',
             list_datetime(link.created_at),
-            gettext("by %(creator)s") % {"creator": self.created_by_label(link)},
+            format_html(gettext("by {creator}"), creator=self.created_by_label(link)),
         )
 
     @admin.display(description=gettext_lazy("expires"), ordering="expires_at")
@@ -231,7 +229,7 @@ class LinkAdmin(RecordsWithDigests, CountedUpTo, admin.ModelAdmin):
         link = self.get_object(request, unquote(object_id))
         if link is None:
             raise Http404(gettext("There is no such link."))
-        self.revoke_links(request, [link])
+        self._revoke(request, [link])
         return HttpResponseRedirect(
             reverse(
                 f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
@@ -242,22 +240,58 @@ class LinkAdmin(RecordsWithDigests, CountedUpTo, admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Revoke selected links"), permissions=["revoke"])
     def revoke_links(self, request, queryset):
+        """Revoke the selected links, after a page that names whose they are.
+
+        The list's "Go" shows that page (``admin_confirmation``), or says at
+        once why none can be revoked; its button revokes.
+        """
         links = list(queryset)
+        if action_confirmed(request):
+            return self._revoke(request, links)
+        closing = [link for link in links if link.used_at is None and link.revoked_at is None]
+        if not closing:
+            self.message_user(
+                request,
+                gettext("No link was revoked: the selected links were already used or revoked."),
+                messages.WARNING,
+            )
+            return None
+        try:
+            people = {link.user_id: link.user for link in closing}
+            ensure_may_act_on(actor=request.user, users=list(people.values()))
+        except PowersExceeded as refused:
+            self._refuse_beyond_powers(request, refused)
+            return None
+        for link in closing:
+            link.state_label = link_state_label(link)
+        return action_confirmation_response(
+            self,
+            request,
+            action="revoke_links",
+            template="admin/invites/revoke_links_confirmation.html",
+            title=gettext("Revoke links"),
+            objects=closing,
+            context={"open_count": len(closing), "closed_count": len(links) - len(closing)},
+        )
+
+    def _refuse_beyond_powers(self, request, refused: PowersExceeded) -> None:
+        self.message_user(
+            request,
+            ngettext(
+                "No link was revoked: %(emails)s has powers that exceed yours. Ask a superuser.",
+                "No link was revoked: %(emails)s have powers that exceed yours. Ask a superuser.",
+                len(refused.users),
+            )
+            % {"emails": ", ".join(user.email for user in refused.users)},
+            messages.ERROR,
+        )
+
+    def _revoke(self, request, links: list[Link]) -> None:
+        """Revoke ``links`` (``links_revoke``) and say how many in a message."""
         try:
             count = services.links_revoke(links=links, by=request.user)
         except PowersExceeded as refused:
-            self.message_user(
-                request,
-                ngettext(
-                    "No link was revoked: %(emails)s has powers that exceed yours. "
-                    "Ask a superuser.",
-                    "No link was revoked: %(emails)s have powers that exceed yours. "
-                    "Ask a superuser.",
-                    len(refused.users),
-                )
-                % {"emails": ", ".join(user.email for user in refused.users)},
-                messages.ERROR,
-            )
+            self._refuse_beyond_powers(request, refused)
             return
         message = ngettext("Revoked %(count)d link.", "Revoked %(count)d links.", count) % {
             "count": count

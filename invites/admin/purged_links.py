@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy
 
-from accounts.admin_lists import list_datetime
+from accounts.admin_lists import list_datetime, list_email
 from invites.admin.records import RecordsWithDigests
 from invites.models import PurgedLink
 
@@ -29,7 +29,7 @@ class PurgedLinkAdmin(RecordsWithDigests, admin.ModelAdmin):
     or deleted.
     """
 
-    list_display = ("user", "purpose", "purged", "presented_again_count", "last_presented")
+    list_display = ("user_email", "purpose", "purged", "presented_again_count", "last_presented")
     list_filter = (PresentedAgainFilter, "purpose")
     list_select_related = ("user",)
     search_fields = ["user__email"]
@@ -45,6 +45,10 @@ class PurgedLinkAdmin(RecordsWithDigests, admin.ModelAdmin):
         "addresses",
     )
     readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("user"), ordering="user__email")
+    def user_email(self, purged: PurgedLink) -> str:
+        return list_email(purged.user.email)
 
     @admin.display(description=gettext_lazy("purged"), ordering="purged_at")
     def purged(self, purged: PurgedLink) -> str:

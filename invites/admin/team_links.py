@@ -23,9 +23,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from accounts.admin_lists import list_datetime
+from accounts.admin_lists import list_datetime, list_email
 from accounts.dates import relative, when
+from accounts.models import User
 from accounts.qr import qr_svg
+from accounts.two_factor import two_factor_required
 from invites.admin.handover import sheet_value
 from invites.admin.lifetimes import DEFAULT, LinkLifetimeForm
 from invites.admin.records import RecordsWithDigests
@@ -101,7 +103,7 @@ class TeamLinkForm(LinkLifetimeForm):
 class TeamLinkAdmin(RecordsWithDigests, admin.ModelAdmin):
     """Team links: made by the add page, then read-only, revoked by an action or a button."""
 
-    list_display = ("name", "state_label", "uses_left", "expires", "created_by", "members")
+    list_display = ("name", "state_label", "uses_left", "expires", "creator", "members")
     list_filter = (TeamLinkStateFilter,)
     list_select_related = ("created_by",)
     list_per_page = 20
@@ -162,6 +164,12 @@ class TeamLinkAdmin(RecordsWithDigests, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("expires"), ordering="expires_at")
     def expires(self, team_link: TeamLink) -> str:
         return list_datetime(team_link.expires_at)
+
+    @admin.display(description=gettext_lazy("created by"), ordering="created_by__email")
+    def creator(self, team_link: TeamLink) -> str:
+        if team_link.created_by is None:
+            return str(Link.Via(team_link.created_via).label)
+        return list_email(team_link.created_by.email)
 
     @admin.display(description=gettext_lazy("members"), ordering="member_count")
     def members(self, team_link: TeamLink) -> int:
@@ -320,7 +328,12 @@ class TeamLinkAdmin(RecordsWithDigests, admin.ModelAdmin):
                     "admin:accounts_user_handover_sheets", current_app=self.admin_site.name
                 ),
                 "print_sheet": sheet_value(
-                    url=url, name=team_link.name, expires_at=team_link.expires_at
+                    url=url,
+                    name=team_link.name,
+                    expires_at=team_link.expires_at,
+                    # Who joins is not staff: under TWO_FACTOR=all they too set
+                    # up an authenticator, at their first sign-in.
+                    two_factor=two_factor_required(User()),
                 ),
             },
         )

@@ -110,9 +110,9 @@ class UserAddForm(AccountsUserAddForm):
 
 
 def _with_link_columns(columns: tuple[str, ...]) -> tuple[str, ...]:
-    """accounts' columns, with the user's link and groups after their status."""
+    """accounts' columns, with the user's groups after their status (which tells of their link)."""
     at = columns.index("status_label") + 1
-    return (*columns[:at], "link_state", "group_names", *columns[at:])
+    return (*columns[:at], "group_names", *columns[at:])
 
 
 class UserChangeList(ChangeList):
@@ -143,9 +143,6 @@ class UserAdmin(SetPasswordLinksAdminMixin, accounts_admin.UserAdmin):
     )
     add_form = UserAddForm
 
-    class Media:
-        css = {"all": ["invites/lists.css"]}
-
     def get_changelist(self, request, **kwargs):
         return UserChangeList
 
@@ -162,13 +159,20 @@ class UserAdmin(SetPasswordLinksAdminMixin, accounts_admin.UserAdmin):
 
     # --- The list ---------------------------------------------------------------
 
-    @admin.display(description=gettext_lazy("status"))
+    @admin.display(description=gettext_lazy("status and link"))
     def status_label(self, user: User) -> str:
-        return str(USER_STATUS_LABELS[user_standing(user=user, newest=newest_link(user))])
-
-    @admin.display(description=gettext_lazy("set-password link"))
-    def link_state(self, user: User) -> str:
-        return user_link_label(newest_link(user))
+        """The user's status, and under it their newest link: "Invited", "Link: Expired"."""
+        newest = newest_link(user)
+        link = (
+            format_html(_("Link: {state}"), state=user_link_label(newest))
+            if newest is not None
+            else _("No link")
+        )
+        return format_html(
+            '<span class="user-status">{}</span><br><span class="list-detail link-state">{}</span>',
+            USER_STATUS_LABELS[user_standing(user=user, newest=newest)],
+            link,
+        )
 
     @admin.display(description=gettext_lazy("groups"))
     def group_names(self, user: User) -> str:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import TwoFactorEnrolmentMixin
 from accounts.models import User
-from accounts.two_factor import two_factor_required
+from accounts.two_factor import confirmed_device, two_factor_required
 from accounts.validators import DifferentFromCurrentPasswordValidator
 from invites.links.models import Link
 from invites.links.services import link_redeem
@@ -25,6 +25,8 @@ class LinkSetPasswordForm(TwoFactorEnrolmentMixin, SetPasswordForm):
     For a person who must use two-factor (``TWO_FACTOR``) it also sets up
     their authenticator: a key, bound to this link, and its first code.
     """
+
+    device = None
 
     def __init__(self, user: User, *args, link: Link, **kwargs):
         super().__init__(user, *args, **kwargs)
@@ -65,8 +67,11 @@ class LinkSetPasswordForm(TwoFactorEnrolmentMixin, SetPasswordForm):
     def save(self, commit: bool = True) -> User:
         """Set the password by redeeming the link, in one transaction (``link_redeem``).
 
-        Raises ``KeyInvalid`` when the link closed since it was read.
+        Raises ``KeyInvalid`` when the link closed since it was read. After
+        it, ``device`` is the authenticator the form set up, if any.
         """
-        return link_redeem(
+        user = link_redeem(
             link=self.link, password=self.cleaned_data["new_password1"], enrolment=self.enrolment
         )
+        self.device = confirmed_device(user) if self.enrolment is not None else None
+        return user

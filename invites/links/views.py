@@ -10,15 +10,18 @@ invalid-link page (404) and a POST that sets no password.
 
 from http import HTTPStatus
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.urls import reverse_lazy
+from django.shortcuts import redirect, resolve_url
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView
 
+from accounts import two_factor
 from accounts.views import prefill_sign_in
 from invites.keys.errors import KeyInvalid
 from invites.keys.kinds import SET_PASSWORD
@@ -69,12 +72,12 @@ class SetPasswordView(FormView):
 
     Shaped like Django's PasswordResetConfirmView: the link is found in
     ``dispatch`` (here from the cookie, not the session), and the form's
-    ``save()`` redeems it.
+    ``save()`` redeems it. Then, as that view does with
+    ``post_reset_login``, the person is signed in: staff land in the admin.
     """
 
     form_class = LinkSetPasswordForm
     template_name = "invites/set_password.html"
-    success_url = reverse_lazy("login")
 
     def dispatch(self, request, *args, **kwargs):
         try:
@@ -103,15 +106,31 @@ class SetPasswordView(FormView):
 
     def form_valid(self, form):
         try:
-            form.save()
+            user = form.save()
         except KeyInvalid as error:
             return _invalid(self.request, error)
         # Whoever was signed in in this browser (the same person or another)
-        # is signed out; the new password's holder signs in afresh.
+        # is signed out, and the link's holder signed in: the link proves who
+        # they are, and the code the authenticator they just set up. Asking
+        # for a code again would refuse the one the app still shows.
         logout(self.request)
-        messages.success(self.request, _("Your password is set. You can sign in now."))
-        response = SET_PASSWORD.cookie.forget(super().form_valid(form))
-        return prefill_sign_in(response, self.link.user.email)
+        two_factor.sign_in(self.request, user=user, device=form.device)
+        if form.device is not None:
+            message = _(
+                "Your password is set and your authenticator app is ready. You are signed in."
+            )
+        else:
+            message = _("Your password is set. You are signed in.")
+        messages.success(self.request, message)
+        response = SET_PASSWORD.cookie.forget(redirect(self.get_success_url()))
+        # Their next sign-in, after signing out, offers their email.
+        return prefill_sign_in(response, user.email)
+
+    def get_success_url(self):
+        """Staff go on to the admin; everyone else to their account page."""
+        if self.link.user.is_staff:
+            return reverse("admin:index")
+        return resolve_url(settings.LOGIN_REDIRECT_URL)
 
     def get_context_data(self, **kwargs):
         user = self.request.user

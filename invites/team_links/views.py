@@ -55,16 +55,16 @@ class TeamJoinView(FormView):
             )
         except KeyInvalid as error:
             return key_invalid(self.request, error, kind=TEAM)
+        # True whether the email was new or had an account, and without doubt
+        # for whoever just joined: "your password" is the one an existing
+        # account already had, or the one just chosen.
         if self.team_link.approval:
             reply = _(
-                "If this address can join, its request now waits for an administrator's "
-                "approval. Once it is approved, sign in with the password you chose."
+                "Done. An administrator approves each new account before it can sign in; "
+                "then sign in with this address and your password."
             )
         else:
-            reply = _(
-                "If this address can join, its account is ready: sign in with the "
-                "password you chose."
-            )
+            reply = _("Done. Sign in with this address and your password.")
         messages.success(self.request, reply)
         response = TEAM.cookie.forget(redirect("login"))
         return prefill_sign_in(response, data["email"])

@@ -60,6 +60,14 @@ def test_access_requests_are_not_found_while_switched_off(client, settings, url)
     assert client.post(url).status_code == HTTPStatus.NOT_FOUND
 
 
+@pytest.mark.parametrize("page", ["home", "login"])
+def test_the_home_and_sign_in_pages_lead_to_the_form_only_while_it_is_on(client, settings, page):
+    link = f'href="{FORM}"'
+    assert link in client.get(reverse(page)).content.decode()
+    settings.ACCESS_REQUESTS = False
+    assert link not in client.get(reverse(page)).content.decode()
+
+
 def test_the_form_asks_for_email_names_and_a_note(client):
     response = client.get(FORM)
     assert response.status_code == HTTPStatus.OK

@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts import clock
+from accounts.dates import when
 from accounts.models import User
 from accounts.tests.admin_pages import action_data, messages_of
 from accounts.tests.factories import (
@@ -77,9 +78,21 @@ def find_all(root: Element, tag: str | None = None, *, cls: str | None = None, *
 
 
 def text_of(element: Element) -> str:
-    """An element's text: parse_html collapses whitespace, and its pieces join with a space."""
-    pieces = (child if isinstance(child, str) else text_of(child) for child in element.children)
-    return " ".join(piece for piece in pieces if piece)
+    """An element's text: parse_html collapses whitespace, and its pieces join with a space,
+    but for those a ``<wbr>`` parts (where a line may break, as in an address)."""
+    pieces: list[str] = []
+    glued = False
+    for child in element.children:
+        if not isinstance(child, str) and child.name == "wbr":
+            glued = True
+            continue
+        piece = child if isinstance(child, str) else text_of(child)
+        if piece and glued and pieces:
+            pieces[-1] += piece
+        elif piece:
+            pieces.append(piece)
+        glued = False
+    return " ".join(pieces)
 
 
 def link_rows(response) -> dict[str, Element]:
@@ -907,11 +920,51 @@ def test_staff_who_may_issue_may_revoke(client):
     assert "revoke_links" in action_names(client.get(LINKS_URL))
 
 
+def test_revoking_asks_first_naming_whose_links_and_changes_nothing(admin_client):
+    chosen = link_services.link_issue(
+        user=InvitedUserFactory(email="ada@example.com"), issuer=None, via=Link.Via.COMMAND
+    ).link
+    used = link_services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND).link
+    link_services.link_redeem(link=used, password=NEW_PASSWORD)
+
+    response = admin_client.post(
+        LINKS_URL + "?q=example", action_data("revoke_links", [chosen, used])
+    )
+
+    assert response.status_code == HTTPStatus.OK
+    assert response.templates[0].name == "admin/invites/revoke_links_confirmation.html"
+    body = response.content.decode()
+    assert "Revoke this link?" in body
+    assert f"ada@example.com: Invited, until {when(chosen.expires_at)}" in body
+    assert "1 selected link was already used or revoked, and stays as it was." in body
+    assert 'value="Revoke this link"' in body
+    for field in (
+        f'name="_selected_action" value="{chosen.pk}"',
+        f'name="_selected_action" value="{used.pk}"',
+        'name="action" value="revoke_links"',
+        'name="post" value="yes"',
+    ):
+        assert field in body
+    assert f'href="{LINKS_URL}?q=example"' in body  # "No, take me back"
+    assert Link.objects.get(pk=chosen.pk).is_open
+
+
+def test_revoking_only_closed_links_asks_nothing(admin_client):
+    used = link_services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND).link
+    link_services.link_redeem(link=used, password=NEW_PASSWORD)
+    response = admin_client.post(LINKS_URL, action_data("revoke_links", [used]), follow=True)
+    assert messages_of(response) == [
+        "No link was revoked: the selected links were already used or revoked."
+    ]
+
+
 def test_revoke_action_revokes_the_selected_links(admin_client, admin_user):
     chosen = link_services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND).link
     other = link_services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND).link
 
-    response = admin_client.post(LINKS_URL, action_data("revoke_links", [chosen]), follow=True)
+    response = admin_client.post(
+        LINKS_URL, action_data("revoke_links", [chosen], confirmed=True), follow=True
+    )
 
     chosen.refresh_from_db()
     other.refresh_from_db()
@@ -930,7 +983,7 @@ def test_revoke_action_leaves_used_links_as_they_were_and_says_so(admin_client, 
     ]
 
     response = admin_client.post(
-        LINKS_URL, action_data("revoke_links", [used, *pending]), follow=True
+        LINKS_URL, action_data("revoke_links", [used, *pending], confirmed=True), follow=True
     )
 
     used.refresh_from_db()
@@ -947,7 +1000,7 @@ def test_users_history_shows_issuing_revoking_and_redeeming(admin_client, admin_
     user = UserFactory()
     admin_client.post(USERS_URL, issue_data([user]))
     first = Link.objects.get(user=user)
-    admin_client.post(LINKS_URL, action_data("revoke_links", [first]))
+    admin_client.post(LINKS_URL, action_data("revoke_links", [first], confirmed=True))
     second = link_services.link_issue(user=user, issuer=admin_user, via=Link.Via.ADMIN)
     link_services.link_redeem(link=second.link, password=NEW_PASSWORD)
 
@@ -1015,13 +1068,18 @@ def test_staff_who_may_not_delete_users_still_cannot(client):
 # --- Acting on more powerful users, and tripwires ------------------------------------------------
 
 
-def test_staff_who_may_issue_cannot_revoke_a_superusers_link(client):
+@pytest.mark.parametrize("confirmed", [False, True], ids=["before asking", "confirmed"])
+def test_staff_who_may_issue_cannot_revoke_a_superusers_link(client, confirmed):
     boss = SuperuserFactory(email="boss@example.com")
     boss_link = link_services.link_issue(user=boss, issuer=None, via=Link.Via.COMMAND).link
     other = link_services.link_issue(user=UserFactory(), issuer=None, via=Link.Via.COMMAND).link
     client.force_login(grant(StaffFactory(), "invites.view_link", "invites.issue_link"))
 
-    response = client.post(LINKS_URL, action_data("revoke_links", [boss_link, other]), follow=True)
+    response = client.post(
+        LINKS_URL,
+        action_data("revoke_links", [boss_link, other], confirmed=confirmed),
+        follow=True,
+    )
 
     assert Link.objects.open().count() == 2
     assert messages_of(response) == [
@@ -1068,6 +1126,12 @@ def test_users_page_warns_that_a_closed_link_was_presented_again(admin_client):
     assert "was presented again: someone else may hold a copy of it" in text
     assert "from 203.0.113.9" in text
     assert "presented again" not in not_warned.content.decode()
+    # At the top, in the summary "At a glance", before the form and the link history.
+    (summary,) = find_all(parse(warned), cls="user-summary")
+    assert "was presented again" in text_of(summary)
+    assert text.index("was presented again") < text.index('id="user_form"')
+    (history,) = find_all(parse(warned), cls="link-history")
+    assert "presented again" not in text_of(history)
 
 
 # --- How long links last, chosen when issuing -------------------------------------
@@ -1246,9 +1310,9 @@ def test_a_purged_link_presented_again_is_listed_and_counted_on_the_front_page(a
 
     listed = admin_client.get(
         reverse("admin:invites_purgedlink_changelist"), {"presented_again": "yes"}
-    ).content.decode()
+    )
     front = admin_client.get(reverse("admin:index")).content.decode()
 
-    assert "tripped@example.com" in listed
+    assert "tripped@example.com" in text_of(parse(listed))
     assert PurgedLink.objects.get().presented_again_count == 1
     assert "presented again" in front

@@ -10,10 +10,17 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from accounts import clock
 from accounts.tests.admin_pages import action_data
-from accounts.tests.factories import InvitedUserFactory, StaffFactory, UserFactory, grant
+from accounts.tests.factories import (
+    InvitedUserFactory,
+    StaffFactory,
+    TOTPDeviceFactory,
+    UserFactory,
+    grant,
+)
 from invites.admin.handover import MAX_SHEETS, handover_messages, sheet_value
 from invites.admin.issuing import QR_INLINE_LIMIT
 from invites.keys.kinds import SET_PASSWORD, TEAM
@@ -113,6 +120,40 @@ def test_each_row_has_a_copy_ready_message_with_its_link_and_expiry(admin_client
     assert expires.split(" (")[0] in text
     assert "Your sign-in name is ada@example.com." in text
     assert buttons(row, "data-copy-message")
+
+
+@pytest.fixture
+def verified_admin_client(admin_client, admin_user, settings):
+    """The admin's browser, signed in with a code (``TWO_FACTOR=staff``)."""
+    settings.TWO_FACTOR = "staff"
+    session = admin_client.session
+    session[DEVICE_ID_SESSION_KEY] = TOTPDeviceFactory(user=admin_user).persistent_id
+    session.save()
+    return admin_client
+
+
+def test_who_must_set_up_an_authenticator_is_told_in_their_message_and_sheet(
+    verified_admin_client,
+):
+    response = issue(verified_admin_client, [ada(is_staff=True), ada(email="grace@example.com")])
+
+    rows = link_rows(response)
+    staff, other = rows["ada@example.com"], rows["grace@example.com"]
+    warning = "Have your phone at hand: the same page sets up an authenticator app"
+    assert warning in text_of(find_all(staff, "textarea")[0])
+    assert "authenticator" not in text_of(find_all(other, "textarea")[0])
+    # The row tells its printed sheet (issued-links.js posts it as "two_factor").
+    assert attrs_of(staff)["data-two-factor"] == "yes"
+    assert attrs_of(other)["data-two-factor"] == ""
+
+
+def test_nobody_is_told_of_an_authenticator_while_two_factor_is_off(admin_client, settings):
+    settings.TWO_FACTOR = "off"
+    response = issue(admin_client, [ada(is_staff=True)])
+
+    row = link_rows(response)["ada@example.com"]
+    assert "authenticator" not in text_of(find_all(row, "textarea")[0])
+    assert attrs_of(row)["data-two-factor"] == ""
 
 
 def test_a_message_to_someone_without_a_first_name_greets_them_all_the_same(admin_client):
@@ -322,8 +363,31 @@ def test_the_print_view_draws_one_sheet_per_link_posted(admin_client, people, se
         assert_prints(url, "".join(groups))
         assert [len(group) for group in groups[1:-1]] == [4] * 9 + [3]
         assert "Valid until" in text
-        assert "Sign in at http://testserver/accounts/login/" in text
+        assert "Later, sign in at http://testserver/accounts/login/" in text
+        assert "authenticator" not in text
         assert len(find_all(sheet, "li")) == 3
+
+
+def test_a_sheet_for_who_sets_up_an_authenticator_says_to_have_a_phone_at_hand(
+    admin_client, people
+):
+    person = people[0]
+    url = issued_url(person)[0]
+    sheet = sheet_value(
+        url=url,
+        name=person.get_full_name(),
+        email=person.email,
+        expires_at=clock.now(),
+        two_factor=True,
+    )
+
+    (drawn,) = sheets_of(admin_client.post(PRINT_URL, {"sheet": [sheet]}))
+
+    text = text_of(drawn)
+    assert "add your key to an authenticator app on your phone" in text
+    assert "Have your phone at hand." in text
+    assert "that password and a code from the app." in text
+    assert len(find_all(drawn, "li")) == 4
 
 
 def test_the_print_view_is_never_cached_and_stores_nothing(admin_client, people):
@@ -491,6 +555,20 @@ def test_a_team_links_sheet_names_the_link_and_says_how_to_join(admin_client, te
     assert "), once." not in text
     (link,) = find_all(drawn, "p", cls="handover-link")
     assert_prints(url, "".join(text_of(span) for span in find_all(link, "span")))
+
+
+def test_a_team_links_sheet_under_two_factor_for_all_says_to_have_a_phone_at_hand(
+    verified_admin_client, settings
+):
+    settings.TWO_FACTOR = "all"
+    form = {"name": "Workshop", "uses": "5", "link_lifetime": "default", "link_lifetime_other": ""}
+
+    made = verified_admin_client.post(reverse("admin:invites_teamlink_add"), form)
+    sheet = made.context["print_sheet"]
+    assert json.loads(sheet)["two_factor"] is True
+    (drawn,) = sheets_of(verified_admin_client.post(PRINT_URL, {"sheet": [sheet]}))
+
+    assert "Your first sign-in sets up an authenticator app" in text_of(drawn)
 
 
 def test_a_team_link_on_another_path_is_refused(admin_client, team_link_sheet):

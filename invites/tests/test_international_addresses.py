@@ -52,7 +52,9 @@ def set_password(client: Client, path: str) -> None:
 def test_an_invited_international_address_sets_a_password_and_signs_in(settings, email):
     client = Client()
     set_password(client, invite(email, settings))
+    assert email in client.get(reverse("account")).content.decode(), "the link signed them in"
 
+    client.post(reverse("logout"))
     sign_in_page = client.get(reverse("login"))
     assert email in sign_in_page.content.decode(), "the sign-in form shows the address"
     signed_in = client.post(reverse("login"), {"username": email, "password": GOOD_PASSWORD})

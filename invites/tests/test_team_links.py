@@ -34,7 +34,7 @@ pytestmark = pytest.mark.django_db
 
 GOOD = "Correct-horse-battery-42"
 INVALID_TEXT = "Otherwise ask your administrator for a new link."
-SAME_REPLY = "If this address can join"
+SAME_REPLY = "Done. Sign in with this address and your password."
 JOIN = reverse("invites:team_join")
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
 
@@ -607,6 +607,23 @@ def test_an_existing_email_gets_the_same_reply_as_a_new_one():
     assert existing.password == password_before
     assert existing.first_name == "Carol"
     assert TeamLink.objects.get().uses_taken == 1
+
+
+@pytest.mark.parametrize("approval", [False, True], ids=["open", "approval"])
+def test_the_reply_to_a_join_does_not_doubt_the_joiner(approval):
+    client = opened(TeamLinkFactory(approval=approval).secret)
+    client.post(JOIN, join_data(email="dora@example.com"))
+
+    page = client.get(reverse("login")).content.decode()
+
+    assert "If this address" not in page
+    if approval:
+        assert (
+            "Done. An administrator approves each new account before it can sign in; "
+            "then sign in with this address and your password."
+        ) in page
+    else:
+        assert SAME_REPLY in page
 
 
 def test_the_password_rules_apply_and_an_invalid_form_takes_no_use():

@@ -4,8 +4,10 @@ import re
 from http import HTTPStatus
 
 import pytest
+from django.contrib.auth import SESSION_KEY
 from django.test import Client
 from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.tests.factories import (
@@ -92,6 +94,30 @@ def test_password_and_authenticator_are_set_and_the_link_used_together(totp_cloc
     assert base32_of(device.key) == key_of_page(page)
     link.refresh_from_db()
     assert link.used_at is not None
+
+
+def test_enrolling_through_the_link_signs_in_verified_and_lands_in_the_admin(totp_clock):
+    staff = InvitedUserFactory(is_staff=True)
+    client, link, page = open_link(staff)
+    response = submit(client, link, page, totp_clock.code(key_of_page(page)))
+    assert response["Location"] == reverse("admin:index")
+    device = TOTPDevice.objects.get(user=staff)
+    assert client.session[SESSION_KEY] == str(staff.pk)
+    assert client.session[DEVICE_ID_SESSION_KEY] == device.persistent_id
+    # Verified: the guard on signed-in pages (accounts.middleware) lets it through.
+    admin = client.get(reverse("admin:index"))
+    assert admin.status_code == HTTPStatus.OK
+    assert admin.context["user"].is_verified()
+    assert "Your password is set and your authenticator app is ready." in admin.content.decode()
+
+
+def test_who_enrols_through_the_link_of_another_account_is_signed_out_of_it(totp_clock):
+    client = Client()
+    client.force_login(UserFactory())
+    staff = InvitedUserFactory(is_staff=True)
+    client, link, page = open_link(staff, client)
+    submit(client, link, page, totp_clock.code(key_of_page(page)))
+    assert client.session[SESSION_KEY] == str(staff.pk)
 
 
 def test_a_wrong_code_burns_nothing_and_asks_again_with_the_same_key(totp_clock):

@@ -200,6 +200,7 @@ def test_after_setting_a_password_the_sign_in_form_has_the_email_filled_in(clien
     client.get(open_path(issue().secret))
     response = submit(client)
     assert "ada@example.com" not in response["Location"]
+    client.post(reverse("logout"))
     first = client.get(reverse("login"))
     assert first.context["form"]["username"].value() == "ada@example.com"
     # Once: the cookie is gone after the form showed it.
@@ -220,22 +221,37 @@ def test_huge_password_is_refused_by_length_before_any_hashing(client, monkeypat
     assert Link.objects.get().is_open
 
 
-def test_good_password_sets_it_consumes_the_link_and_sends_to_sign_in(client):
+def test_good_password_sets_it_consumes_the_link_and_signs_in_to_the_account_page(client):
     client.get(open_path(issue().secret))
     response = submit(client)
     assert response.status_code == HTTPStatus.FOUND
-    assert response["Location"] == reverse("login")
-    assert User.objects.get().check_password(GOOD)
+    assert response["Location"] == reverse("account")
+    user = User.objects.get()
+    assert user.check_password(GOOD)
     assert Link.objects.get().state == Link.State.USED
     assert response.cookies[LINK_COOKIE]["max-age"] == 0
-    page = client.get(reverse("login")).content.decode()
-    assert "Your password is set" in page
+    assert client.session[AUTH_SESSION_KEY] == str(user.pk)
+    page = client.get(reverse("account"))
+    assert page.status_code == HTTPStatus.OK
+    assert "Your password is set. You are signed in." in page.content.decode()
 
 
-def test_success_does_not_sign_anyone_in(client):
+def test_staff_land_in_the_admin_signed_in(client):
+    staff = InvitedUserFactory(is_staff=True)
+    client.get(open_path(issue(staff).secret))
+    response = submit(client)
+    assert response["Location"] == reverse("admin:index")
+    admin = client.get(reverse("admin:index"))
+    assert admin.status_code == HTTPStatus.OK
+    assert "Your password is set. You are signed in." in admin.content.decode()
+
+
+def test_signing_in_through_a_link_is_recorded_as_a_sign_in(client):
     client.get(open_path(issue().secret))
     submit(client)
-    assert AUTH_SESSION_KEY not in client.session
+    user = User.objects.get()
+    assert user.last_login is not None
+    assert user.sign_ins.filter(succeeded=True).count() == 1
 
 
 def test_used_link_shows_the_invalid_page_on_a_second_open(client):
@@ -296,6 +312,17 @@ def test_the_holder_of_a_link_that_expired_while_they_typed_is_told_so(client, f
     body = submit(client).content.decode()
     assert "expired while you were typing" in body
     assert "your password was not set" in body
+    # Not a dead end: the ways on, to sign in and to the home page.
+    assert f'href="{reverse("login")}"' in body
+    assert f'href="{reverse("home")}"' in body
+
+
+@pytest.mark.parametrize("kind", ["set-password", "team"])
+def test_the_invalid_page_is_worded_for_every_kind_of_link(client, kind):
+    url = reverse("invites:open" if kind == "set-password" else "invites:team_open", args=["x"])
+    body = client.get(url).content.decode()
+    assert "This link cannot be used." in body
+    assert "cannot set a password" not in body
 
 
 def test_only_the_form_of_that_very_link_learns_it_expired(client, frozen_clock):
@@ -349,7 +376,7 @@ def test_someone_signed_in_as_another_user_is_told_and_signed_out(client):
     assert "You are signed in as <strong>grace@example.com</strong>" in body
     assert "ada@example.com" in body
     submit(client)
-    assert AUTH_SESSION_KEY not in client.session
+    assert client.session[AUTH_SESSION_KEY] == str(User.objects.get(email="ada@example.com").pk)
 
 
 FLOW_HEADERS = {
@@ -470,6 +497,7 @@ def test_an_office_behind_one_address_sets_passwords_and_signs_in_unrefused():
         assert browser.get(open_path(issue(person).secret)).status_code == HTTPStatus.FOUND
         assert browser.get(SET_PASSWORD).status_code == HTTPStatus.OK
         assert submit(browser).status_code == HTTPStatus.FOUND
+        browser.post(reverse("logout"))
         signed_in = browser.post(reverse("login"), {"username": person.email, "password": GOOD})
         assert signed_in.status_code == HTTPStatus.FOUND
 
@@ -723,9 +751,9 @@ def test_the_form_shown_again_for_the_link_opened_since_can_set_its_password(cli
 def test_success_says_in_so_many_words_that_the_password_is_set(client):
     client.get(open_path(issue().secret))
     submit(client)
-    page = client.get(reverse("login"))
+    page = client.get(reverse("account"))
     assert [str(message) for message in page.context["messages"]] == [
-        "Your password is set. You can sign in now."
+        "Your password is set. You are signed in."
     ]
 
 

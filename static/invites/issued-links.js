@@ -27,6 +27,7 @@
         name: row.dataset.name,
         link: row.querySelector(".link-url").value,
         expiresAt: row.dataset.expiresAt,
+        twoFactor: row.dataset.twoFactor === "yes",
       };
     });
   }
@@ -58,6 +59,7 @@
       items.map(function (item) {
         return ["sheet", JSON.stringify({
           url: item.link, name: item.name, email: item.email, expires_at: item.expiresAt,
+          two_factor: item.twoFactor,
         })];
       })
     );
@@ -210,6 +212,14 @@
     });
   }
 
+  function fitToContent(textarea) {
+    if (window.CSS && CSS.supports("field-sizing", "content")) {
+      return;
+    }
+    textarea.style.height = "auto";
+    textarea.style.height = textarea.scrollHeight + textarea.offsetHeight - textarea.clientHeight + "px";
+  }
+
   function init() {
     const tools = document.querySelector(".issued-links-tools");
     if (!tools) {
@@ -257,6 +267,14 @@
         });
       });
       messageButton.hidden = false;
+      // The box shows the whole message, however it wraps: where CSS cannot
+      // size it to its content (field-sizing), it is sized when it opens.
+      const details = row.querySelector(".issued-link-message");
+      details.addEventListener("toggle", function () {
+        if (details.open) {
+          fitToContent(message);
+        }
+      });
 
       const printButton = row.querySelector("button[data-print]");
       printButton.addEventListener("click", function () {

@@ -56,8 +56,8 @@ def test_the_public_pages_have_no_serious_accessibility_violation(
     expect(invitee.get_by_role("alert").first).to_be_visible()
     found["set-password form with errors"] = severe_violations(invitee)
     submit_new_password(invitee, GOOD_PASSWORD)
-    expect(invitee).to_have_url(f"{site}/accounts/login/")
-    found["sign-in after setting a password"] = severe_violations(invitee)
+    expect(invitee).to_have_url(f"{site}/accounts/")
+    found["account page after setting a password"] = severe_violations(invitee)
 
     stranger = new_context().new_page()
     stranger.goto(url)
@@ -145,6 +145,15 @@ def test_the_admin_pages_of_this_project_add_no_violation_to_djangos_own(
         if path:
             page.goto(site + path)
             ours[path] = severe_violations(page)
+    # The pages that ask before an action revokes or deactivates.
+    page.goto(f"{site}/admin/invites/link/")
+    admin_action(page, "Revoke selected links", [person.email])
+    expect(page.get_by_role("button", name="Revoke this link")).to_be_visible()
+    ours["revoke confirmation"] = severe_violations(page)
+    page.goto(f"{site}/admin/accounts/user/")
+    admin_action(page, "Deactivate selected users", [person.email])
+    expect(page.get_by_role("button", name="Deactivate this user")).to_be_visible()
+    ours["deactivate confirmation"] = severe_violations(page)
 
     beyond_stock = {
         where: {rule: nodes for rule, nodes in violations.items() if rule not in allowed}

@@ -85,9 +85,10 @@ def test_admin_adds_a_user_and_copies_their_link(site, admin_page, new_context):
     user = User.objects.get(email="new.person@example.com")
     assert (user.first_name, user.last_name, user.is_staff) == ("New", "Person", True)
     assert not user.has_usable_password()
+    # Staff: the link signs them in to the admin.
     invitee = set_password_with(new_context, url)
-    expect(invitee).to_have_url(f"{site}/accounts/login/")
-    expect(invitee.get_by_role("status")).to_contain_text(SUCCESS_TEXT)
+    expect(invitee).to_have_url(f"{site}/admin/")
+    expect(invitee.locator(".messagelist")).to_contain_text(SUCCESS_TEXT)
 
 
 def test_admin_issues_links_for_three_users_and_each_works_once(
@@ -131,7 +132,7 @@ def test_admin_issues_links_for_three_users_and_each_works_once(
 
     for email, url in links.items():
         used = set_password_with(new_context, url)
-        expect(used).to_have_url(f"{site}/accounts/login/")
+        expect(used).to_have_url(f"{site}/accounts/")
         assert_link_is_invalid(new_context, url)
         assert User.objects.get(email=email).check_password(GOOD_PASSWORD)
 
@@ -148,10 +149,39 @@ def test_admin_revokes_a_link_and_it_stops_working(site, admin_page, new_context
     expect(row).to_contain_text("Invited")  # as the user list labels the person
     admin_action(page, "Revoke selected links", ["gone@example.com"])
 
+    # The first "Go" asks, naming whose link; nothing is revoked yet.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Revoke links")
+    expect(page.locator("#content")).to_contain_text("gone@example.com: Invited, until")
+    assert Link.objects.get(user=revoked).is_open
+    page.get_by_role("button", name="Revoke this link").click()
     expect(page.locator(".messagelist")).to_contain_text("Revoked 1 link.")
     expect(page.get_by_role("row").filter(has_text="gone@example.com")).to_contain_text("Revoked")
     # No way to read a link back from the list.
     assert links["gone@example.com"].rsplit("/", 2)[-2] not in page.content()
     assert_link_is_invalid(new_context, links["gone@example.com"])
     still = set_password_with(new_context, links[kept.email])
-    expect(still).to_have_url(f"{site}/accounts/login/")
+    expect(still).to_have_url(f"{site}/accounts/")
+
+
+def test_admin_deactivates_a_user_after_a_page_that_names_them(site, admin_page, shoot):
+    page = admin_page
+    ada = UserFactory(email="ada@example.com", first_name="Ada", last_name="Lovelace")
+    page.goto(f"{site}/admin/accounts/user/")
+    admin_action(page, "Deactivate selected users", [ada.email])
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Deactivate users")
+    expect(page.locator("#content")).to_contain_text("ada@example.com (Ada Lovelace)")
+    ada.refresh_from_db()
+    assert ada.is_active
+    shoot(page, "deactivate-confirmation")
+    # "No, take me back" changes nothing.
+    page.get_by_role("link", name="No, take me back").click()
+    expect(page).to_have_url(f"{site}/admin/accounts/user/")
+    ada.refresh_from_db()
+    assert ada.is_active
+
+    admin_action(page, "Deactivate selected users", [ada.email])
+    page.get_by_role("button", name="Deactivate this user").click()
+    expect(page.locator(".messagelist")).to_contain_text("Deactivated 1 user")
+    ada.refresh_from_db()
+    assert not ada.is_active

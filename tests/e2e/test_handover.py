@@ -71,6 +71,9 @@ def test_each_row_names_its_person_and_copies_a_ready_message(admin_page, people
     assert copied == row.locator("textarea").input_value()
     row.get_by_text("Message to send").click()
     expect(row.locator("textarea")).to_be_visible()
+    # The box shows the whole message: nothing to scroll, no last line cut.
+    inner, outer = row.locator("textarea").evaluate("(box) => [box.scrollHeight, box.clientHeight]")
+    assert inner <= outer, f"the message is {inner} px tall in a {outer} px box"
 
 
 def test_one_link_gets_no_copy_all_but_two_do(admin_page, people):
@@ -193,7 +196,7 @@ def test_the_sheets_print_one_page_per_person(admin_page, people, paper):
         assert not any(other.email in text for other in others)
         assert person.email in text
         assert "PEOPLE" in text.upper()
-        assert "Sign in at" in text
+        assert "sign in at" in text
         secret = links[person.email].rstrip("/").rsplit("/", 1)[1]
         assert secret[:4] in text
         assert secret[-4:] in text
@@ -215,3 +218,35 @@ def test_one_persons_sheet_prints_on_one_page(admin_page, people):
     assert "Ada Lovelace" not in text
     # The links page is still there, with its links.
     expect(page.locator(".issued-link")).to_have_count(3)
+
+
+def test_a_staff_members_message_and_sheet_say_to_have_a_phone_at_hand(site, new_context, settings):
+    import pyotp
+
+    from accounts.tests.factories import TOTPDeviceFactory
+    from accounts.tests.totp import base32_of
+    from tests.e2e.helpers import label
+
+    settings.TWO_FACTOR = "staff"
+    admin = SuperuserFactory(email="admin@example.com")
+    device = TOTPDeviceFactory(user=admin)
+    InvitedUserFactory(email="ada@example.com", first_name="Ada", is_staff=True)
+    page = new_context(permissions=CLIPBOARD).new_page()
+    admin_sign_in(page, site, admin.email)
+    page.get_by_label(label("Code from your authenticator app")).fill(
+        pyotp.TOTP(base32_of(device.key)).now()
+    )
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{site}/admin/")
+    issue(page, ["ada@example.com"])
+
+    row = row_of(page, "ada@example.com")
+    row.get_by_role("button", name="Copy message").click()
+    assert "Have your phone at hand: the same page sets up an authenticator app" in (
+        clipboard_text(page)
+    )
+    sheets = print_tab(page, row.get_by_role("button", name="Print sheet"))
+    expect(sheets.locator(".handover-steps")).to_contain_text(
+        "add your key to an authenticator app on your phone"
+    )
+    expect(sheets.locator(".handover-steps li")).to_have_count(4)

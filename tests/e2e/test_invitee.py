@@ -1,4 +1,4 @@
-"""The invitee's side, in a real browser: open the link, set a password, sign in."""
+"""The invitee's side, in a real browser: open the link, set a password, signed in."""
 
 import pytest
 from django.conf import settings
@@ -58,17 +58,20 @@ def test_invitee_sets_a_password_and_signs_in(site, issue_link, page):
 
     submit_new_password(page, GOOD_PASSWORD)
 
-    expect(page).to_have_url(f"{site}/accounts/login/")
+    # The link signed her in: she lands on her own account page.
+    expect(page).to_have_url(f"{site}/accounts/")
     expect(page.get_by_role("status")).to_contain_text(SUCCESS_TEXT)
+    expect(page.locator(".account-email")).to_have_text("ada@example.com")
     # The header and the title name the site, not the host the request came to.
     expect(page.locator(".site-name")).to_have_text(settings.SITE_NAME)
-    assert page.title() == f"Sign in · {settings.SITE_NAME}"
+    assert page.title() == f"Your account · {settings.SITE_NAME}"
 
-    page.get_by_label(label("Email address")).fill("ada@example.com")
+    # Signed out, the sign-in form has her email filled in; the password signs in.
+    page.get_by_role("button", name="Sign out", exact=True).click()
+    page.goto(f"{site}/accounts/login/")
+    expect(page.get_by_label(label("Email address"))).to_have_value("ada@example.com")
     page.get_by_label(label("Password")).fill(GOOD_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-
-    # Signing in lands on one's own account page.
     expect(page).to_have_url(f"{site}/accounts/")
     expect(page.locator(".account-email")).to_have_text("ada@example.com")
 
@@ -79,7 +82,7 @@ def test_a_used_link_shows_the_invalid_link_page(site, issue_link, new_context):
     first = new_context().new_page()
     first.goto(url)
     submit_new_password(first, GOOD_PASSWORD)
-    expect(first).to_have_url(f"{site}/accounts/login/")
+    expect(first).to_have_url(f"{site}/accounts/")
 
     again = new_context().new_page()
     response = again.goto(url)
@@ -108,7 +111,7 @@ def test_the_form_works_with_the_keyboard_alone(site, issue_link, page):
     page.keyboard.type(GOOD_PASSWORD)
     page.keyboard.press("Enter")
 
-    expect(page).to_have_url(f"{site}/accounts/login/")
+    expect(page).to_have_url(f"{site}/accounts/")
     expect(page.get_by_role("status")).to_contain_text(SUCCESS_TEXT)
     assert labelless_inputs(page) == []
     user.refresh_from_db()

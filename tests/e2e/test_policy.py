@@ -60,3 +60,26 @@ def test_show_qr_code_draws_the_code_under_the_policy(site, page):
     expect(row.locator(".qr svg")).to_have_count(0)
     row.get_by_role("button", name="Show QR code").click()
     expect(row.locator(".qr svg")).to_be_visible()
+
+
+def test_the_sites_icon_loads_under_the_policy_and_nothing_is_not_found(site, page, caplog):
+    """Browsers ask for /favicon.ico on their own: every page logged a 404 for it."""
+    admin = SuperuserFactory(email="admin@example.com")
+    for path in ("/", "/accounts/login/"):
+        page.goto(f"{site}{path}")
+    admin_sign_in(page, site, admin.email)
+    page.goto(f"{site}/admin/accounts/user/")
+    # The page's icon, fetched as the page may (the policy's connect-src and img-src are 'self').
+    icon = page.evaluate(
+        """async () => {
+            const response = await fetch(document.querySelector("link[rel=icon]").href);
+            const bytes = new Uint8Array(await response.arrayBuffer());
+            return [response.status, response.headers.get("content-type"), [...bytes.slice(0, 4)]];
+        }"""
+    )
+    assert icon[0] == 200
+    assert icon[2] == [0, 0, 1, 0]  # an ICO file
+    assert page.request.get(f"{site}/favicon.ico").body()[:4] == b"\x00\x00\x01\x00"
+
+    not_found = [r.getMessage() for r in caplog.records if "Not Found" in r.getMessage()]
+    assert not_found == []

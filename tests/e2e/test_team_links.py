@@ -45,6 +45,11 @@ def test_admin_makes_a_team_link_copies_it_and_sees_who_joined(site, new_context
     page.get_by_label("Readers").check()
     page.get_by_label(label("Number of uses")).fill("30")
     page.get_by_label("1 day").check()
+    # "Cancel" stands level with the button beside it, and as tall.
+    make = page.get_by_role("button", name="Make the team link").bounding_box()
+    cancel = page.get_by_role("link", name="Cancel").bounding_box()
+    assert abs(cancel["y"] - make["y"]) <= 1, (make, cancel)
+    assert abs(cancel["height"] - make["height"]) <= 1, (make, cancel)
     shoot(page, "team-link-add", full_page=True)
     with page.expect_response(lambda r: r.request.method == "POST") as made:
         page.get_by_role("button", name="Make the team link").click()
@@ -75,7 +80,9 @@ def test_admin_makes_a_team_link_copies_it_and_sees_who_joined(site, new_context
     shoot(member, "team-join-390", full_page=True)
     join(member, "ada@example.com")
     expect(member).to_have_url(f"{site}/accounts/login/")
-    expect(member.get_by_role("status")).to_contain_text("If this address can join")
+    expect(member.get_by_role("status")).to_contain_text(
+        "Done. Sign in with this address and your password."
+    )
     expect(member.get_by_label(label("Email address"))).to_have_value("ada@example.com")
     member.get_by_label(label("Password")).fill(GOOD_PASSWORD)
     member.get_by_role("button", name="Sign in").click()

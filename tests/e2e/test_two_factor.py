@@ -1,5 +1,5 @@
-"""Two-factor in a real browser: enrol through the link, sign in to the admin with a code,
-enrol at sign-in; axe-core on each new page; the pages' screenshots.
+"""Two-factor in a real browser: enrol through the link (which signs in), sign in to the
+admin with a code, enrol at sign-in; axe-core on each new page; the pages' screenshots.
 
 Codes are computed by pyotp from the key the page shows, as an authenticator
 app would, at the real time (the next step's code stands in for "30 seconds
@@ -57,11 +57,20 @@ def test_a_new_administrator_enrols_through_the_link_and_signs_in_with_a_code(
     submit_new_password(page, GOOD_PASSWORD)
     expect(page.locator(".errors")).to_contain_text("does not match this key")
     assert key_on(page).secret == totp.secret
-    page.get_by_label(CODE).fill(totp.now())
+    enrolment_code = totp.now()
+    page.get_by_label(CODE).fill(enrolment_code)
     submit_new_password(page, GOOD_PASSWORD)
-    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
 
-    # The admin's sign-in: the password, then the code.
+    # The link and the code signed her in, verified: she is in the admin.
+    expect(page).to_have_url(f"{site}/admin/")
+    expect(page.locator(".messagelist")).to_contain_text(
+        "Your password is set and your authenticator app is ready. You are signed in."
+    )
+    expect(page.get_by_role("heading", level=1)).to_have_text("People and access")
+    page.get_by_role("button", name="Log out").click()
+
+    # The admin's sign-in: the password, then the code. The code her app still
+    # shows was used to set it up: the page says to wait for the next one.
     page.goto(f"{site}/admin/login/")
     page.get_by_label(label("Email address")).fill("ada@example.com")
     page.get_by_label(label("Password")).fill(GOOD_PASSWORD)
@@ -70,6 +79,15 @@ def test_a_new_administrator_enrols_through_the_link_and_signs_in_with_a_code(
     expect(page.get_by_label(CODE)).to_be_focused()
     assert axe_violations(page) == {}
     shoot(page, "two-factor-code", full_page=True)
+    page.get_by_label(CODE).fill(enrolment_code)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".errors")).to_contain_text(
+        "That code was already used, and works only once. Wait until your authenticator "
+        "app shows the next code, then type that one."
+    )
+    assert axe_violations(page) == {}
+    # django-otp makes a device wait a second after a refused code.
+    page.wait_for_timeout(1100)
     page.get_by_label(CODE).fill(totp.at(time.time() + 30))
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(f"{site}/admin/")
@@ -97,3 +115,24 @@ def test_staff_without_an_authenticator_set_one_up_after_the_password(
     page.get_by_role("button", name="Set up and sign in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
     expect(page.locator(".messages")).to_contain_text("Your authenticator app is set up.")
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def test_on_a_phone_the_key_comes_before_the_qr_code(
+    site, issue_link, new_context, axe_violations, shoot
+):
+    phone = new_context(viewport=PHONE, is_mobile=True).new_page()
+    phone.goto(issue_link(InvitedUserFactory(email="ada@example.com", is_staff=True)))
+
+    here = phone.get_by_role("link", name="Open in an authenticator app on this device")
+    key = phone.locator(".authenticator-key code")
+    qr = phone.locator(".authenticator-qr svg")
+    expect(phone.locator(".authenticator-here")).to_contain_text("Reading this on your phone?")
+    # A phone cannot scan its own screen: the link and the key come first.
+    assert here.bounding_box()["y"] < qr.bounding_box()["y"]
+    assert key.bounding_box()["y"] < qr.bounding_box()["y"]
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert axe_violations(phone) == {}
+    shoot(phone, "two-factor-set-password-390", full_page=True)

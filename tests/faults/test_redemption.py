@@ -90,7 +90,7 @@ def test_a_failure_after_the_password_is_saved_changes_nothing(
     monkeypatch.undo()
     retried = _submit(client, link)
     assert retried.status_code == HTTPStatus.FOUND
-    assert retried.headers["Location"] == reverse("login")
+    assert retried.headers["Location"] == reverse("account")
     user.refresh_from_db()
     assert user.check_password(GOOD_PASSWORD)
 

@@ -67,9 +67,8 @@ def _race(base_url: str, addresses, user: User):
 
 
 def _outcome(response) -> str:
-    if response.status_code == HTTPStatus.FOUND and response.headers["location"] == (
-        "/accounts/login/"
-    ):
+    # The link signs its holder in: they land on their account page.
+    if response.status_code == HTTPStatus.FOUND and response.headers["location"] == "/accounts/":
         return "password set"
     if response.status_code == HTTPStatus.NOT_FOUND and INVALID_LINK_TEXT in response.text:
         return "invalid link"
