@@ -1,5 +1,6 @@
 """The audit trail in the admin: a read-only list, its filters and search, who may read it."""
 
+from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
@@ -279,3 +280,12 @@ def test_the_link_shows_only_to_who_may_read_the_trail(client):
 
     client.force_login(grant(staff, "accounts.view_auditevent"))
     assert "audit-trail-link" in client.get(user_page(ada)).content.decode()
+
+
+def test_the_trails_periods_match_what_the_front_page_counts():
+    from accounts.admin_audit_trail import WithinFilter
+    from accounts.audit_selectors import BURST_WITHIN, TRIPWIRES_WITHIN
+
+    assert WithinFilter.value_of(TRIPWIRES_WITHIN) == "7d"
+    assert WithinFilter.value_of(BURST_WITHIN) == "1h"
+    assert WithinFilter.PERIODS["7d"][0] == timedelta(days=7)
