@@ -21,20 +21,19 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
+from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
-from django.utils.crypto import salted_hmac
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.ipv6 import clean_ipv6_address
 from django.utils.translation import gettext_lazy as _
 
 from accounts import clock
+from accounts.audit_chain import GENESIS, canonical, chained, iso  # noqa: F401  (iso: for callers)
 from accounts.sql import rows_insert
-
-# The hash the first event chains from (and a purge's checkpoint replaces).
-GENESIS = "0" * 64
 
 
 class Via(models.TextChoices):
@@ -136,36 +135,6 @@ class AuditEvent(models.Model):
             address=self.address,
             detail=self.detail,
         )
-
-
-def iso(moment: datetime) -> str:
-    """A moment as the trail writes it: UTC, to the microsecond, with its offset."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def canonical(*, seq, at, actor, via, action, target, address, detail) -> str:
-    """The keys in the interface's order, as compact JSON: an exported line less its hash.
-
-    ``detail``'s own keys are sorted: a database may give a JSON object back
-    in another order (PostgreSQL's jsonb does), and the text must not change.
-    """
-    compact = {"ensure_ascii": False, "separators": (",", ":")}
-    keys = {
-        "seq": seq,
-        "at": iso(at),
-        "actor": actor,
-        "via": str(via),
-        "action": action,
-        "target": target,
-        "address": address,
-    }
-    detail_text = json.dumps(detail, sort_keys=True, **compact)
-    return json.dumps(keys, **compact)[:-1] + f',"detail":{detail_text}}}'
-
-
-def chained(previous: str, body: str) -> str:
-    """The hash of an event: SHA-256 of the previous event's hash and its body."""
-    return hashlib.sha256((previous + body).encode()).hexdigest()
 
 
 def _target_of(target) -> str:
@@ -323,16 +292,30 @@ def _sqlite_sha256(sender, connection, **kwargs) -> None:
 # --- Reading the trail back: export, verify, purge ----------------------------------
 
 
-def exported(*, since: datetime | None = None, chunk: int = 2000):
-    """The trail's events from ``since`` on, oldest first, each one JSON line (no newline).
+# Events read a query: each query a short walk of the ``seq`` index, done before
+# the next begins, so that no read holds SQLite's lock against writers or makes
+# PostgreSQL keep a cursor's rows, and memory is one chunk's however long the trail.
+READ_CHUNK = 5000
 
-    Streamed in chunks: a million events take constant memory.
-    """
-    events = AuditEvent.objects.order_by("seq")
-    if since is not None:
-        events = events.filter(at__gte=since)
-    for event in events.iterator(chunk_size=chunk):
-        yield event.body()[:-1] + f',"hash":"{event.hash}"}}'
+
+def _bodies(events, *, chunk: int = READ_CHUNK):
+    """``(seq, hash, body)`` of each of ``events`` by number, read as rows, not instances."""
+    after = 0
+    while True:
+        rows = events.filter(seq__gt=after).order_by("seq").values_list(*_COLUMNS)[:chunk]
+        for seq, at, actor, via, action, target, address, detail, hash_ in rows:
+            values = {"at": at, "actor": actor, "via": via, "action": action, "detail": detail}
+            yield seq, hash_, canonical(seq=seq, target=target or None, address=address, **values)
+            after = seq
+        if len(rows) < chunk:
+            return
+
+
+def exported(*, since: datetime | None = None, chunk: int = READ_CHUNK):
+    """The trail's events from ``since`` on, oldest first, each one JSON line (no newline)."""
+    events = AuditEvent.objects.all() if since is None else AuditEvent.objects.filter(at__gte=since)
+    for _seq, hash_, body in _bodies(events, chunk=chunk):
+        yield body[:-1] + f',"hash":"{hash_}"}}'
 
 
 @dataclass(frozen=True)
@@ -347,27 +330,42 @@ def audit_verify() -> tuple[int, Break | None]:
     """Check every kept event against the chain; returns how many, and the first break.
 
     A break is an event whose hash does not match what precedes it (edited,
-    or one before it edited or removed), a gap in the numbers, or a start
-    whose signature does not vouch for it (after a purge).
+    or one before it edited or removed), a gap in the numbers, a last event
+    that is not the head, an event beyond the head, or a start whose
+    signature does not vouch for it (after a purge). Events written while it
+    runs, after the head it read first, are the next run's.
     """
     head = AuditHead.objects.filter(pk=HEAD).first() or AuditHead(pk=HEAD)
-    if head.start_seq and head.start_signature != _signature(head.start_seq, head.start_hash):
+    if head.start_seq and not _signed(head.start_seq, head.start_hash, head.start_signature):
         return 0, Break(head.start_seq, "the start left by a purge is not signed by this site")
-    expected, previous, count = head.start_seq + 1, head.start_hash, 0
-    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
-        if event.seq != expected:
-            return count, Break(expected, f"missing: the next event is #{event.seq}")
-        previous_ok = chained(previous, event.body())
-        if event.hash != previous_ok:
-            return count, Break(event.seq, "its hash does not match: it, or one before it, changed")
-        previous, expected, count = event.hash, expected + 1, count + 1
-    if count and previous != head.hash:
-        return count, Break(expected - 1, "the last event is not the head the writers left")
+    expected, previous = head.start_seq + 1, head.start_hash
+    for seq, hash_, body in _bodies(AuditEvent.objects.filter(seq__lte=head.seq)):
+        count = expected - head.start_seq - 1
+        if seq != expected:
+            return count, Break(expected, f"missing: the next event is #{seq}")
+        if hash_ != chained(previous, body):
+            return count, Break(seq, "its hash does not match: it, or one before it, changed")
+        previous, expected = hash_, expected + 1
+    count = expected - head.start_seq - 1
+    if expected <= head.seq:
+        return count, Break(expected, f"missing: the trail ends at #{expected - 1}")
+    if previous != head.hash:
+        return count, Break(head.seq, "the last event is not the head the writers left")
+    # One statement, so one moment: a writer moves the head with its event.
+    beyond = AuditEvent.objects.filter(seq__gt=AuditHead.objects.filter(pk=HEAD).values("seq"))
+    if (extra := beyond.order_by("seq").values_list("seq", flat=True).first()) is not None:
+        return count, Break(extra, "it is beyond the head the writers left")
     return count, None
 
 
-def _signature(seq: int, hash_: str) -> str:
-    return salted_hmac("accounts.audit.start", f"{seq}:{hash_}").hexdigest()
+def _signature(seq: int, hash_: str, *, key: str | None = None) -> str:
+    return salted_hmac("accounts.audit.start", f"{seq}:{hash_}", secret=key).hexdigest()
+
+
+def _signed(seq: int, hash_: str, signature: str) -> bool:
+    """Whether ``signature`` is the start's with ``SECRET_KEY`` or one of its fallbacks."""
+    keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    return any(constant_time_compare(signature, _signature(seq, hash_, key=k)) for k in keys)
 
 
 def audit_purge(*, before: datetime) -> int:
