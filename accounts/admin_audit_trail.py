@@ -5,7 +5,7 @@ ones); superusers and staff with ``accounts.view_auditevent`` read them.
 Every filter is worked out without a query (no list of distinct actions, no
 date hierarchy: both would read every event to draw the sidebar), the count
 stops at what the pagination shows (``CountedUpTo``), and a whole email
-address is searched through the index on ``target``.
+address is searched through the indexes on ``target`` and ``actor``.
 """
 
 import json
@@ -161,6 +161,17 @@ class AuditEventAdmin(CountedUpTo, admin.ModelAdmin):
     def detail_json(self, event: AuditEvent) -> str:
         text = json.dumps(event.detail, indent=2, sort_keys=True, ensure_ascii=False)
         return format_html('<pre class="audit-detail">{}</pre>', text)
+
+    def get_ordering(self, request):
+        """Within a period, newest first by time, through the index on ``at``.
+
+        By number, a period with less than a page of events (the last hour, on
+        a quiet site) would read every older event looking for more. The two
+        orders differ only where writers waited on each other for the head.
+        """
+        if request.GET.get(WithinFilter.parameter_name) in WithinFilter.PERIODS:
+            return ("-at", "-seq")
+        return super().get_ordering(request)
 
     def get_search_results(self, request, queryset, search_term):
         """A whole email address, as typed or as the account spells it, probes the index;

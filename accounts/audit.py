@@ -118,7 +118,12 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit trail")
         ordering = ["-seq"]
-        indexes = [models.Index(fields=["at"], name="accounts_auditevent_at")]
+        # With target's own, the admin's search by email finds what was done
+        # to a person and by them without reading every event.
+        indexes = [
+            models.Index(fields=["at"], name="accounts_auditevent_at"),
+            models.Index(fields=["actor"], name="accounts_auditevent_actor"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"

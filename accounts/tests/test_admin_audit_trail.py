@@ -93,6 +93,21 @@ def test_each_filter_lists_its_events(admin_client, frozen_clock, query, expecte
     assert [action for action, _target in listed(admin_client, query)] == expected
 
 
+def test_within_a_period_the_list_is_newest_first_by_time(admin_client, frozen_clock):
+    event("user.created", "ada@example.com")
+    # A writer that waited for the head: a later number, an earlier time.
+    frozen_clock.current -= timedelta(seconds=5)
+    event("user.created", "grace@example.com")
+    assert listed(admin_client, "action=user") == [
+        ("user.created", "grace@example.com"),
+        ("user.created", "ada@example.com"),
+    ]
+    assert listed(admin_client, "action=user&within=1h") == [
+        ("user.created", "ada@example.com"),
+        ("user.created", "grace@example.com"),
+    ]
+
+
 def test_the_action_filter_offers_every_kind_and_the_action_it_was_given(admin_client):
     response = admin_client.get(f"{TRAIL}?action=sign_in.failed")
     cl = response.context["cl"]
