@@ -16,6 +16,7 @@ from accounts import (
     two_factor,
 )
 from accounts.admin_audit import AuditedChanges
+from accounts.admin_audit_trail import events_of_url  # and registers the trail's list
 from accounts.admin_confirmation import action_confirmation_response, action_confirmed
 from accounts.admin_lists import CountedUpTo, is_email, list_datetime, list_email
 from accounts.forms import UserAddForm, UserChangeForm
@@ -209,6 +210,7 @@ class UserAdmin(AuditedChanges, CountedUpTo, DjangoUserAdmin):
         if obj is not None and not add:
             # Failures since the newest sign-in: someone trying the account now.
             context["sign_in_history"] = sign_in_history(user=obj)
+            context["audit_trail_url"] = events_of_url(request, obj.email, site=self.admin_site)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_readonly_fields(self, request, obj=None):

@@ -21,22 +21,25 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import partial
+from datetime import datetime
 from itertools import chain
 
 from django.db import connection, models, transaction
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
-from django.utils.crypto import salted_hmac
 from django.utils.ipv6 import clean_ipv6_address
 from django.utils.translation import gettext_lazy as _
 
 from accounts import clock
+from accounts.audit_chain import (
+    GENESIS,
+    canonical,
+    chained,
+    composed,
+    detail_text,
+    iso,
+)
 from accounts.sql import rows_insert
-
-# The hash the first event chains from (and a purge's checkpoint replaces).
-GENESIS = "0" * 64
 
 
 class Via(models.TextChoices):
@@ -121,7 +124,15 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit trail")
         ordering = ["-seq"]
-        indexes = [models.Index(fields=["at"], name="accounts_auditevent_at")]
+        # With target's own, the admin's search by email finds what was done
+        # to a person and by them without reading every event. An action's
+        # events of the last hour or week (the admin's front page) are one
+        # range of (action, at), where either alone would read many more.
+        indexes = [
+            models.Index(fields=["at"], name="accounts_auditevent_at"),
+            models.Index(fields=["actor"], name="accounts_auditevent_actor"),
+            models.Index(fields=["action", "at"], name="accounts_auditevent_action_at"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"
@@ -138,39 +149,6 @@ class AuditEvent(models.Model):
             address=self.address,
             detail=self.detail,
         )
-
-
-def iso(moment: datetime) -> str:
-    """A moment as the trail writes it: UTC, to the microsecond, with its offset."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def canonical(*, seq, at, actor, via, action, target, address, detail) -> str:
-    """The keys in the interface's order, as compact JSON: an exported line less its hash.
-
-    ``detail``'s own keys are sorted: a database may give a JSON object back
-    in another order (PostgreSQL's jsonb does), and the text must not change.
-    """
-    return _composed(seq, iso(at), actor, str(via), action, target, address, _detail_text(detail))
-
-
-def _detail_text(detail: dict) -> str:
-    return json.dumps(detail, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
-def _composed(seq, at_text, actor, via, action, target, address, detail_text) -> str:
-    """``canonical``'s text from its parts: what json.dumps makes of the keys, in order."""
-    text = partial(json.dumps, ensure_ascii=False)
-    return (
-        f'{{"seq":{seq},"at":{text(at_text)},"actor":{text(actor)},"via":{text(via)},'
-        f'"action":{text(action)},"target":{text(target)},"address":{text(address)},'
-        f'"detail":{detail_text}}}'
-    )
-
-
-def chained(previous: str, body: str) -> str:
-    """The hash of an event: SHA-256 of the previous event's hash and its body."""
-    return hashlib.sha256((previous + body).encode()).hexdigest()
 
 
 def _target_of(target) -> str:
@@ -231,8 +209,8 @@ def _chained_rows(actor: Actor, happenings: Iterable[Happening], seq: int, previ
     for seq, happening in enumerate(happenings, start=seq + 1):  # noqa: B020 (counts on)
         target = _target_of(happening.target) or None
         address = _address(happening.address)
-        detail = _detail_text(happening.detail or {})
-        body = _composed(seq, at_text, actor.name, via, happening.action, target, address, detail)
+        detail = detail_text(happening.detail or {})
+        body = composed(seq, at_text, actor.name, via, happening.action, target, address, detail)
         previous = chained(previous, body)
         yield (
             seq,
@@ -262,7 +240,7 @@ def _values(actor: Actor, happening: Happening, at: datetime) -> dict:
         "action": happening.action,
         "target": _target_of(happening.target) or None,
         "address": _address(happening.address),
-        "detail": json.loads(_detail_text(happening.detail or {})),
+        "detail": json.loads(detail_text(happening.detail or {})),
     }
 
 
@@ -296,7 +274,7 @@ def _insert_one(actor: Actor, happening: Happening) -> None:
         values["action"],
         values["target"] or "",
         values["address"],
-        _detail_text(values["detail"]),
+        detail_text(values["detail"]),
     )
     event, head = AuditEvent._meta.db_table, AuditHead._meta.db_table
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
@@ -333,73 +311,3 @@ def _sqlite_sha256(sender, connection, **kwargs) -> None:
     """SQLite has no SHA-256: the one-statement insert calls Python's."""
     if connection.vendor == "sqlite":
         connection.connection.create_function("audit_sha256", 1, _sha256_text, deterministic=True)
-
-
-# --- Reading the trail back: export, verify, purge ----------------------------------
-
-
-def exported(*, since: datetime | None = None, chunk: int = 2000):
-    """The trail's events from ``since`` on, oldest first, each one JSON line (no newline).
-
-    Streamed in chunks: a million events take constant memory.
-    """
-    events = AuditEvent.objects.order_by("seq")
-    if since is not None:
-        events = events.filter(at__gte=since)
-    for event in events.iterator(chunk_size=chunk):
-        yield event.body()[:-1] + f',"hash":"{event.hash}"}}'
-
-
-@dataclass(frozen=True)
-class Break:
-    """Where the chain does not hold: the event, and what is wrong there."""
-
-    seq: int
-    reason: str
-
-
-def audit_verify() -> tuple[int, Break | None]:
-    """Check every kept event against the chain; returns how many, and the first break.
-
-    A break is an event whose hash does not match what precedes it (edited,
-    or one before it edited or removed), a gap in the numbers, or a start
-    whose signature does not vouch for it (after a purge).
-    """
-    head = AuditHead.objects.filter(pk=HEAD).first() or AuditHead(pk=HEAD)
-    if head.start_seq and head.start_signature != _signature(head.start_seq, head.start_hash):
-        return 0, Break(head.start_seq, "the start left by a purge is not signed by this site")
-    expected, previous, count = head.start_seq + 1, head.start_hash, 0
-    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
-        if event.seq != expected:
-            return count, Break(expected, f"missing: the next event is #{event.seq}")
-        previous_ok = chained(previous, event.body())
-        if event.hash != previous_ok:
-            return count, Break(event.seq, "its hash does not match: it, or one before it, changed")
-        previous, expected, count = event.hash, expected + 1, count + 1
-    if count and previous != head.hash:
-        return count, Break(expected - 1, "the last event is not the head the writers left")
-    return count, None
-
-
-def _signature(seq: int, hash_: str) -> str:
-    return salted_hmac("accounts.audit.start", f"{seq}:{hash_}").hexdigest()
-
-
-def audit_purge(*, before: datetime) -> int:
-    """Delete the events older than ``before``; the chain then starts, signed, after them.
-
-    Returns how many were deleted. The kept events still verify: the start
-    (the last deleted event's number and hash) is signed with ``SECRET_KEY``.
-    """
-    with transaction.atomic():
-        _head_locked()
-        last = AuditEvent.objects.filter(at__lt=before).order_by("-seq").first()
-        if last is None:
-            return 0
-        deleted, _ = AuditEvent.objects.filter(seq__lte=last.seq).delete()
-        AuditHead.objects.filter(pk=HEAD).update(
-            start_seq=last.seq,
-            start_hash=last.hash,
-            start_signature=_signature(last.seq, last.hash),
-        )
-    return deleted

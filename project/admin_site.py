@@ -9,6 +9,7 @@ model, so what it uses of the apps is imported inside its functions.
 import contextlib
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.contrib import admin
@@ -52,6 +53,7 @@ def attention_counts() -> dict[str, int]:
     A cache that cannot be reached is skipped, not fatal: the counts are
     read from the database alone and the page still renders.
     """
+    from accounts.audit_selectors import audit_needing_attention
     from invites.links.selectors import links_needing_attention
     from invites.models import AccessRequest
 
@@ -63,9 +65,11 @@ def attention_counts() -> dict[str, int]:
     else:
         cache_up = True
     if counts is None:
+        now = clock.now()
         counts = {
             "access_requests": AccessRequest.objects.pending().order_by().count(),
-            **links_needing_attention(now=clock.now()),
+            **links_needing_attention(now=now),
+            **audit_needing_attention(now=now),
         }
         if cache_up:
             with contextlib.suppress(CACHE_UNAVAILABLE):
@@ -79,6 +83,8 @@ def attention(request, *, site: admin.AdminSite) -> list[Attention]:
     Each line links to the admin's list that shows what it counts, filtered
     with that list's own filter.
     """
+    from accounts.admin_audit_trail import may_view_trail
+    from accounts.audit import AuditEvent
     from invites.models import AccessRequest
 
     user = request.user
@@ -88,6 +94,8 @@ def attention(request, *, site: admin.AdminSite) -> list[Attention]:
         items.append(_access_requests_line(counts["access_requests"], site=site))
     if user.has_perm("invites.view_link"):
         items += _links_lines(counts, site=site)
+    if site.is_registered(AuditEvent) and may_view_trail(user):
+        items += _trail_lines(counts, site=site)
     return items
 
 
@@ -159,6 +167,51 @@ def _links_lines(counts: dict[str, int], *, site: admin.AdminSite) -> list[Atten
             % {"count": tripped},
             _filtered_list(site, Link, PresentedAgainFilter, PresentedAgainFilter.VALUE),
             urgent=tripped > 0,
+        ),
+    ]
+
+
+def _trail_list(site: admin.AdminSite, *, action: str, within: timedelta) -> str:
+    """The URL of the audit trail's list: ``action``'s events within a period (``WithinFilter``)."""
+    from accounts.admin_audit_trail import ActionFilter, WithinFilter
+    from accounts.audit import AuditEvent
+
+    changelist = reverse(admin_urlname(AuditEvent._meta, "changelist"), current_app=site.name)
+    query = {
+        ActionFilter.parameter_name: action,
+        WithinFilter.parameter_name: WithinFilter.value_of(within),
+    }
+    return f"{changelist}?{urlencode(query)}"
+
+
+def _trail_lines(counts: dict[str, int], *, site: admin.AdminSite) -> list[Attention]:
+    from accounts.audit_selectors import BURST_FAILURES, BURST_WITHIN, TRIPWIRES_WITHIN
+
+    tripwires, bursts = counts["tripwires"], counts["sign_in_bursts"]
+    return [
+        Attention(
+            "tripwires",
+            tripwires,
+            ngettext(
+                "%(count)d tripwire in the last 7 days: a used or revoked link presented again",
+                "%(count)d tripwires in the last 7 days: used or revoked links presented again",
+                tripwires,
+            )
+            % {"count": tripwires},
+            _trail_list(site, action="link.presented_again", within=TRIPWIRES_WITHIN),
+            urgent=tripwires > 0,
+        ),
+        Attention(
+            "sign_in_bursts",
+            bursts,
+            ngettext(
+                "%(count)d account had %(failures)d or more refused sign-ins in the last hour",
+                "%(count)d accounts had %(failures)d or more refused sign-ins in the last hour",
+                bursts,
+            )
+            % {"count": bursts, "failures": BURST_FAILURES},
+            _trail_list(site, action="sign_in.failed", within=BURST_WITHIN),
+            urgent=bursts > 0,
         ),
     ]
 

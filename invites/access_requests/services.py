@@ -101,17 +101,7 @@ def access_request_approve(
             raise AccessRequestRefused(AccessRequestRefused.Reason.EXPIRED)
         user = _account_create(locked, groups=groups, is_staff=is_staff)
         history_write(actor_id=approver.pk, flag=ADDITION, entries=[(user, [{"added": {}}])])
-        audit_record_many(
-            actor=Actor.person(approver, Via.ADMIN),
-            happenings=[
-                Happening("access_request.approved", user, {"access_request": locked.pk}),
-                Happening(
-                    "user.created",
-                    user,
-                    {"groups": [group.name for group in groups], "staff": is_staff},
-                ),
-            ],
-        )
+        _approval_record(approver, user, locked, groups=groups, is_staff=is_staff)
         if locked.password:
             # Filed by joining a team link: the account takes the password its
             # owner chose there, and needs no link; the approver's powers over
@@ -134,6 +124,20 @@ def access_request_approve(
     access_request.refresh_from_db()
     logger.info("Access request %s approved by user %s: user %s.", locked.pk, approver.pk, user.pk)
     return user
+
+
+def _approval_record(approver, user, access_request, *, groups, is_staff: bool) -> None:
+    audit_record_many(
+        actor=Actor.person(approver, Via.ADMIN),
+        happenings=[
+            Happening("access_request.approved", user, {"access_request": access_request.pk}),
+            Happening(
+                "user.created",
+                user,
+                {"groups": [group.name for group in groups], "staff": is_staff},
+            ),
+        ],
+    )
 
 
 def _account_create(

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
+from accounts.audit import Happening, iso
 from accounts.models import User
 from invites.links.models import Link
 
@@ -50,3 +51,12 @@ class LinkBatch(Sequence[IssuedLink]):
 
     def __iter__(self) -> Iterator[IssuedLink]:
         return iter(self.links)
+
+
+def issued_event(item: IssuedLink, user) -> Happening:
+    """The audit trail's event for a link issued to ``user`` (a row, or an email)."""
+    return Happening(
+        "link.issued",
+        user,
+        {"purpose": str(item.purpose), "expires_at": iso(item.expires_at), "link": item.link_id},
+    )

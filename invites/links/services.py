@@ -8,6 +8,7 @@ rules: ``_issuable``, then ``_insert``.
 
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -16,7 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from accounts import clock
-from accounts.audit import Actor, Happening, audit_record, audit_record_many, iso
+from accounts.audit import Actor, Happening, audit_record, audit_record_many
 from accounts.models import User
 from accounts.powers import ensure_may_act_on
 from accounts.sql import in_values, rows_insert
@@ -26,7 +27,7 @@ from invites.keys.durations import max_age_check
 from invites.keys.errors import KeyInvalid
 from invites.keys.models import Tripwire, Via
 from invites.keys.secrets import secret_digest, secret_make
-from invites.links.batches import IssuedLink, LinkBatch
+from invites.links.batches import IssuedLink, LinkBatch, issued_event
 from invites.links.errors import IssueRefused, UsersInactive
 from invites.links.models import Link, PurgedLink
 from invites.links.selectors import users_refused_to_issuer
@@ -90,7 +91,7 @@ def links_issue(
         happenings=[issued_event(item, user) for user, item in zip(users, batch, strict=True)],
     )
     return LinkBatch(
-        tuple(_with_user(item, user) for item, user in zip(batch, users, strict=True)),
+        tuple(replace(item, user=user) for item, user in zip(batch, users, strict=True)),
         superseded=batch.superseded,
     )
 
@@ -143,31 +144,11 @@ def link_issue_for_digest(*, user: User, issuer: User, digest: str) -> None:
     audit_record_many(actor=Actor.of(issuer, Via.ADMIN), happenings=[issued_event(batch[0], user)])
 
 
-def issued_event(item: IssuedLink, user) -> Happening:
-    """The audit trail's event for a link issued to ``user`` (a row, or an email)."""
-    return Happening(
-        "link.issued",
-        user,
-        {"purpose": str(item.purpose), "expires_at": iso(item.expires_at), "link": item.link_id},
-    )
-
-
 def _max_age_check(max_age: timedelta | None) -> None:
     # No path issues a link longer-lived than the ceiling: the admin's form
     # and the commands' options say so first, in their own words.
     if max_age is not None:
         max_age_check(max_age)
-
-
-def _with_user(item: IssuedLink, user: User) -> IssuedLink:
-    return IssuedLink(
-        link_id=item.link_id,
-        user_id=item.user_id,
-        purpose=item.purpose,
-        expires_at=item.expires_at,
-        secret=item.secret,
-        user=user,
-    )
 
 
 def _insert(

@@ -9,6 +9,7 @@ from django.core.cache import cache, caches
 from django.test.html import parse_html
 
 from accounts import clock
+from accounts.audit import Actor, Happening, Via, audit_record_many
 from accounts.models import User
 from accounts.tests.factories import StaffFactory, grant
 from accounts.tests.queries import assert_same_query_cost, get_with_queries, queries_sql
@@ -22,9 +23,12 @@ pytestmark = pytest.mark.django_db
 INDEX = "/admin/"
 LINKS = "/admin/invites/link/"
 REQUESTS = "/admin/invites/accessrequest/"
-# Session, user, the log of recent actions; then one COUNT per line.
+TRAIL = "/admin/accounts/auditevent/"
+# Session, user, the log of recent actions; then one COUNT per line: four
+# from the requests and links, two from the audit trail.
 INDEX_BASE_QUERIES = 3
-INDEX_QUERY_BOUND = INDEX_BASE_QUERIES + 4
+INDEX_COUNTS = 6
+INDEX_QUERY_BOUND = INDEX_BASE_QUERIES + INDEX_COUNTS
 
 
 def attention_lines(response) -> dict[str, tuple[str, str]]:
@@ -116,6 +120,71 @@ def test_staff_who_may_not_see_links_get_no_counts(client):
     assert set(attention_lines(client.get(INDEX))) == {"expiring", "redeemed", "presented_again"}
 
 
+def test_staff_who_may_not_read_the_trail_get_none_of_its_counts(client):
+    staff = StaffFactory()
+    client.force_login(grant(staff, "accounts.view_user", "accounts.change_auditevent"))
+    assert attention_lines(client.get(INDEX)) == {}
+    client.force_login(grant(staff, "accounts.view_auditevent"))
+    assert set(attention_lines(client.get(INDEX))) == {"tripwires", "sign_in_bursts"}
+
+
+def failed_sign_ins(email: str, times: int) -> None:
+    audit_record_many(
+        actor=Actor(email, Via.PUBLIC),
+        happenings=[Happening("sign_in.failed", email, address="192.0.2.9")] * times,
+    )
+
+
+def tripwires(times: int) -> None:
+    audit_record_many(
+        actor=Actor("system", Via.PUBLIC),
+        happenings=[Happening("link.presented_again", "ada@example.com")] * times,
+    )
+
+
+def some_events_to_count(frozen_clock):
+    """Two tripwires and a burst a week and more ago; three tripwires and two bursts now."""
+    tripwires(2)
+    failed_sign_ins("old@example.com", 9)
+    frozen_clock.advance(days=7, minutes=1)
+    tripwires(3)
+    failed_sign_ins("ada@example.com", 5)
+    failed_sign_ins("grace@example.com", 12)
+    failed_sign_ins("hedy@example.com", 4)  # not a burst
+    frozen_clock.advance(minutes=59)
+
+
+def test_the_front_page_counts_tripwires_and_bursts_of_refused_sign_ins_from_the_trail(
+    admin_client, frozen_clock
+):
+    some_events_to_count(frozen_clock)
+
+    lines = attention_lines(admin_client.get(INDEX))
+
+    assert lines["tripwires"] == (
+        "3 tripwires in the last 7 days: used or revoked links presented again",
+        f"{TRAIL}?action=link.presented_again&within=7d",
+    )
+    assert lines["sign_in_bursts"] == (
+        "2 accounts had 5 or more refused sign-ins in the last hour",
+        f"{TRAIL}?action=sign_in.failed&within=1h",
+    )
+    tripped = admin_client.get(f"{TRAIL}?action=link.presented_again&within=7d")
+    assert tripped.context["cl"].result_count == 3
+    refused = admin_client.get(f"{TRAIL}?action=sign_in.failed&within=1h").context["cl"]
+    assert {event.target for event in refused.result_list} == {
+        "ada@example.com",
+        "grace@example.com",
+        "hedy@example.com",
+    }
+
+
+def test_a_burst_is_over_once_its_hour_has_passed(admin_client, frozen_clock):
+    some_events_to_count(frozen_clock)
+    frozen_clock.advance(minutes=2)
+    assert attention_lines(admin_client.get(INDEX))["sign_in_bursts"][0].startswith("0 accounts")
+
+
 def test_the_counts_are_kept_for_a_short_time(admin_client, frozen_clock):
     LinkFactory(expires_at=clock.now() + timedelta(hours=1))
     admin_client.get(INDEX)
@@ -168,6 +237,17 @@ def _fifty_thousand_users_and_their_links():
     )
 
 
+def _twenty_thousand_events():
+    """Refused sign-ins on 2,000 accounts, a fifth of them in a burst, and tripwires: 20,000."""
+    failures = [
+        Happening("sign_in.failed", f"crowd{n}@example.org")
+        for n in range(2000)
+        for _ in range(5 if n % 5 == 0 else 4)
+    ]
+    tripped = [Happening("link.presented_again", f"crowd{n}@example.org") for n in range(11_600)]
+    audit_record_many(actor=Actor("system", Via.PUBLIC), happenings=failures + tripped)
+
+
 def test_the_front_page_costs_the_same_queries_with_fifty_thousand_users(
     admin_client, frozen_clock
 ):
@@ -176,14 +256,17 @@ def test_the_front_page_costs_the_same_queries_with_fifty_thousand_users(
     cache.delete(ATTENTION_CACHE_KEY)
     small = get_with_queries(admin_client, INDEX)
     _fifty_thousand_users_and_their_links()
+    _twenty_thousand_events()
     cache.delete(ATTENTION_CACHE_KEY)
     large = get_with_queries(admin_client, INDEX)
     assert_same_query_cost(INDEX, small, large, INDEX_QUERY_BOUND)
     # 5,000 links, a quarter of them expiring, and the one of the small data.
     assert attention_lines(large[0])["expiring"][0].startswith("1251 links")
 
-    # Within the cache's 30 seconds the counts cost nothing: the four COUNTs
+    assert attention_lines(large[0])["sign_in_bursts"][0].startswith("400 accounts")
+
+    # Within the cache's 30 seconds the counts cost nothing: the six COUNTs
     # go, the rest stays (the session's read is a query or not by engine).
     cached = get_with_queries(admin_client, INDEX)
-    assert len(cached[1]) == len(large[1]) - 4, queries_sql(cached[1])
+    assert len(cached[1]) == len(large[1]) - INDEX_COUNTS, queries_sql(cached[1])
     assert not [sql for sql in queries_sql(cached[1]).splitlines() if "COUNT(" in sql.upper()]

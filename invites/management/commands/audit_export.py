@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import clock
-from accounts.audit import exported
+from accounts.audit_reading import exported
 from invites.keys.durations import duration_parse
 
 

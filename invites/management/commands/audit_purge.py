@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts import clock
-from accounts.audit import audit_purge
+from accounts.audit_reading import audit_purge
 from invites.management.commands._options import duration_option
 
 

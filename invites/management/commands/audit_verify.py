@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from accounts.audit import audit_verify
+from accounts.audit_reading import audit_verify
 
 
 class Command(BaseCommand):
