@@ -28,7 +28,7 @@ PostgreSQL locking the users' rows first) in raw SQL on the database driver's
 connection, in one transaction, with every value prepared beforehand. The two
 alternate on the same users, so each revokes the links the other made (goal:
 the whole request at most 3x the floor). The part of the request spent in
-invites.services.links_issue is printed too, and one QR code drawn on request
+invites.links.services.links_issue is printed too, and one QR code drawn on request
 (the "Show QR code" button's POST), for scale.
 """
 
@@ -572,7 +572,7 @@ def report_action(big: Worker, rounds: int) -> None:
         f"   the whole request {_common.median_ms(samples['action']):.0f} ms ({queries} queries), "
         f"its writes in raw SQL {floor_ms:.0f} ms: "
         f"{value:.2f}x {_common.verdict(value, 3)}\n"
-        f"   of which issuing (invites.services.links_issue) {issue_ms:.0f} ms, "
+        f"   of which issuing (invites.links.services.links_issue) {issue_ms:.0f} ms, "
         f"{issue_ms / floor_ms:.2f}x the raw writes\n"
         f"   one QR code on request (POST link-qr/): {_common.median_ms(samples['qr']):.1f} ms"
     )
