@@ -22,7 +22,7 @@ loopback, alternating, medians; goal: at most 1.3x.
 Each sample is a new person: a new client (no cookies) bound to its own
 loopback source address (127.0.x.N), as the rate limits (which count per
 address) expect of real people. Links are issued beforehand, by
-invites.services.links_issue like the ``invite`` command, into a throwaway
+invites.links.services.links_issue like the ``invite`` command, into a throwaway
 database (bench/out/open_link.sqlite3, or with a PostgreSQL DATABASE_URL a
 database named after it with _open_link).
 """
