@@ -249,6 +249,7 @@ def start_server(
         command += ["-w", str(workers)]
     if tls is not None:
         command += ["--certfile", str(tls[0]), "--keyfile", str(tls[1])]
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     log = log_path.open("w")
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
