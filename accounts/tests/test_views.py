@@ -335,8 +335,8 @@ def test_a_limit_that_cannot_be_read_is_not_waved_through(monkeypatch):
     def unreachable(*args, **kwargs):
         raise ConnectionError("the cache is down")
 
-    monkeypatch.setattr(caches["default"], "add", unreachable)
-    monkeypatch.setattr(caches["default"], "get", unreachable)
+    for method in ("add", "get", "get_many"):
+        monkeypatch.setattr(caches["default"], method, unreachable)
     browser = Client(REMOTE_ADDR="192.0.2.40")
     with pytest.raises(ConnectionError):
         sign_in(browser, "carol@example.com", DEFAULT_PASSWORD)
