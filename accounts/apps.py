@@ -10,5 +10,11 @@ class AccountsConfig(AppConfig):
         # Records sign-ins and failed attempts from Django's own signals
         # (user_logged_in, user_login_failed): both sign-in forms, the site's
         # and the admin's, go through authenticate() and login(), so one
-        # receiver sees every sign-in without a line in either view.
+        # receiver sees every sign-in without a line in either view. It sets
+        # last_login too, to the record's time, in one UPDATE: Django's own
+        # receiver, which saves the whole model for that field, is disconnected.
+        from django.contrib.auth.signals import user_logged_in
+
         from accounts import receivers  # noqa: F401
+
+        user_logged_in.disconnect(dispatch_uid="update_last_login")

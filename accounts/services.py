@@ -54,13 +54,21 @@ def users_reactivate(*, users: Iterable[User], actor: User) -> int:
 def sign_in_record(
     *, user_id: int, succeeded: bool, address: str | None, user_agent: str
 ) -> SignIn:
-    """Record a sign-in to an account, or a failed attempt on it: one INSERT."""
-    return SignIn.objects.create(
+    """Record a sign-in to an account, or a failed attempt on it: one INSERT.
+
+    A sign-in's time is also the account's ``last_login`` (the admin's "last
+    sign-in"): one UPDATE of that field alone, where ``User.save`` would check
+    what else changed.
+    """
+    record = SignIn.objects.create(
         user_id=user_id,
         succeeded=succeeded,
         address=address or None,
         browser=browser_summary(user_agent),
     )
+    if succeeded:
+        User.objects.filter(pk=user_id).update(last_login=record.at)
+    return record
 
 
 def sign_ins_purge(*, older_than: timedelta, dry_run: bool = False) -> int:

@@ -489,6 +489,17 @@ def test_sign_ins_at_the_site_and_the_admin_are_recorded_with_address_and_browse
     assert recorded == [(True, "192.0.2.7", "Firefox on Linux"), (True, "192.0.2.8", "")]
 
 
+def test_the_last_sign_in_the_admin_shows_is_the_time_of_the_newest_record(client):
+    from accounts.models import SignIn
+
+    user = UserFactory()
+    post_sign_in(client, user.email, REMOTE_ADDR="192.0.2.7")
+    post_sign_in(Client(), user.email, url=reverse("admin:login"), REMOTE_ADDR="192.0.2.8")
+    user.refresh_from_db()
+    newest = SignIn.objects.filter(user=user, succeeded=True).latest("at")
+    assert user.last_login == newest.at
+
+
 def test_failed_attempts_are_recorded_only_for_accounts_and_look_the_same(client):
     from accounts.models import SignIn
 
