@@ -181,16 +181,26 @@ def person(address: str, *, cafile: Path | None = None, **options):
     return httpx.Client(transport=transport, verify=context, **options)
 
 
-def self_signed_certificate(name: str) -> tuple[Path, Path]:
+# The keys a throwaway certificate may have: ``openssl req -newkey`` arguments.
+CERTIFICATE_KEYS = {
+    "rsa2048": ("rsa:2048",),
+    "rsa4096": ("rsa:4096",),
+    "ecdsa": ("ec", "-pkeyopt", "ec_paramgen_curve:P-256"),
+}
+
+
+def self_signed_certificate(name: str, key_type: str = "rsa2048") -> tuple[Path, Path]:
     """A throwaway certificate for 127.0.0.1 and its key, under bench/out/: their paths.
 
-    RSA 2048, the usual certificate's key; made with the ``openssl`` command.
+    ``key_type``: one of CERTIFICATE_KEYS (RSA 2048, the usual certificate's
+    key, unless told). Made with the ``openssl`` command.
     """
     OUT.mkdir(parents=True, exist_ok=True)
     certificate, key = OUT / f"{name}-cert.pem", OUT / f"{name}-key.pem"
     subprocess.run(
         [
-            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"),
+            *("openssl", "req", "-x509", "-newkey", *CERTIFICATE_KEYS[key_type]),
+            *("-nodes", "-days", "2"),
             *("-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"),
             *("-keyout", str(key), "-out", str(certificate)),
         ],
