@@ -34,3 +34,13 @@ def on_starting(server):
         settings.INSTALLED_APPS  # noqa: B018 (importing the settings checks every variable)
     except ImproperlyConfigured as exc:
         raise SystemExit(f"Configuration error: {exc}") from None
+
+
+def ssl_context(conf, default_ssl_context_factory):
+    """Where gunicorn serves HTTPS itself, each worker keeps one TLS context.
+
+    gunicorn would make one for every connection (project/gunicorn_tls.py).
+    """
+    from project.gunicorn_tls import reused_ssl_context
+
+    return reused_ssl_context(conf, default_ssl_context_factory)

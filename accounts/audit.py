@@ -276,7 +276,8 @@ def _insert_one(actor: Actor, happening: Happening) -> None:
         values["address"],
         detail_text(values["detail"]),
     )
-    event, head = AuditEvent._meta.db_table, AuditHead._meta.db_table
+    quote = connection.ops.quote_name
+    event, head = quote(AuditEvent._meta.db_table), quote(AuditHead._meta.db_table)
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     hashed = _sha256_sql("h.hash || '{\"seq\":' || CAST(h.seq + 1 AS TEXT) || %s")
     columns = ", ".join(connection.ops.quote_name(column) for column in (*_COLUMNS, "imported"))

@@ -24,10 +24,13 @@ def _client(request) -> tuple[str | None, str]:
 
 @receiver(user_logged_in, dispatch_uid="accounts.record_sign_in")
 def record_sign_in(sender, request, user, **kwargs):
+    # Sets last_login too, in place of Django's update_last_login (disconnected
+    # in AccountsConfig.ready()), and on this instance as that receiver did.
     address, user_agent = _client(request)
-    services.sign_in_record(
+    record = services.sign_in_record(
         user_id=user.pk, email=user.email, succeeded=True, address=address, user_agent=user_agent
     )
+    user.last_login = record.at
 
 
 @receiver(user_login_failed, dispatch_uid="accounts.record_failed_sign_in")

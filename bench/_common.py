@@ -11,6 +11,7 @@ import functools
 import ipaddress
 import os
 import platform
+import re
 import socket
 import ssl
 import statistics
@@ -161,18 +162,62 @@ def distinct_addresses(first: str) -> Iterator[str]:
 
 
 @functools.cache
-def _tls_context() -> ssl.SSLContext:
+def _tls_context(cafile: Path | None = None) -> ssl.SSLContext:
     # Each httpx client otherwise loads the CA bundle, some 20 ms of CPU, on
     # a machine where the clients share the cores with the server they measure.
-    return ssl.create_default_context()
+    return ssl.create_default_context(cafile=cafile)
 
 
-def person(address: str, **options):
-    """A new HTTP client (no cookies) that connects from ``address``; ``options`` go to httpx."""
+def person(address: str, *, cafile: Path | None = None, **options):
+    """A new HTTP client (no cookies) that connects from ``address``; ``options`` go to httpx.
+
+    ``cafile``: the certificate to trust, for a server with a throwaway one
+    (``self_signed_certificate``); else the system's authorities.
+    """
     import httpx
 
-    transport = httpx.HTTPTransport(local_address=address, verify=_tls_context())
-    return httpx.Client(transport=transport, verify=_tls_context(), **options)
+    context = _tls_context(cafile)
+    transport = httpx.HTTPTransport(local_address=address, verify=context)
+    return httpx.Client(transport=transport, verify=context, **options)
+
+
+# The keys a throwaway certificate may have: ``openssl req -newkey`` arguments.
+CERTIFICATE_KEYS = {
+    "rsa2048": ("rsa:2048",),
+    "rsa4096": ("rsa:4096",),
+    "ecdsa": ("ec", "-pkeyopt", "ec_paramgen_curve:P-256"),
+}
+
+
+def self_signed_certificate(name: str, key_type: str = "rsa2048") -> tuple[Path, Path]:
+    """A throwaway certificate for 127.0.0.1 and its key, under bench/out/: their paths.
+
+    ``key_type``: one of CERTIFICATE_KEYS (RSA 2048, the usual certificate's
+    key, unless told). Made with the ``openssl`` command.
+    """
+    OUT.mkdir(parents=True, exist_ok=True)
+    certificate, key = OUT / f"{name}-cert.pem", OUT / f"{name}-key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", *CERTIFICATE_KEYS[key_type]),
+            *("-nodes", "-days", "2"),
+            *("-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"),
+            *("-keyout", str(key), "-out", str(certificate)),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return certificate, key
+
+
+_CSRF_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str | None:
+    """The CSRF token of the first form on a page, as a browser would post it; None if none."""
+    match = _CSRF_TOKEN.search(html)
+    return match.group(1) if match else None
 
 
 def free_port() -> int:
@@ -194,9 +239,17 @@ def server_env(database_url: str, base_url: str) -> dict[str, str]:
 
 
 def start_server(
-    port: int, env: dict[str, str], log_path: Path, *, workers: int | None = 2
+    port: int,
+    env: dict[str, str],
+    log_path: Path,
+    *,
+    workers: int | None = 2,
+    tls: tuple[Path, Path] | None = None,
 ) -> subprocess.Popen:
-    """gunicorn with ``workers`` workers; None: as many as gunicorn.conf.py starts."""
+    """gunicorn with ``workers`` workers; None: as many as gunicorn.conf.py starts.
+
+    ``tls``: a certificate and its key, to serve HTTPS.
+    """
     # The gunicorn of the virtualenv this script runs in (a worktree has no .venv of its own).
     command = [str(Path(sys.executable).parent / "gunicorn")]
     if (ROOT / "gunicorn.conf.py").exists():
@@ -204,12 +257,16 @@ def start_server(
     command += ["project.wsgi:application", "-b", f"127.0.0.1:{port}"]
     if workers is not None:
         command += ["-w", str(workers)]
+    if tls is not None:
+        command += ["--certfile", str(tls[0]), "--keyfile", str(tls[1])]
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = log_path.open("w")
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
-def wait_until_up(base_url: str, process: subprocess.Popen, log_path: Path) -> None:
+def wait_until_up(
+    base_url: str, process: subprocess.Popen, log_path: Path, *, cafile: Path | None = None
+) -> None:
     import httpx
 
     deadline = time.monotonic() + 30
@@ -217,7 +274,8 @@ def wait_until_up(base_url: str, process: subprocess.Popen, log_path: Path) -> N
         if process.poll() is not None:
             raise SystemExit(f"gunicorn exited:\n{log_path.read_text()[-3000:]}")
         try:
-            if httpx.get(base_url + "/accounts/login/", timeout=2).status_code == 200:
+            page = httpx.get(f"{base_url}/accounts/login/", timeout=2, verify=_tls_context(cafile))
+            if page.status_code == 200:
                 return
         except httpx.TransportError:
             pass
@@ -236,12 +294,22 @@ def stop_server(process: subprocess.Popen) -> None:
 
 @contextmanager
 def gunicorn(
-    port: int, env: dict[str, str], log_path: Path, *, workers: int | None = 2
+    port: int,
+    env: dict[str, str],
+    log_path: Path,
+    *,
+    workers: int | None = 2,
+    tls: tuple[Path, Path] | None = None,
 ) -> Iterator[subprocess.Popen]:
-    """gunicorn (-w 2 unless told) on 127.0.0.1:``port``, answering, stopped on the way out."""
-    server = start_server(port, env, log_path, workers=workers)
+    """gunicorn (-w 2 unless told) on 127.0.0.1:``port``, answering, stopped on the way out.
+
+    ``tls``: a certificate and its key (``self_signed_certificate``): HTTPS.
+    """
+    server = start_server(port, env, log_path, workers=workers, tls=tls)
     try:
-        wait_until_up(f"http://127.0.0.1:{port}", server, log_path)
+        scheme = "https" if tls else "http"
+        cafile = tls[0] if tls else None
+        wait_until_up(f"{scheme}://127.0.0.1:{port}", server, log_path, cafile=cafile)
         yield server
     finally:
         stop_server(server)
@@ -259,6 +327,22 @@ def workers_of(master_pid: int) -> list[int]:
     """The pids of gunicorn's workers: its master's children."""
     children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
     return [int(pid) for pid in children]
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time process ``pid`` has used so far, user and system (/proc/``pid``/stat).
+
+    In clock ticks (10 ms on most kernels): measure over seconds, not one request.
+    """
+    # Fields after the command name, which is in parentheses and may hold spaces:
+    # the 14th and 15th of the line (utime, stime) are the 12th and 13th after it.
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def workers_cpu_seconds(master_pid: int) -> dict[int, float]:
+    """Each gunicorn worker's CPU time so far, by pid."""
+    return {pid: cpu_seconds(pid) for pid in workers_of(master_pid)}
 
 
 def timed(call: Callable[[], object]) -> float:

@@ -97,7 +97,6 @@ MIX = {
     "link": 25,
 }
 
-_CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _SHOWN_LINK = re.compile(r'name="link" value="([^"]+)"')
 
 
@@ -171,10 +170,10 @@ class Run:
 
 
 def _csrf(html: str) -> str:
-    match = _CSRF.search(html)
-    if not match:
+    token = _common.csrf_token(html)
+    if token is None:
         raise ScenarioFailed("no CSRF token on the page")
-    return match.group(1)
+    return token
 
 
 # --- Scenarios ---------------------------------------------------------------

@@ -14,6 +14,9 @@ then one tries it again. So a worker waits for a Redis that is down once
 every few seconds, not on every request. The price: a Redis that is back is
 used again up to that many seconds later; until then limited POSTs still get
 the 503 page, and sessions are read from the database.
+
+One operation is the project's own: ``incr_counts`` adds a failure to several
+rate-limit counts in one round trip (project/ratelimits.py).
 """
 
 import threading
@@ -106,6 +109,20 @@ class RedisCacheClient(redis.RedisCacheClient):
             client = self._clients.setdefault(id(pool), self._client(connection_pool=pool))
         return client
 
+    def incr_counts(self, timeouts: dict[str, int]) -> list[int]:
+        """Add one to each count, starting it at 0 where there is none: the new counts.
+
+        ``timeouts``: each count's key and the seconds a new count lives. One
+        round trip (a MULTI/EXEC pipeline of SET NX EX and INCR per key) where
+        ``add`` then ``incr`` take two a key; inside the transaction no count
+        can expire between the two and come back without its time to live.
+        """
+        pipeline = self.get_client(write=True).pipeline()
+        for key, timeout in timeouts.items():
+            pipeline.set(key, 0, ex=timeout, nx=True)
+            pipeline.incr(key)
+        return pipeline.execute()[1::2]
+
 
 # Every operation Django's RedisCache asks of its client.
 GUARDED_OPERATIONS = (
@@ -133,6 +150,7 @@ def _guarded(operation: Callable) -> Callable:
 
 for _name in GUARDED_OPERATIONS:
     setattr(RedisCacheClient, _name, _guarded(getattr(redis.RedisCacheClient, _name)))
+RedisCacheClient.incr_counts = _guarded(RedisCacheClient.incr_counts)
 
 
 class RedisCache(redis.RedisCache):
@@ -141,3 +159,12 @@ class RedisCache(redis.RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+    def incr_counts(self, timeouts: dict[str, int], version=None) -> list[int]:
+        """Add one to each count in ``timeouts`` (key: seconds a new count lives), at once."""
+        return self._cache.incr_counts(
+            {
+                self.make_and_validate_key(key, version=version): self.get_backend_timeout(timeout)
+                for key, timeout in timeouts.items()
+            }
+        )

@@ -8,8 +8,12 @@ nothing, so a whole office behind one address is never refused, while
 guessing stops at the limit.
 
 Counts live in the cache named by ``CACHE_URL``, in django-ratelimit's fixed
-windows: production uses Redis so that every worker shares one count. A count
-that cannot be read raises (the cache is down) and nothing is waved through.
+windows and under its keys: production uses Redis so that every worker shares
+one count. A count that cannot be read raises (the cache is down) and nothing
+is waved through. A request reads all its limits' counts at once (one
+``get_many``: in Redis one round trip, where django-ratelimit's ``get_usage``
+takes one for each), and a failure adds to them at once too (``incr_counts``
+of project.cache, one pipeline; another cache counts as django-ratelimit does).
 
 Checking and counting are two steps: failures that arrive at the same moment
 all pass the check, so a window can see up to the limit plus the requests
@@ -21,15 +25,25 @@ the view's answer whether it failed. The limits run inside the wrapped view,
 so a cache that cannot count raises where the view's own errors do.
 """
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 
+from django.conf import settings
+from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver
 from django.views.decorators.debug import sensitive_post_parameters
-from django_ratelimit.core import _split_rate, get_usage
+from django_ratelimit import ALL
+from django_ratelimit.core import (
+    EXPIRATION_FUDGE,
+    _get_ip,
+    _get_window,
+    _make_cache_key,
+    _split_rate,
+)
 
 from accounts.devices import known_device, remember_device
 from accounts.models import sign_in_key
@@ -76,18 +90,30 @@ class Guard:
     passes: Callable[[dict], bool] | None = None
 
 
-def _account_signing_in(request: HttpRequest) -> str:
-    return sign_in_key(request.POST.get("username", ""))
+_SIGN_IN_DEVICE = "_ratelimits_sign_in_device"
+
+
+def _account_and_device(request: HttpRequest) -> tuple[str, str | None]:
+    """The account a sign-in names, and this browser's device id if it signed in to it before.
+
+    Both sign-in limits ask; the cookie's signature is checked once a request.
+    """
+    found = getattr(request, _SIGN_IN_DEVICE, None)
+    if found is None:
+        account = sign_in_key(request.POST.get("username", ""))
+        found = (account, known_device(request, account=account))
+        setattr(request, _SIGN_IN_DEVICE, found)
+    return found
 
 
 def _account_of_a_stranger(request: HttpRequest) -> str | None:
     """The account a sign-in names, unless this browser has signed in to it before."""
-    account = _account_signing_in(request)
-    return None if known_device(request, account=account) else account
+    account, device = _account_and_device(request)
+    return None if device else account
 
 
 def _device_known_to_the_account(request: HttpRequest) -> str | None:
-    return known_device(request, account=_account_signing_in(request))
+    return _account_and_device(request)[1]
 
 
 def _signed_in_account(request: HttpRequest) -> str | None:
@@ -270,6 +296,11 @@ for _guard in LIMITS:
     _GUARDS.setdefault(_guard.view, []).append(_guard)
 
 
+def _counts_cache():
+    """The cache django-ratelimit counts in (RATELIMIT_USE_CACHE)."""
+    return caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
+
+
 class Attempt:
     """One request under the limits that hold it."""
 
@@ -278,36 +309,69 @@ class Attempt:
         self.guard = guard
         # Not evaluated: compared by identity once the view has run.
         self.user_before = request.user
-        self._keys = []
+        # Each limit that holds the request, and the value it counts it under.
+        self._counted: list[tuple[Limit, str]] = []
+        if not settings.RATELIMIT_ENABLE:
+            return
         for limit in guard.limits:
-            if limit.per == ADDRESS:
-                self._keys.append((limit, ADDRESS))
-                continue
-            value = limit.per(request)
+            # django-ratelimit's "ip" key: the client's address (its /64 for IPv6).
+            value = _get_ip(request) if limit.per == ADDRESS else limit.per(request)
             if value is not None:
-                self._keys.append((limit, lambda group, request, value=value: value))
+                self._counted.append((limit, value))
+
+    def _count_keys(self) -> dict[str, Limit]:
+        """Each count's cache key in the window of now, and its limit.
+
+        django-ratelimit's keys (``get_usage``), so counts carry over an upgrade.
+        """
+        keys = {}
+        for limit, value in self._counted:
+            window = _get_window(value, _split_rate(limit.rate)[1])
+            keys[_make_cache_key(limit.group, window, limit.rate, value, ALL)] = limit
+        return keys
 
     def is_over(self) -> bool:
         """Whether a limit that holds this request has no failure left.
 
         ``retry_after`` is then the length of that limit's window, in seconds.
         """
-        for limit, key in self._keys:
-            usage = get_usage(self.request, group=limit.group, key=key, rate=limit.rate)
-            # None: limits are switched off (RATELIMIT_ENABLE). A count the cache
-            # could not give back comes as limit 0: refused.
-            if usage is not None and usage["count"] >= usage["limit"]:
-                self.retry_after = _split_rate(limit.rate)[1]
+        if not self._counted:
+            return False
+        keys = self._count_keys()
+        counts = _counts_cache().get_many(list(keys))
+        for key, limit in keys.items():
+            allowed, period = _split_rate(limit.rate)
+            if counts.get(key, 0) >= allowed:
+                self.retry_after = period
                 return True
         return False
 
     def finish(self, response: HttpResponse) -> None:
         """Count the request against its limits if it failed."""
         if self.guard.failed(self, response):
-            for limit, key in self._keys:
-                get_usage(self.request, group=limit.group, key=key, rate=limit.rate, increment=True)
+            self._count_failure()
         elif self.guard.succeeded is not None:
             self.guard.succeeded(self, response)
+
+    def _count_failure(self) -> None:
+        if not self._counted:
+            return
+        # The window of now, as django-ratelimit counts: a failure that ends
+        # after its window's edge counts in the next one.
+        timeouts = {
+            key: _split_rate(limit.rate)[1] + EXPIRATION_FUDGE
+            for key, limit in self._count_keys().items()
+        }
+        cache = _counts_cache()
+        incr_counts = getattr(cache, "incr_counts", None)
+        if incr_counts is not None:
+            incr_counts(timeouts)
+            return
+        for key, timeout in timeouts.items():
+            # django-ratelimit's count, in a cache without incr_counts (local memory).
+            if not cache.add(key, 1, timeout):
+                with contextlib.suppress(ValueError):  # gone since: this failure is lost
+                    cache.incr(key)
 
 
 def _limited(view, guards: list[Guard]):

@@ -46,6 +46,22 @@ def test_a_recorded_sign_in_keeps_time_address_and_a_browser_summary(frozen_cloc
         "Firefox on Linux",
     )
     assert recorded.succeeded
+    user.refresh_from_db()
+    assert user.last_login == frozen_clock.current
+
+
+def test_a_failed_attempt_is_recorded_and_leaves_last_login_alone(frozen_clock):
+    from accounts.models import SignIn
+    from accounts.services import sign_in_record
+
+    user = UserFactory()
+    record = sign_in_record(
+        user_id=user.pk, email=user.email, succeeded=False, address=None, user_agent=""
+    )
+
+    assert SignIn.objects.get(pk=record.pk).succeeded is False
+    user.refresh_from_db()
+    assert user.last_login is None
 
 
 def test_purging_sign_ins_deletes_only_the_older_ones(frozen_clock):

@@ -335,8 +335,8 @@ def test_a_limit_that_cannot_be_read_is_not_waved_through(monkeypatch):
     def unreachable(*args, **kwargs):
         raise ConnectionError("the cache is down")
 
-    monkeypatch.setattr(caches["default"], "add", unreachable)
-    monkeypatch.setattr(caches["default"], "get", unreachable)
+    for method in ("add", "get", "get_many"):
+        monkeypatch.setattr(caches["default"], method, unreachable)
     browser = Client(REMOTE_ADDR="192.0.2.40")
     with pytest.raises(ConnectionError):
         sign_in(browser, "carol@example.com", DEFAULT_PASSWORD)
@@ -487,6 +487,17 @@ def test_sign_ins_at_the_site_and_the_admin_are_recorded_with_address_and_browse
     post_sign_in(Client(), user.email, url=reverse("admin:login"), REMOTE_ADDR="192.0.2.8")
     recorded = list(SignIn.objects.order_by("pk").values_list("succeeded", "address", "browser"))
     assert recorded == [(True, "192.0.2.7", "Firefox on Linux"), (True, "192.0.2.8", "")]
+
+
+def test_the_last_sign_in_the_admin_shows_is_the_time_of_the_newest_record(client):
+    from accounts.models import SignIn
+
+    user = UserFactory()
+    post_sign_in(client, user.email, REMOTE_ADDR="192.0.2.7")
+    post_sign_in(Client(), user.email, url=reverse("admin:login"), REMOTE_ADDR="192.0.2.8")
+    user.refresh_from_db()
+    newest = SignIn.objects.filter(user=user, succeeded=True).latest("at")
+    assert user.last_login == newest.at
 
 
 def test_failed_attempts_are_recorded_only_for_accounts_and_look_the_same(client):

@@ -4,6 +4,7 @@ import threading
 
 import pytest
 import redis
+from django.core.cache import caches
 from django.core.cache.backends import redis as django_redis
 
 from project.cache import GUARDED_OPERATIONS, CacheSkipped, CircuitBreaker, RedisCache
@@ -137,6 +138,24 @@ def test_a_skipped_cache_is_not_connected_to(monkeypatch):
         cache.get("key")
     with pytest.raises(CacheSkipped):
         cache.set("key", 1)
+    with pytest.raises(CacheSkipped):
+        cache.incr_counts({"key": 60})
+
+
+@pytest.mark.django_db
+def test_counts_start_at_one_go_up_together_and_expire():
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache):
+        pytest.skip("needs CACHE_URL=redis://... (the rate limits' counts in Redis)")
+    client = cache._cache.get_client(write=True)
+
+    assert cache.incr_counts({"first": 60, "second": 5}) == [1, 1]
+    assert cache.incr_counts({"first": 60, "second": 5}) == [2, 2]
+    assert cache.incr_counts({"first": 60}) == [3]
+
+    assert cache.get_many(["first", "second"]) == {"first": 3, "second": 2}
+    assert 55 < client.ttl(cache.make_and_validate_key("first")) <= 60
+    assert 0 < client.ttl(cache.make_and_validate_key("second")) <= 5
 
 
 def test_of_threads_asking_at_once_after_the_pause_only_one_tries_the_cache():

@@ -100,6 +100,22 @@ def test_a_sign_in_the_view_fails_to_serve_counts_nothing(monkeypatch):
     ).status_code == (HTTPStatus.FOUND)
 
 
+def test_counts_carry_over_from_and_to_django_ratelimits_own_counting(rf):
+    """Failures counted under django-ratelimit's keys, so none is lost to an upgrade."""
+    from django_ratelimit.core import get_usage
+
+    address = rf.post("/", REMOTE_ADDR="203.0.113.30")
+    for _ in range(3):
+        sign_in(from_address("203.0.113.30"), "nobody@example.com")
+    counted = get_usage(address, group="sign-in-address", key="ip", rate="30/m")
+    assert counted["count"] == 3
+    for _ in range(27):
+        get_usage(address, group="sign-in-address", key="ip", rate="30/m", increment=True)
+    assert sign_in(from_address("203.0.113.30"), "nobody@example.com").status_code == (
+        HTTPStatus.TOO_MANY_REQUESTS
+    )
+
+
 def test_with_the_limits_switched_off_nothing_is_refused(settings):
     settings.RATELIMIT_ENABLE = False
     for n in range(35):

@@ -44,8 +44,9 @@ def cache_raising(monkeypatch):
 
     def apply(exception):
         cache = caches["default"]
-        for method in ("add", "get", "set", "incr", "delete", "has_key"):
-            monkeypatch.setattr(cache, method, _fail_with(exception))
+        for method in ("add", "get", "get_many", "set", "incr", "incr_counts", "delete", "has_key"):
+            if hasattr(cache, method):  # incr_counts: project.cache.RedisCache's own
+                monkeypatch.setattr(cache, method, _fail_with(exception))
 
     return apply
 
