@@ -62,11 +62,12 @@ def test_the_list_shows_the_newest_first_with_its_columns(admin_client, frozen_c
         ("user.deactivated", "ada@example.com"),
         ("sign_in.succeeded", "admin@example.com"),  # admin_client's, first
     ]
-    page = response.content.decode()
+    # Addresses break only after "@", dots and colons (<wbr>), to fit 1280 px.
+    page = response.content.decode().replace("<wbr>", "")
     for text in (list_datetime(newest.at), "boss@example.com", "192.0.2.7", "command"):
         assert text in page
     headers = [str(header["text"]) for header in response.context["result_headers"]]
-    assert headers == ["number", "when", "actor", "via", "action", "target", "client address"]
+    assert headers == ["number", "when", "actor", "action", "target", "address"]
 
 
 @pytest.mark.parametrize(
