@@ -49,6 +49,7 @@ most 1.5x. Every loop is bounded; every request times out after 30 s.
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 import sys
 import threading
@@ -66,6 +67,9 @@ PASSWORD = "Sign-in-bench-password-2048"
 GOAL = 1.5
 WARM_UP = 20
 ROUNDS = 5
+PROFILE_ROUNDS = 200
+# Address blocks of the in-process clients (10.N.0.1 up), one per client.
+_ADDRESS_BLOCKS = itertools.count(2)
 REQUEST_TIMEOUT = 30
 
 
@@ -151,37 +155,21 @@ class Driver:
 
 
 def profile_in_process(emails: list[str], expected: str) -> None:
-    """Where a sign-in's time goes: its queries and cache operations, and a profile.
+    """Where a sign-in's time goes: its queries and cache calls, its parts, and a profile.
 
     The test Client on the same settings, a new person (cookies cleared, a new
-    REMOTE_ADDR) for each sign-in, GET then POST as on gunicorn.
+    REMOTE_ADDR) for each sign-in, GET then POST as on gunicorn. CPU time, not
+    wall time: waiting for PostgreSQL or Redis costs a worker nothing.
     """
     import cProfile
     import pstats
 
     from django.core.cache import cache
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    client = Client(HTTP_HOST="127.0.0.1", enforce_csrf_checks=True)
-    addresses = _common.distinct_addresses("10.2.0.1")
     people = iter(emails)
-
-    def sign_in() -> None:
-        client.cookies.clear()
-        address = next(addresses)
-        form = client.get("/accounts/login/", REMOTE_ADDR=address)
-        assert form.status_code == 200, form.status_code
-        data = {
-            "username": next(people),
-            "password": PASSWORD,
-            "csrfmiddlewaretoken": _common.csrf_token(form.content.decode()),
-        }
-        response = client.post("/accounts/login/", data, REMOTE_ADDR=address)
-        assert response.status_code == 302, response.status_code
-        assert response["Location"] == expected, response["Location"]
-
+    sign_in = _signing_in(people, expected)
     for _ in range(3):
         sign_in()
     operations = _count_cache_operations(cache)
@@ -192,7 +180,9 @@ def profile_in_process(emails: list[str], expected: str) -> None:
         print(f"      {query['sql'][:150]}")
     print(f"   cache operations: {dict(operations)}")
     operations.clear()
-    # CPU time, not wall time: waiting for PostgreSQL or Redis costs the worker nothing.
+
+    print_parts(people, expected, PROFILE_ROUNDS)
+
     profiler = cProfile.Profile(time.process_time)
     rounds = 20
     profiler.enable()
@@ -205,11 +195,114 @@ def profile_in_process(emails: list[str], expected: str) -> None:
     stats.sort_stats("cumulative").print_stats(40)
 
 
+def _signing_in(people, expected: str):
+    """A function that signs the next person in with a new test Client's cookies cleared.
+
+    It adds the CPU time of the form's GET and of the POST to ``spent`` if given.
+    """
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1", enforce_csrf_checks=True)
+    addresses = _common.distinct_addresses(f"10.{next(_ADDRESS_BLOCKS)}.0.1")
+
+    def sign_in(spent: Counter | None = None) -> None:
+        client.cookies.clear()
+        address = next(addresses)
+        start = time.process_time()
+        form = client.get("/accounts/login/", REMOTE_ADDR=address)
+        middle = time.process_time()
+        assert form.status_code == 200, form.status_code
+        data = {
+            "username": next(people),
+            "password": PASSWORD,
+            "csrfmiddlewaretoken": _common.csrf_token(form.content.decode()),
+        }
+        posted = time.process_time()
+        response = client.post("/accounts/login/", data, REMOTE_ADDR=address)
+        end = time.process_time()
+        assert response.status_code == 302, response.status_code
+        assert response["Location"] == expected, response["Location"]
+        if spent is not None:
+            spent["the form's page (GET)"] += middle - start
+            spent["the POST"] += end - posted
+
+    return sign_in
+
+
+def print_parts(people, expected: str, rounds: int) -> None:
+    """What the parts of a sign-in cost, from timers around a few functions, per sign-in."""
+    from importlib import import_module
+
+    import argon2
+    from django.conf import settings
+    from django.contrib.auth.backends import ModelBackend
+    from django.contrib.auth.signals import user_logged_in
+    from django.contrib.sessions.middleware import SessionMiddleware
+    from django.middleware.csrf import CsrfViewMiddleware
+    from django.template.response import SimpleTemplateResponse
+
+    from project.ratelimits import Attempt
+
+    timed = [
+        (argon2.PasswordHasher, "verify", "the hash"),
+        (SimpleTemplateResponse, "render", "GET: the page's template"),
+        (CsrfViewMiddleware, "process_view", "POST: the CSRF check"),
+        (Attempt, "__init__", "POST: the rate limits"),
+        (Attempt, "is_over", "POST: the rate limits"),
+        (Attempt, "finish", "POST: the rate limits"),
+        (ModelBackend, "authenticate", "POST: authenticate(), the hash apart"),
+        (import_module(settings.SESSION_ENGINE).SessionStore, "cycle_key", "POST: a new key"),
+        (user_logged_in, "send", "POST: user_logged_in (record, last_login)"),
+        (SessionMiddleware, "process_response", "POST: the session saved"),
+    ]
+    spent: Counter[str] = Counter()
+    originals = [(owner, name, owner.__dict__.get(name)) for owner, name, _label in timed]
+    for owner, name, label in timed:
+        setattr(owner, name, _timer(getattr(owner, name), label, spent))
+    try:
+        # A new Client: its handler binds the middleware's methods, timers included.
+        sign_in = _signing_in(people, expected)
+        sign_in()
+        spent.clear()
+        for _ in range(rounds):
+            sign_in(spent)
+    finally:
+        for owner, name, original in originals:
+            if original is None:
+                delattr(owner, name)
+            else:
+                setattr(owner, name, original)
+    hashing = spent.pop("the hash")
+    spent["the POST"] -= hashing
+    spent["POST: authenticate(), the hash apart"] -= hashing
+    print(
+        f"\n   CPU per sign-in in-process (over {rounds} sign-ins), "
+        f"the hash ({hashing / rounds * 1000:.1f} ms) apart:"
+    )
+    for label in ("the form's page (GET)", "the POST"):
+        print(f"   {spent.pop(label) / rounds * 1000:6.2f} ms  {label}")
+    for label, seconds in spent.most_common():
+        print(f"   {seconds / rounds * 1000:6.2f} ms    {label}")
+
+
+def _timer(function, label: str, spent: Counter):
+    def timed(*args, **kwargs):
+        start = time.process_time()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[label] += time.process_time() - start
+
+    return timed
+
+
 def _count_cache_operations(cache) -> Counter:
     """Count the calls of the cache's public methods from now on (this thread's cache object)."""
     counts: Counter[str] = Counter()
-    for name in ("get", "add", "set", "incr", "get_many", "set_many", "delete", "has_key"):
-        method = getattr(cache, name)
+    for name in ("get", "add", "set", "incr", "incr_counts", "get_many", "delete", "has_key"):
+        method = getattr(cache, name, None)
+        if method is None:  # incr_counts: project.cache.RedisCache's own
+            continue
 
         def counted(*args, _name=name, _method=method, **kwargs):
             counts[_name] += 1
@@ -279,7 +372,8 @@ def main() -> None:
     # Counts and sessions left by an earlier run are not this run's.
     cache.clear()
     staff = args.two_factor == "staff"
-    emails = seed_users(WARM_UP + count + (30 if args.profile else 0), staff=staff)
+    profiled = 30 + PROFILE_ROUNDS if args.profile else 0
+    emails = seed_users(WARM_UP + count + profiled, staff=staff)
     expected = "/accounts/login/code/" if staff else "/accounts/"
     connections.close_all()
 
