@@ -8,11 +8,9 @@ so only ratios measured side by side mean anything.
 from __future__ import annotations
 
 import functools
-import ipaddress
 import os
 import platform
 import re
-import socket
 import ssl
 import statistics
 import subprocess
@@ -24,6 +22,11 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+# The helpers the tests share (tests/addresses.py), for a script run as bench/x.py.
+sys.path.insert(0, str(ROOT))
+
+from tests.addresses import distinct_addresses, free_port  # noqa: E402, F401
+
 OUT = ROOT / "bench" / "out"
 
 # Settings for a production-like process (DEBUG off) on plain HTTP.
@@ -146,21 +149,6 @@ def issue_invites(count: int) -> list[str]:
     return [key_url(SET_PASSWORD, item.secret) for item in issued]
 
 
-def distinct_addresses(first: str) -> Iterator[str]:
-    """IPv4 addresses from ``first`` up, none ending in .0 or .255: a new person each.
-
-    The rate limits count per address, as they would count real people. From
-    127.0.0.2 up, a client can bind to them (``person``): all of 127.0.0.0/8
-    reaches a server on 127.0.0.1. Elsewhere they serve as REMOTE_ADDR of the
-    test Client.
-    """
-    address = ipaddress.IPv4Address(first)
-    while True:
-        if address.packed[-1] not in (0, 255):
-            yield str(address)
-        address += 1
-
-
 @functools.cache
 def _tls_context(cafile: Path | None = None) -> ssl.SSLContext:
     # Each httpx client otherwise loads the CA bundle, some 20 ms of CPU, on
@@ -218,12 +206,6 @@ def csrf_token(html: str) -> str | None:
     """The CSRF token of the first form on a page, as a browser would post it; None if none."""
     match = _CSRF_TOKEN.search(html)
     return match.group(1) if match else None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def server_env(database_url: str, base_url: str) -> dict[str, str]:

@@ -1,9 +1,7 @@
 """Helpers shared by the browser, stack, fuzz and fault tests."""
 
-import ipaddress
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +18,7 @@ from django.urls import reverse
 
 from invites.links.services import link_issue
 from invites.models import Link
+from tests.addresses import free_port, loopback_addresses  # noqa: F401  (the tests' helpers)
 
 ROOT = Path(__file__).resolve().parents[1]
 INVALID_LINK_TEXT = "Otherwise ask your administrator for a new link."
@@ -66,13 +65,6 @@ def open_new_link(client, user, **request) -> Link:
     opened = client.get(reverse("invites:open", kwargs={"secret": issued.secret}), **request)
     assert opened.status_code == HTTPStatus.FOUND
     return issued.link
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def gunicorn_command(port: int, *, workers: int) -> list[str]:
@@ -163,17 +155,6 @@ def gunicorn_running(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-def loopback_addresses(first: str = "127.0.0.2") -> Iterator[str]:
-    """Distinct source addresses: all of 127.0.0.0/8 reaches a server on 127.0.0.1."""
-    address = ipaddress.IPv4Address(first)
-    while True:
-        if address.packed[-1] not in (0, 255):
-            yield str(address)
-        address += 1
-        if address not in ipaddress.IPv4Network("127.0.0.0/8"):
-            raise RuntimeError("ran out of loopback addresses")
 
 
 def production_stack_missing() -> str | None:
