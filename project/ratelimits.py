@@ -28,14 +28,10 @@ so a cache that cannot count raises where the view's own errors do.
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 
 from django.conf import settings
 from django.core.cache import caches
-from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
-from django.urls import URLPattern, URLResolver
-from django.views.decorators.debug import sensitive_post_parameters
 from django_ratelimit import ALL
 from django_ratelimit.core import (
     EXPIRATION_FUDGE,
@@ -52,7 +48,6 @@ from invites.access_requests.networks import network_of, site_of
 from invites.keys.kinds import SET_PASSWORD, TEAM
 from invites.keys.secrets import looks_like_secret, secret_as_typed
 from project.net import client_ip
-from project.views import ratelimited
 
 # django-ratelimit's key for the client's address (project.net.client_ip).
 ADDRESS = "ip"
@@ -372,64 +367,3 @@ class Attempt:
             if not cache.add(key, 1, timeout):
                 with contextlib.suppress(ValueError):  # gone since: this failure is lost
                     cache.incr(key)
-
-
-def _limited(view, guards: list[Guard]):
-    """``view``, refused when a limit holding the request is full, counted when it fails."""
-
-    # The limits read the POST before the view marks its passwords sensitive:
-    # an error here must not show them in a report either.
-    @sensitive_post_parameters()
-    @wraps(view)
-    def limited(request, *args, **kwargs):
-        guard = next((g for g in guards if not g.methods or request.method in g.methods), None)
-        if guard is None or (guard.passes is not None and guard.passes(kwargs)):
-            return view(request, *args, **kwargs)
-        attempt = Attempt(request, guard)
-        if attempt.is_over():
-            return ratelimited(request, retry_after=attempt.retry_after)
-        response = view(request, *args, **kwargs)
-        # A server error is not the client's failure.
-        if response.status_code < 500:
-            attempt.finish(response)
-        return response
-
-    return limited
-
-
-def guarded(patterns: list) -> list:
-    """URL patterns with the views LIMITS names wrapped in their limits.
-
-    Raises ImproperlyConfigured when LIMITS names a view that is not there:
-    a limit must never go missing silently.
-    """
-    found: set[str] = set()
-    patterns = _guard_patterns(patterns, [], found)
-    missing = set(_GUARDS) - found
-    if missing:
-        raise ImproperlyConfigured(f"LIMITS names views with no URL: {sorted(missing)}")
-    return patterns
-
-
-def _guard_patterns(patterns, namespaces: list[str], found: set[str]) -> list:
-    wrapped = []
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            inner = [*namespaces, entry.namespace] if entry.namespace else namespaces
-            entry = URLResolver(
-                entry.pattern,
-                _guard_patterns(entry.url_patterns, inner, found),
-                entry.default_kwargs,
-                entry.app_name,
-                entry.namespace,
-            )
-        elif entry.name and (name := ":".join([*namespaces, entry.name])) in _GUARDS:
-            found.add(name)
-            entry = URLPattern(
-                entry.pattern,
-                _limited(entry.callback, _GUARDS[name]),
-                entry.default_args,
-                name=entry.name,
-            )
-        wrapped.append(entry)
-    return wrapped

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from project import views
-from project.ratelimits import guarded
+from project.ratelimit_urls import guarded
 
 # The rate limits go on the apps' views here, where the project composes them.
 urlpatterns = guarded(

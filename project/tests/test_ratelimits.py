@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import path, reverse
 
 from accounts.tests.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
-from project.ratelimits import guarded
+from project.ratelimit_urls import guarded
 
 pytestmark = pytest.mark.django_db
 

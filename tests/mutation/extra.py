@@ -208,7 +208,7 @@ MUTANTS = [
     ),
     Mutant(
         "a server error counts as the client's failure",
-        "project/ratelimits.py",
+        "project/ratelimit_urls.py",
         "if response.status_code < 500:",
         "if response.status_code < 600:",
         (LIMITS + "test_a_sign_in_the_view_fails_to_serve_counts_nothing",),
