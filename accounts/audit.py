@@ -75,6 +75,11 @@ class Actor:
         return cls("system", Via.SYSTEM)
 
     @classmethod
+    def token(cls, token_id: int) -> "Actor":
+        """An API token acting for its owner (the trail names the token, not the owner)."""
+        return cls(f"token:{token_id}", Via.API)
+
+    @classmethod
     def of(cls, user, via: str) -> "Actor":
         """An administrator's actor, or the command's where there is no user (keys' issuers)."""
         if user is None:
