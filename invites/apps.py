@@ -8,5 +8,7 @@ class InvitesConfig(AppConfig):
 
     def ready(self):
         from invites.links import receivers
+        from invites.tokens import receivers as token_receivers
 
         receivers.connect()
+        token_receivers.connect()

@@ -4,10 +4,15 @@ from urllib.parse import urlsplit
 import factory
 
 from accounts import clock
-from accounts.tests.factories import InvitedUserFactory, SuperuserFactory, UserFactory
+from accounts.tests.factories import (
+    InvitedUserFactory,
+    StaffFactory,
+    SuperuserFactory,
+    UserFactory,
+)
 from invites.keys.models import Via
 from invites.keys.secrets import secret_digest, secret_make
-from invites.models import AccessRequest, Link, TeamLink, TeamLinkJoin
+from invites.models import AccessRequest, ApiToken, Link, TeamLink, TeamLinkJoin
 
 
 class DigestKeyFactory(factory.django.DjangoModelFactory):
@@ -148,6 +153,45 @@ class AccessRequestFactory(DigestKeyFactory):
             state=AccessRequest.State.DECLINED,
             decided_at=factory.LazyFunction(clock.now),
             decided_by=factory.SubFactory(SuperuserFactory),
+        )
+
+
+class ApiTokenFactory(DigestKeyFactory):
+    """An active API token a command issued, valid 30 days.
+
+    ``secret`` is the bare secret and ``token`` the whole string a client
+    presents (``ppl_…``), both kept on the instance for tests only. Issued by
+    an administrator where ``created_by`` names one; ``self_issued`` makes
+    the owner, a staff member, its issuer.
+    """
+
+    class Meta:
+        model = ApiToken
+
+    owner = factory.SubFactory(UserFactory)
+    description = factory.Sequence(lambda n: f"Provisioning script {n}")
+    created_at = factory.LazyFunction(clock.now)
+    expires_at = factory.LazyAttribute(lambda o: o.created_at + timedelta(days=30))
+    created_by = None
+    created_via = factory.LazyAttribute(
+        lambda o: Via.COMMAND if o.created_by is None else Via.ADMIN
+    )
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        token = super()._create(model_class, *args, **kwargs)
+        token.token = ApiToken.PREFIX + token.secret
+        return token
+
+    class Params:
+        revoked = factory.Trait(revoked_at=factory.LazyFunction(clock.now))
+        expired = factory.Trait(
+            created_at=factory.LazyFunction(lambda: clock.now() - timedelta(days=31)),
+        )
+        self_issued = factory.Trait(
+            owner=factory.SubFactory(StaffFactory),
+            created_by=factory.SelfAttribute("owner"),
+            created_via=Via.PUBLIC,
         )
 
 
