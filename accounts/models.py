@@ -138,6 +138,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         ),
     )
     date_joined = models.DateTimeField(_("date joined"), default=clock.now)
+    # The identifier an identity provider knows the account by (SCIM's
+    # externalId), set by it and never read for signing in.
+    external_id = models.CharField(
+        _("external ID"),
+        max_length=255,
+        blank=True,
+        db_index=True,
+        help_text=_("The identifier an identity provider gave this account over SCIM."),
+    )
     # Part of every session's proof of sign-in (get_session_auth_hash): one
     # more ends every session of the account made before, on any session
     # engine, without touching the password ("Sign out everywhere else").

@@ -28,13 +28,14 @@ def users_deactivate_check(*, users: Iterable[User], actor: User) -> None:
 
 
 @transaction.atomic
-def users_deactivate(*, users: Iterable[User], actor: User) -> int:
+def users_deactivate(*, users: Iterable[User], actor: User, by: Actor | None = None) -> int:
     """Deactivate users (never ``actor``), announcing it (``users_deactivated``).
 
     Returns how many users were deactivated. Raises ``ValueError`` when
     ``actor`` is among them: an administrator cannot lock themself out; and
     ``PowersExceeded`` naming every user whose powers exceed ``actor``'s. Either
-    way nothing is changed.
+    way nothing is changed. The audit trail names ``by``, by default ``actor``
+    in the admin (an API token names itself).
     """
     users = list(users)
     users_deactivate_check(users=users, actor=actor)
@@ -45,16 +46,16 @@ def users_deactivate(*, users: Iterable[User], actor: User) -> int:
     )
     count = User.objects.filter(pk__in=user_ids).update(is_active=False)
     users_deactivated.send(sender=User, user_ids=user_ids)
-    _record_each("user.deactivated", actor, [user for user in users if user.pk in user_ids])
+    _record_each("user.deactivated", by or actor, [user for user in users if user.pk in user_ids])
     return count
 
 
 @transaction.atomic
-def users_reactivate(*, users: Iterable[User], actor: User) -> int:
+def users_reactivate(*, users: Iterable[User], actor: User, by: Actor | None = None) -> int:
     """Reactivate users; returns how many were deactivated before.
 
     Raises ``PowersExceeded`` naming every user whose powers exceed
-    ``actor``'s, and then reactivates nobody.
+    ``actor``'s, and then reactivates nobody. ``by`` as for ``users_deactivate``.
     """
     users = list(users)
     ensure_may_act_on(actor=actor, users=users)
@@ -64,14 +65,14 @@ def users_reactivate(*, users: Iterable[User], actor: User) -> int:
         )
     )
     count = User.objects.filter(pk__in=inactive).update(is_active=True)
-    _record_each("user.reactivated", actor, [user for user in users if user.pk in inactive])
+    _record_each("user.reactivated", by or actor, [user for user in users if user.pk in inactive])
     return count
 
 
-def _record_each(action: str, actor: User, users: list[User]) -> None:
+def _record_each(action: str, actor: User | Actor, users: list[User]) -> None:
     """One event per user, in one statement for a few and in batches for many."""
     audit_record_many(
-        actor=Actor.person(actor, Via.ADMIN),
+        actor=actor if isinstance(actor, Actor) else Actor.person(actor, Via.ADMIN),
         happenings=[Happening(action, user) for user in users],
     )
 

@@ -28,6 +28,8 @@ def _limited(view, guards: list[Guard]):
             return view(request, *args, **kwargs)
         attempt = Attempt(request, guard)
         if attempt.is_over():
+            if guard.refused is not None:
+                return guard.refused(request, attempt.retry_after)
             return ratelimited(request, retry_after=attempt.retry_after)
         response = view(request, *args, **kwargs)
         # A server error is not the client's failure.

@@ -48,6 +48,8 @@ from invites.access_requests.networks import network_of, site_of
 from invites.keys.kinds import SET_PASSWORD, TEAM
 from invites.keys.secrets import looks_like_secret, secret_as_typed
 from project.net import client_ip
+from scim.http import too_many as scim_too_many
+from scim.urls import VIEW_NAMES as SCIM_VIEWS
 
 # django-ratelimit's key for the client's address (project.net.client_ip).
 ADDRESS = "ip"
@@ -74,7 +76,9 @@ class Guard:
     ``methods`` empty: every method. ``succeeded``, if given, runs after an
     answer that is not a failure. ``passes``, if given, is asked with the
     view's URL arguments first: a request it lets pass is neither checked nor
-    counted here, because a later view checks and counts it.
+    counted here, because a later view checks and counts it. ``refused``, if
+    given, answers a request over a limit (an API's own error body) in place
+    of the site's 429 page.
     """
 
     view: str
@@ -83,6 +87,7 @@ class Guard:
     failed: Callable[["Attempt", HttpResponse], bool]
     succeeded: Callable[["Attempt", HttpResponse], None] | None = None
     passes: Callable[[dict], bool] | None = None
+    refused: Callable[[HttpRequest, int], HttpResponse] | None = None
 
 
 _SIGN_IN_DEVICE = "_ratelimits_sign_in_device"
@@ -153,6 +158,11 @@ def _a_secret_that_may_be_a_link(url_arguments: dict) -> bool:
     return looks_like_secret(secret_as_typed(url_arguments.get("secret", "")))
 
 
+def _unauthorized(attempt: "Attempt", response: HttpResponse) -> bool:
+    """An API's answer to a missing or invalid token."""
+    return response.status_code == 401
+
+
 def _not_found(attempt: "Attempt", response: HttpResponse) -> bool:
     """The one page every unknown, malformed, used or closed link gets is a 404."""
     return response.status_code == 404
@@ -191,6 +201,10 @@ SIGN_OUT_ELSEWHERE_PER_ACCOUNT = Limit("sign-out-elsewhere-account", "10/m", _si
 # password was just typed, or who is signed in), whichever page they are typed on.
 TWO_FACTOR_CODE_PER_ADDRESS = Limit("two-factor-code-address", "10/m", ADDRESS)
 TWO_FACTOR_CODE_PER_ACCOUNT = Limit("two-factor-code-account", "5/m", pending_account)
+
+# API tokens: failed attempts (a missing, unknown, expired or revoked token)
+# per address, like sign-in's; a valid token counts nothing.
+API_TOKEN_PER_ADDRESS = Limit("api-token-address", "30/m", ADDRESS)
 
 _SIGN_IN = (SIGN_IN_PER_ADDRESS, SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_DEVICE)
 _TWO_FACTOR_CODE = (TWO_FACTOR_CODE_PER_ADDRESS, TWO_FACTOR_CODE_PER_ACCOUNT)
@@ -264,6 +278,11 @@ LIMITS = (
         (SET_PASSWORD_PER_ADDRESS, SET_PASSWORD_PER_LINK),
         _not_redirected,
     ),
+    # SCIM: every endpoint, every method; answered as SCIM errors.
+    *(
+        Guard(name, ANY_METHOD, (API_TOKEN_PER_ADDRESS,), _unauthorized, refused=scim_too_many)
+        for name in SCIM_VIEWS
+    ),
 )
 """Every rate limit of the site: the view it guards (by URL name), for which
 methods, the limits that hold a request there, and what counts as a failure.
@@ -281,7 +300,8 @@ One's names (``/accounts/names/``): 30 invalid forms per address, 10 per
 account. Sign out everywhere else: 10 per account and 60 per address, every
 one counted (it cannot fail; the limit bounds its writes).
 Two-factor codes (after the password, at enrolment, replacing one's
-authenticator): 10 wrong a minute per address, 5 per account. A correct
+authenticator): 10 wrong a minute per address, 5 per account. API tokens
+(``/scim/v2/``): 30 failed attempts a minute per address. A correct
 password that leads on to the code is not a failed sign-in, and only a
 browser that signed in (after its code) is remembered as the account's.
 """

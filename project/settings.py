@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "project",
     "accounts",
     "invites",
+    "scim",
 ]
 
 MIDDLEWARE = [

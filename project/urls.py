@@ -11,6 +11,7 @@ urlpatterns = guarded(
         path("favicon.ico", views.favicon, name="favicon"),
         path("accounts/", include("accounts.urls")),
         path("admin/", admin.site.urls),
+        path("scim/v2/", include("scim.urls")),
         path("", include("invites.urls")),
     ]
 )

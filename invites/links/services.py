@@ -55,6 +55,7 @@ def links_issue(
     via: Via,
     purpose: Purpose | None = None,
     max_age: timedelta | None = None,
+    actor: Actor | None = None,
 ) -> LinkBatch:
     """Issue one link per user, revoking each user's older links; all or none.
 
@@ -63,7 +64,8 @@ def links_issue(
     user, ``IssueRefused`` every user beyond the issuer's powers, and nothing
     is issued. ``purpose`` defaults to what each user needs (``purpose_for``),
     ``max_age`` to the purpose's setting, at most ``LINK_MAX_AGE_LIMIT``
-    (``ValueError``). An issuer's links go in each user's History. A
+    (``ValueError``). An issuer's links go in each user's History. The
+    audit trail names ``actor``, by default the issuer (or the command). A
     constant number of queries, whatever the number of users.
     """
     users = list(users)
@@ -87,7 +89,7 @@ def links_issue(
             ],
         )
     audit_record_many(
-        actor=Actor.of(issuer, via),
+        actor=actor or Actor.of(issuer, via),
         happenings=[issued_event(item, user) for user, item in zip(users, batch, strict=True)],
     )
     return LinkBatch(
@@ -97,10 +99,15 @@ def links_issue(
 
 
 def link_issue(
-    *, user: User, issuer: User | None, via: Via, max_age: timedelta | None = None
+    *,
+    user: User,
+    issuer: User | None,
+    via: Via,
+    max_age: timedelta | None = None,
+    actor: Actor | None = None,
 ) -> IssuedLink:
     """Issue a link for one user; see ``links_issue``."""
-    return links_issue(users=[user], issuer=issuer, via=via, max_age=max_age)[0]
+    return links_issue(users=[user], issuer=issuer, via=via, max_age=max_age, actor=actor)[0]
 
 
 @transaction.atomic

@@ -1,0 +1,129 @@
+"""What every SCIM endpoint shares: the token, the body, the answer and its errors.
+
+``ScimView`` authenticates the bearer token before anything else and maps
+every failure to a SCIM error body (RFC 7644 §3.12) with its status: no HTML
+page and no traceback ever reaches an API client.
+"""
+
+import json
+import logging
+
+import pydantic
+from django.core.exceptions import RequestDataTooBig
+from django.db import IntegrityError
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from scim2_models import (
+    Context,
+    Error,
+    InvalidSyntaxException,
+    PayloadTooLargeException,
+    SCIMException,
+    UniquenessException,
+)
+
+from accounts.audit import Actor
+from invites.keys.errors import KeyInvalid
+from invites.tokens.services import token_authenticate
+from scim.services import Caller
+
+logger = logging.getLogger(__name__)
+
+SCIM_JSON = "application/scim+json"
+
+
+def scim_response(payload: dict | None, *, status: int = 200, **headers: str) -> HttpResponse:
+    """A SCIM answer: its JSON, or no body for 204."""
+    body = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode()
+    response = HttpResponse(body, status=status, content_type=SCIM_JSON)
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response
+
+
+def error_response(error: Error, **headers: str) -> HttpResponse:
+    status = int(error.status or 400)
+    return scim_response(error.model_dump(scim_ctx=Context.DEFAULT), status=status, **headers)
+
+
+def unauthorized() -> HttpResponse:
+    """The one answer to a missing, unknown, expired or revoked token, or a deactivated owner."""
+    return error_response(
+        Error(
+            status=401,
+            detail="Send a valid API token: Authorization: Bearer ppl_… (see docs/api.md).",
+        ),
+        WWW_Authenticate='Bearer realm="scim"',
+    )
+
+
+def too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
+    """The answer to an address over its limit of failed token attempts."""
+    return error_response(
+        Error(status=429, detail=f"Too many failed attempts. Try again in {retry_after} seconds."),
+        Retry_After=str(retry_after),
+    )
+
+
+def bearer_token(request: HttpRequest) -> str | None:
+    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not presented.strip():
+        return None
+    return presented.strip()
+
+
+@method_decorator([csrf_exempt, never_cache], name="dispatch")
+class ScimView(View):
+    """An endpoint under ``/scim/v2/``: token first, SCIM errors always."""
+
+    http_method_names = ["get", "post", "put", "patch", "delete"]
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        presented = bearer_token(request)
+        if presented is None:
+            return unauthorized()
+        address = request.META.get("REMOTE_ADDR")
+        try:
+            token = token_authenticate(presented=presented, address=address)
+        except KeyInvalid as error:
+            logger.info("SCIM request refused: an API token that is %s.", error.reason.label)
+            return unauthorized()
+        self.caller = Caller(owner=token.owner, actor=Actor.token(token.pk), address=address)
+        self.base = request.build_absolute_uri(reverse("scim:root")).rstrip("/")
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except SCIMException as error:
+            return error_response(error.to_error())
+        except pydantic.ValidationError as error:
+            return error_response(Error.from_validation_errors(error)[0])
+        except IntegrityError:
+            # Two requests made the same account or group at the same moment.
+            return error_response(
+                UniquenessException(
+                    detail="It exists already (made at the same moment)."
+                ).to_error()
+            )
+
+    def http_method_not_allowed(self, request, *args, **kwargs) -> HttpResponse:
+        allowed = ", ".join(m.upper() for m in self.http_method_names if hasattr(self, m))
+        return error_response(
+            Error(status=405, detail=f"{request.method} is not allowed here."), Allow=allowed
+        )
+
+    def payload(self) -> dict:
+        """The request's JSON object, or a SCIM error saying what is wrong with it."""
+        try:
+            body = self.request.body
+        except RequestDataTooBig:
+            raise PayloadTooLargeException(detail="The request's body is too large.") from None
+        try:
+            payload = json.loads(body or b"null")
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise InvalidSyntaxException(detail="The request's body is not JSON.") from None
+        if not isinstance(payload, dict):
+            raise InvalidSyntaxException(detail="The request's body must be a JSON object.")
+        return payload
