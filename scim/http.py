@@ -10,7 +10,7 @@ import logging
 
 import pydantic
 from django.core.exceptions import RequestDataTooBig
-from django.db import IntegrityError
+from django.db import DatabaseError, IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -83,19 +83,8 @@ class ScimView(View):
     http_method_names = ["get", "post", "put", "patch", "delete"]
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        presented = bearer_token(request)
-        if presented is None:
-            return unauthorized()
-        address = request.META.get("REMOTE_ADDR")
         try:
-            token = token_authenticate(presented=presented, address=address)
-        except KeyInvalid as error:
-            logger.info("SCIM request refused: an API token that is %s.", error.reason.label)
-            return unauthorized()
-        self.caller = Caller(owner=token.owner, actor=Actor.token(token.pk), address=address)
-        self.base = request.build_absolute_uri(reverse("scim:root")).rstrip("/")
-        try:
-            return super().dispatch(request, *args, **kwargs)
+            return self._answer(request, *args, **kwargs)
         except SCIMException as error:
             return error_response(error.to_error())
         except pydantic.ValidationError as error:
@@ -107,6 +96,31 @@ class ScimView(View):
                     detail="It exists already (made at the same moment)."
                 ).to_error()
             )
+        except DatabaseError:
+            logger.exception("SCIM request failed: the database is out of reach.")
+            return error_response(
+                Error(status=503, detail="The service is unavailable. Try again shortly."),
+                Retry_After="30",
+            )
+        except Exception:
+            # An API client gets SCIM's error body, never the site's page or a traceback.
+            logger.exception("SCIM request failed.")
+            return error_response(Error(status=500, detail="The service failed; it is logged."))
+
+    def _answer(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        """The token first; then the endpoint's answer."""
+        presented = bearer_token(request)
+        if presented is None:
+            return unauthorized()
+        address = request.META.get("REMOTE_ADDR")
+        try:
+            token = token_authenticate(presented=presented, address=address)
+        except KeyInvalid as error:
+            logger.info("SCIM request refused: an API token that is %s.", error.reason.label)
+            return unauthorized()
+        self.caller = Caller(owner=token.owner, actor=Actor.token(token.pk), address=address)
+        self.base = request.build_absolute_uri(reverse("scim:root")).rstrip("/")
+        return super().dispatch(request, *args, **kwargs)
 
     def http_method_not_allowed(self, request, *args, **kwargs) -> HttpResponse:
         allowed = ", ".join(m.upper() for m in self.http_method_names if hasattr(self, m))
