@@ -29,6 +29,7 @@ from scim2_models import (
 from accounts.audit import Actor
 from invites.keys.errors import KeyInvalid
 from invites.tokens.services import token_authenticate
+from scim.schemas import POLICY
 from scim.services import Caller
 
 logger = logging.getLogger(__name__)
@@ -120,7 +121,8 @@ class ScimView(View):
             return unauthorized()
         self.caller = Caller(owner=token.owner, actor=Actor.token(token.pk), address=address)
         self.base = request.build_absolute_uri(reverse("scim:root")).rstrip("/")
-        return super().dispatch(request, *args, **kwargs)
+        with POLICY:
+            return super().dispatch(request, *args, **kwargs)
 
     def http_method_not_allowed(self, request, *args, **kwargs) -> HttpResponse:
         allowed = ", ".join(m.upper() for m in self.http_method_names if hasattr(self, m))

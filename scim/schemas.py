@@ -31,6 +31,7 @@ from scim2_models import (
     Resource,
     ResourceType,
     Returned,
+    ScimPolicy,
     ScimProvider,
     ServiceProviderConfig,
     Sort,
@@ -141,8 +142,21 @@ CONFIG = ServiceProviderConfig(
     ],
 )
 
+# What the service tolerates in what it reads, as identity providers write
+# it: attributes it does not keep (an enterprise extension's department, a
+# phone number) are dropped rather than refused, since Entra ID, Okta and
+# others send their default mappings whatever the schemas say; and Entra's
+# PATCH dialect (a remove carrying a value, a filter that names an entry to
+# create) is understood.
+POLICY = ScimPolicy(
+    unknown=ScimPolicy.Unknown.ignore,
+    remove_value_as_filter=ScimPolicy.RemoveValue.apply,
+    unmatched_path_filter=ScimPolicy.UnmatchedPathFilter.create,
+)
+
 PROVIDER = ScimProvider(
     models=[User, SetPasswordLink, Group],
     resource_types=[USER_TYPE, GROUP_TYPE],
     config=CONFIG,
+    policy=POLICY,
 )
