@@ -244,3 +244,14 @@ def test_the_owners_offered_are_exactly_those_within_the_issuer_s_powers():
         people["superuser"],
         people["more permissions"],
     }
+
+
+def test_the_add_page_offers_owner_description_and_lifetimes_within_the_ceiling(settings):
+    settings.API_TOKEN_MAX_AGE = 60 * 24 * 3600
+    client, _ = issuer_client()
+    text = client.get(ADD).content.decode()
+    assert 'name="owner"' in text
+    assert 'name="description"' in text
+    assert 'value="30d"' in text
+    assert 'value="90d"' not in text
+    assert "60 days (the longest)" in text
