@@ -5,6 +5,7 @@ from invites.keys.kinds import SET_PASSWORD, TEAM
 from invites.keys.views import key_open
 from invites.links import views as links
 from invites.team_links import views as team_links
+from invites.tokens import views as tokens
 
 app_name = "invites"
 
@@ -25,5 +26,12 @@ urlpatterns = [
         "accounts/request/<str:secret>/",
         access_requests.access_request_open,
         name="access_request_open",
+    ),
+    # One's own API tokens, from the account page (staff only).
+    path("accounts/api-tokens/", tokens.api_token_issue, name="api_token_issue"),
+    path(
+        "accounts/api-tokens/<int:token_id>/revoke/",
+        tokens.api_token_revoke,
+        name="api_token_revoke",
     ),
 ]

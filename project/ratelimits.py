@@ -197,6 +197,9 @@ ACCOUNT_NAMES_PER_ADDRESS = Limit("account-names-address", "30/m", ADDRESS)
 ACCOUNT_NAMES_PER_ACCOUNT = Limit("account-names-account", "10/m", _signed_in_account)
 SIGN_OUT_ELSEWHERE_PER_ADDRESS = Limit("sign-out-elsewhere-address", "60/m", ADDRESS)
 SIGN_OUT_ELSEWHERE_PER_ACCOUNT = Limit("sign-out-elsewhere-account", "10/m", _signed_in_account)
+# One's own API tokens: every issue and revoke counts (each writes).
+API_TOKEN_PER_ADDRESS = Limit("api-token-address", "60/m", ADDRESS)
+API_TOKEN_PER_ACCOUNT = Limit("api-token-account", "10/m", _signed_in_account)
 # Two-factor codes: wrong ones, per address and per account (the one whose
 # password was just typed, or who is signed in), whichever page they are typed on.
 TWO_FACTOR_CODE_PER_ADDRESS = Limit("two-factor-code-address", "10/m", ADDRESS)
@@ -236,6 +239,13 @@ LIMITS = (
         _POST,
         (SIGN_OUT_ELSEWHERE_PER_ADDRESS, SIGN_OUT_ELSEWHERE_PER_ACCOUNT),
         _always,
+    ),
+    # One's own API tokens (staff): every issue or revoke, sharing one count.
+    Guard(
+        "invites:api_token_issue", _POST, (API_TOKEN_PER_ADDRESS, API_TOKEN_PER_ACCOUNT), _always
+    ),
+    Guard(
+        "invites:api_token_revoke", _POST, (API_TOKEN_PER_ADDRESS, API_TOKEN_PER_ACCOUNT), _always
     ),
     # Opening a link: its malformed secrets, and the unknown or closed links
     # the form's page then finds. A link that opens counts nothing. A
@@ -298,7 +308,9 @@ link: 30 failures per address, 30 per link. Access requests: 5
 submissions an hour per address, 10 per IPv4 /24 or IPv6 /64, 20 per IPv6 /48.
 One's names (``/accounts/names/``): 30 invalid forms per address, 10 per
 account. Sign out everywhere else: 10 per account and 60 per address, every
-one counted (it cannot fail; the limit bounds its writes).
+one counted (it cannot fail; the limit bounds its writes). Issuing and
+revoking one's own API tokens: 10 a minute per account and 60 per address,
+every one counted.
 Two-factor codes (after the password, at enrolment, replacing one's
 authenticator): 10 wrong a minute per address, 5 per account. API tokens
 (``/scim/v2/``): 30 failed attempts a minute per address. A correct

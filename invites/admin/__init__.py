@@ -13,9 +13,10 @@
 - ``link_states``: the words both lists use for a person's link;
 - ``records``: what the lists of rows that keep a digest share;
 - ``access_requests``: requests for an account, approved or declined;
-- ``team_links``: team links, made (and shown once), listed and revoked.
+- ``team_links``: team links, made (and shown once), listed and revoked;
+- ``api_tokens``: API tokens, issued (and shown once), listed and revoked.
 """
 
-from invites.admin import access_requests, links, purged_links, team_links, users
+from invites.admin import access_requests, api_tokens, links, purged_links, team_links, users
 
-__all__ = ["access_requests", "links", "purged_links", "team_links", "users"]
+__all__ = ["access_requests", "api_tokens", "links", "purged_links", "team_links", "users"]

@@ -12,6 +12,10 @@ form:
   the next slash, query or fragment is hidden, spaces, tabs, plus signs and
   dashes included: a secret typed in groups, truncated or malformed is hidden
   whole;
+- after an API token's prefix (``ppl_``, ``TOKEN_PREFIX``), in any case,
+  wherever it stands (a path, a query, an ``Authorization`` header an error
+  quotes), whatever follows up to the next whitespace, slash, query,
+  fragment, quote or parameter separator: a token carries its own marker;
 - nothing else: a long word elsewhere (a traceback's frame name, a hash in
   a static file's name) is no key, and stays readable.
 
@@ -26,6 +30,7 @@ import re
 from urllib.parse import quote, unquote
 
 from invites.keys.kinds import KINDS
+from invites.keys.secrets import TOKEN_PREFIX
 
 REDACTED = "[redacted]"
 # No client means a deeper encoding than this: a word that still decodes
@@ -48,11 +53,16 @@ _AFTER_PREFIX = re.compile(
     r"(?:(?!\s+HTTP/)[^/?#&;\"'\r\n])+",
     re.IGNORECASE,
 )
+# A token's prefix wherever it stands, even glued to a word before it, then
+# its secret, truncated, malformed or with something glued to it, up to the
+# next separator; backslashes are hidden too, as for a link. A name that
+# happens to hold the prefix loses its end: a small price for a token.
+_TOKEN = re.compile(rf"({re.escape(TOKEN_PREFIX)})[^\s/?#&;,\"'<>]+", re.IGNORECASE)
 _UNSAFE = re.compile(r'[^\x21-\x7e]|["\\]')
 
 
 def _hide(text: str) -> str:
-    return _AFTER_PREFIX.sub(rf"\1{REDACTED}", text)
+    return _TOKEN.sub(rf"\1{REDACTED}", _AFTER_PREFIX.sub(rf"\1{REDACTED}", text))
 
 
 def _fully_decoded(word: str) -> str | None:
@@ -76,14 +86,14 @@ def _redact_word(word: str) -> str:
 
 
 def redact(text: str) -> str:
-    """``text`` with every link secret in it, in whatever encoding, replaced."""
+    """``text`` with every link secret and API token in it, in whatever encoding, replaced."""
     if "%" not in text:
         return _hide(text)
     return _WORD.sub(lambda match: _redact_word(match.group()), text)
 
 
 class RedactLinkSecretsFilter(logging.Filter):
-    """Rewrite a record's message, traceback and stack with every link secret replaced.
+    """Rewrite a record's message, traceback and stack with every key's secret replaced.
 
     On a handler it covers every record the handler writes; on a logger, every
     record made by that logger.

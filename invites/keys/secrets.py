@@ -10,6 +10,10 @@ SECRET_BYTES = 24
 SECRET_LENGTH = 32
 # SHA-256 in hexadecimal.
 DIGEST_LENGTH = 64
+# What an API token's secret follows (``ApiToken.PREFIX``): it tells people,
+# secret scanners and the log redaction what the string is, and adds nothing
+# to guess.
+TOKEN_PREFIX = "ppl_"  # noqa: S105 (a public marker, not a secret)
 
 
 def secret_make() -> str:

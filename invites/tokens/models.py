@@ -14,6 +14,7 @@ from accounts.models import User
 from accounts.powers import may_act_on
 from invites.keys.errors import KeyInvalid
 from invites.keys.models import IssuedKey
+from invites.keys.secrets import TOKEN_PREFIX
 
 
 def token_state_conditions(now) -> dict[str, Q]:
@@ -52,7 +53,7 @@ class ApiToken(IssuedKey):
     its issuer may still issue it (``refusal``).
     """
 
-    PREFIX = "ppl_"
+    PREFIX = TOKEN_PREFIX  # "ppl_"
 
     class State(models.TextChoices):
         ACTIVE = "active", _("active")

@@ -1,0 +1,26 @@
+"""``{% load api_tokens %}{% api_tokens_section %}``: one's API tokens on the account page.
+
+The account page belongs to accounts, which may not import invites; its
+template loads this library instead, and draws nothing for anyone but staff.
+"""
+
+from django import template
+
+from invites.tokens.forms import ApiTokenForm
+from invites.tokens.selectors import tokens_of_owner
+
+register = template.Library()
+
+
+@register.inclusion_tag("invites/account_api_tokens.html", takes_context=True)
+def api_tokens_section(context) -> dict:
+    """The signed-in staff member's working tokens, with Revoke, and the form for a new one."""
+    user = context["request"].user
+    if not user.is_staff:
+        return {"shown": False}
+    return {
+        "shown": True,
+        "tokens": list(tokens_of_owner(owner=user)),
+        "form": ApiTokenForm(),
+        "csrf_token": context.get("csrf_token"),
+    }
