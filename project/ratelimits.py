@@ -205,9 +205,8 @@ API_TOKEN_PER_ACCOUNT = Limit("api-token-account", "10/m", _signed_in_account)
 TWO_FACTOR_CODE_PER_ADDRESS = Limit("two-factor-code-address", "10/m", ADDRESS)
 TWO_FACTOR_CODE_PER_ACCOUNT = Limit("two-factor-code-account", "5/m", pending_account)
 
-# API tokens: failed attempts (a missing, unknown, expired or revoked token)
-# per address, like sign-in's; a valid token counts nothing.
-API_TOKEN_PER_ADDRESS = Limit("api-token-address", "30/m", ADDRESS)
+# SCIM: failed token attempts (none, unknown, expired, revoked), like sign-in's.
+TOKEN_FAILURES_PER_ADDRESS = Limit("api-token-failures-address", "30/m", ADDRESS)
 
 _SIGN_IN = (SIGN_IN_PER_ADDRESS, SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_DEVICE)
 _TWO_FACTOR_CODE = (TWO_FACTOR_CODE_PER_ADDRESS, TWO_FACTOR_CODE_PER_ACCOUNT)
@@ -290,7 +289,7 @@ LIMITS = (
     ),
     # SCIM: every endpoint, every method; answered as SCIM errors.
     *(
-        Guard(name, ANY_METHOD, (API_TOKEN_PER_ADDRESS,), _unauthorized, refused=scim_too_many)
+        Guard(name, ANY_METHOD, (TOKEN_FAILURES_PER_ADDRESS,), _unauthorized, refused=scim_too_many)
         for name in SCIM_VIEWS
     ),
 )

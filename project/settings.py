@@ -65,7 +65,6 @@ CSRF_TRUSTED_ORIGINS = [SITE_URL] if SITE_URL else []
 INVITE_MAX_AGE = env.int("INVITE_MAX_AGE", default=7 * 24 * 60 * 60)
 RESET_MAX_AGE = env.int("RESET_MAX_AGE", default=24 * 60 * 60)
 LINK_MAX_AGE_LIMIT = env.int("LINK_MAX_AGE_LIMIT", default=90 * 24 * 60 * 60)
-# An API token's default lifetime and its ceiling, in seconds.
 API_TOKEN_MAX_AGE = env.int("API_TOKEN_MAX_AGE", default=365 * 24 * 60 * 60)
 
 # Access requests (/accounts/request/): off unless switched on. The cap keeps

@@ -171,6 +171,7 @@ def site_patterns():
         path("accounts/", include("accounts.urls")),
         path("admin/", admin.site.urls),
         path("", include("invites.urls")),
+        path("scim/v2/", include("scim.urls")),
         path("extra/<int:n>/", include(extra, namespace="extra"), {"flag": "on"}),
     ]
 
@@ -197,6 +198,7 @@ def site():
 SECRET = "s" * 32
 URLS = {
     "home": ("home", {}),
+    "a SCIM user": ("scim:user", {"pk": "12"}),
     "login": ("login", {}),
     "logout": ("logout", {}),
     "password change": ("password_change", {}),
@@ -206,7 +208,7 @@ URLS = {
     "set-password form": ("invites:set_password", {}),
     "namespaced include": ("extra:page", {"n": 3}),
 }
-GUARDED = {"login", "password change", "admin sign-in", "link", "set-password form"}
+GUARDED = {"login", "password change", "admin sign-in", "link", "set-password form", "a SCIM user"}
 
 
 @pytest.mark.parametrize("url", URLS)
