@@ -11,6 +11,7 @@ from datetime import datetime
 
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from scim2_models import InvalidFilterException, ScimFilter
 from scim2_models.path.expressions import (
     AttrPath,
@@ -79,7 +80,9 @@ class FilterToQ(FilterVisitor[Q]):
             name = f"{path.uri}:{name}"
         column = self.columns.get(name.lower())
         if column is None:
-            raise InvalidFilterException(detail=f"Filtering on {name} is not supported.")
+            raise InvalidFilterException(
+                detail=_("Filtering on %(name)s is not supported.") % {"name": name}
+            )
         self.joins = self.joins or "__" in column.field
         return column
 
@@ -96,7 +99,9 @@ class FilterToQ(FilterVisitor[Q]):
         if op in _TEXT_LOOKUPS and column.kind in ("text", "email", "exact"):
             lookups = _EXACT_LOOKUPS if column.kind == "exact" else _TEXT_LOOKUPS
             return Q(**{f"{column.field}__{lookups[op]}": value})
-        raise InvalidFilterException(detail=f"{node.op} does not apply to {node.attr_path}.")
+        raise InvalidFilterException(
+            detail=_("%(op)s does not apply to %(path)s.") % {"op": node.op, "path": node.attr_path}
+        )
 
     def _equal(self, column: Column, value) -> Q:
         if column.kind == "email":
@@ -150,14 +155,14 @@ class _Within(FilterVisitor[Q]):
         return FilterToQ.visit_logical_expr(self, node)  # type: ignore[arg-type]
 
     def visit_value_path(self, node: ValuePath) -> Q:
-        raise InvalidFilterException(detail="Brackets within brackets are not supported.")
+        raise InvalidFilterException(detail=_("Brackets within brackets are not supported."))
 
 
 def _value(column: Column, value):
     """The filter's value as the column compares it, or ``invalidFilter`` saying why not."""
     if column.kind == "bool":
         if not isinstance(value, bool):
-            raise InvalidFilterException(detail="Compare a boolean with true or false.")
+            raise InvalidFilterException(detail=_("Compare a boolean with true or false."))
         return value
     if column.kind == "id":
         try:
@@ -167,10 +172,10 @@ def _value(column: Column, value):
     if column.kind == "date":
         moment = parse_datetime(str(value)) if not isinstance(value, datetime) else value
         if moment is None:
-            raise InvalidFilterException(detail="Compare a date with an ISO 8601 time.")
+            raise InvalidFilterException(detail=_("Compare a date with an ISO 8601 time."))
         return moment
     if not isinstance(value, str):
-        raise InvalidFilterException(detail="Compare a text attribute with a string.")
+        raise InvalidFilterException(detail=_("Compare a text attribute with a string."))
     return value
 
 

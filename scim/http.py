@@ -14,6 +14,7 @@ from django.db import DatabaseError, IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -56,7 +57,7 @@ def unauthorized() -> HttpResponse:
     return error_response(
         Error(
             status=401,
-            detail="Send a valid API token: Authorization: Bearer ppl_… (see docs/api.md).",
+            detail=_("Send a valid API token: Authorization: Bearer ppl_… (see docs/api.md)."),
         ),
         WWW_Authenticate='Bearer realm="scim"',
     )
@@ -65,7 +66,11 @@ def unauthorized() -> HttpResponse:
 def too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
     """The answer to an address over its limit of failed token attempts."""
     return error_response(
-        Error(status=429, detail=f"Too many failed attempts. Try again in {retry_after} seconds."),
+        Error(
+            status=429,
+            detail=_("Too many failed attempts. Try again in %(after)s seconds.")
+            % {"after": retry_after},
+        ),
         Retry_After=str(retry_after),
     )
 
@@ -94,19 +99,19 @@ class ScimView(View):
             # Two requests made the same account or group at the same moment.
             return error_response(
                 UniquenessException(
-                    detail="It exists already (made at the same moment)."
+                    detail=_("It exists already (made at the same moment).")
                 ).to_error()
             )
         except DatabaseError:
             logger.exception("SCIM request failed: the database is out of reach.")
             return error_response(
-                Error(status=503, detail="The service is unavailable. Try again shortly."),
+                Error(status=503, detail=_("The service is unavailable. Try again shortly.")),
                 Retry_After="30",
             )
         except Exception:
             # An API client gets SCIM's error body, never the site's page or a traceback.
             logger.exception("SCIM request failed.")
-            return error_response(Error(status=500, detail="The service failed; it is logged."))
+            return error_response(Error(status=500, detail=_("The service failed; it is logged.")))
 
     def _answer(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         """The token first; then the endpoint's answer."""
@@ -127,7 +132,10 @@ class ScimView(View):
     def http_method_not_allowed(self, request, *args, **kwargs) -> HttpResponse:
         allowed = ", ".join(m.upper() for m in self.http_method_names if hasattr(self, m))
         return error_response(
-            Error(status=405, detail=f"{request.method} is not allowed here."), Allow=allowed
+            Error(
+                status=405, detail=_("%(method)s is not allowed here.") % {"method": request.method}
+            ),
+            Allow=allowed,
         )
 
     def payload(self) -> dict:
@@ -135,11 +143,11 @@ class ScimView(View):
         try:
             body = self.request.body
         except RequestDataTooBig:
-            raise PayloadTooLargeException(detail="The request's body is too large.") from None
+            raise PayloadTooLargeException(detail=_("The request's body is too large.")) from None
         try:
             payload = json.loads(body or b"null")
         except (UnicodeDecodeError, json.JSONDecodeError):
-            raise InvalidSyntaxException(detail="The request's body is not JSON.") from None
+            raise InvalidSyntaxException(detail=_("The request's body is not JSON.")) from None
         if not isinstance(payload, dict):
-            raise InvalidSyntaxException(detail="The request's body must be a JSON object.")
+            raise InvalidSyntaxException(detail=_("The request's body must be a JSON object."))
         return payload

@@ -16,6 +16,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils.translation import gettext as _
 from scim2_models import (
     ForbiddenException,
     InvalidValueException,
@@ -61,7 +62,8 @@ class UserFields:
             validate_email(email)
         except ValidationError:
             raise InvalidValueException(
-                detail=f"userName must be an email address; {self.email!r} is not one."
+                detail=_("userName must be an email address; %(email)s is not one.")
+                % {"email": repr(self.email)}
             ) from None
         for name, value, longest in (
             ("userName", email, 254),
@@ -70,21 +72,30 @@ class UserFields:
             ("externalId", self.external_id, 255),
         ):
             if len(value) > longest:
-                raise InvalidValueException(detail=f"{name} is longer than {longest} characters.")
+                raise InvalidValueException(
+                    detail=_("%(name)s is longer than %(longest)s characters.")
+                    % {"name": name, "longest": longest}
+                )
         return UserFields(email, self.first_name, self.last_name, self.active, self.external_id)
 
 
 def require(caller: Caller, permission: str) -> None:
     if not (caller.owner.is_active and caller.owner.has_perm(permission)):
-        raise ForbiddenException(detail=f"The token's owner lacks the permission {permission}.")
+        raise ForbiddenException(
+            detail=_("The token's owner lacks the permission %(permission)s.")
+            % {"permission": permission}
+        )
 
 
 def _ensure_within_powers(caller: Caller, users: list[User]) -> None:
     beyond = users_beyond(actor=caller.owner, users=users)
     if beyond:
         raise ForbiddenException(
-            detail="The token's owner may not act on an account more powerful than their own: "
-            + ", ".join(user.email for user in beyond)
+            detail=_(
+                "The token's owner may not act on an account more powerful than their own: "
+                "%(emails)s"
+            )
+            % {"emails": ", ".join(user.email for user in beyond)}
         )
 
 
@@ -93,7 +104,9 @@ def _ensure_unique(email: str, *, other_than: int | None = None) -> None:
     if other_than is not None:
         others = others.exclude(pk=other_than)
     if others.exists():
-        raise UniquenessException(detail=f"An account with the email {email} already exists.")
+        raise UniquenessException(
+            detail=_("An account with the email %(email)s already exists.") % {"email": email}
+        )
 
 
 @transaction.atomic
@@ -139,8 +152,10 @@ def _link_issue(caller: Caller, user: User) -> IssuedLink:
         return link_issue(user=user, issuer=caller.owner, via=Via.API, actor=caller.actor)
     except IssueRefused:
         raise ForbiddenException(
-            detail="The token's owner may not issue set-password links for this account "
-            "(it takes staff status, the permission invites.issue_link, and powers over it)."
+            detail=_(
+                "The token's owner may not issue set-password links for this account "
+                "(it takes staff status, the permission invites.issue_link, and powers over it)."
+            )
         ) from None
 
 
@@ -149,7 +164,7 @@ def user_link_issue(*, caller: Caller, user: User) -> IssuedLink:
     """A new set-password link for ``user``, revoking their older ones."""
     if not user.is_active:
         raise MutabilityException(
-            detail="The account is deactivated: set active to true before issuing a link."
+            detail=_("The account is deactivated: set active to true before issuing a link.")
         )
     return _link_issue(caller, user)
 
@@ -206,11 +221,11 @@ def _activity_set(caller: Caller, user: User, active: bool) -> None:
             users_deactivate(users=[user], actor=caller.owner, by=caller.actor)
     except ValueError:
         raise MutabilityException(
-            detail="A token cannot deactivate its own owner's account."
+            detail=_("A token cannot deactivate its own owner's account.")
         ) from None
     except PowersExceeded:
         raise ForbiddenException(
-            detail="The token's owner may not act on an account more powerful than their own."
+            detail=_("The token's owner may not act on an account more powerful than their own.")
         ) from None
     user.is_active = active
 
@@ -221,7 +236,7 @@ def user_delete(*, caller: Caller, user: User) -> None:
     require(caller, "accounts.delete_user")
     _ensure_within_powers(caller, [user])
     if user.pk == caller.owner.pk:
-        raise MutabilityException(detail="A token cannot delete its own owner's account.")
+        raise MutabilityException(detail=_("A token cannot delete its own owner's account."))
     audit_record(
         action="user.deleted",
         actor=caller.actor,
@@ -235,14 +250,15 @@ def user_delete(*, caller: Caller, user: User) -> None:
 def _ensure_group_within_powers(caller: Caller, group: Group) -> None:
     if groups_beyond(actor=caller.owner, groups=[group]):
         raise ForbiddenException(
-            detail=f"The group {group.name} grants permissions the token's owner lacks."
+            detail=_("The group %(name)s grants permissions the token's owner lacks.")
+            % {"name": group.name}
         )
 
 
 def _members(ids: list[int]) -> list[User]:
     members = list(User.objects.filter(pk__in=ids))
     if len(members) != len(set(ids)):
-        raise InvalidValueException(detail="members names a user that does not exist.")
+        raise InvalidValueException(detail=_("members names a user that does not exist."))
     return members
 
 
@@ -266,12 +282,14 @@ def group_create(*, caller: Caller, name: str, member_ids: list[int]) -> Group:
 def _group_name_checked(name: str, *, other_than: int | None = None) -> str:
     name = (name or "").strip()
     if not name or len(name) > 150:
-        raise InvalidValueException(detail="displayName must be 1 to 150 characters.")
+        raise InvalidValueException(detail=_("displayName must be 1 to 150 characters."))
     others = Group.objects.filter(name=name)
     if other_than is not None:
         others = others.exclude(pk=other_than)
     if others.exists():
-        raise UniquenessException(detail=f"A group named {name} already exists.")
+        raise UniquenessException(
+            detail=_("A group named %(name)s already exists.") % {"name": name}
+        )
     return name
 
 

@@ -9,6 +9,7 @@ paged in the database (``startIndex``, ``count``) and filtered there
 from django.contrib.auth.models import Group as DjangoGroup
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from scim2_models import (
     Context,
     ListResponse,
@@ -82,7 +83,7 @@ class ResourceTypesView(ScimView):
     def get(self, request, name=None):
         if name is not None:
             if name not in self.types:
-                raise NotFoundException(detail=f"No resource type {name}.")
+                raise NotFoundException(detail=_("No resource type %(name)s.") % {"name": name})
             return scim_response(self._shown(self.types[name]))
         shown = [self._shown(each) for each in self.types.values()]
         return scim_response(_list_of(shown))
@@ -103,7 +104,7 @@ class SchemasView(ScimView):
         schemas = {str(model.__schema__): model.to_schema() for model in self.models}
         if urn is not None:
             if urn not in schemas:
-                raise NotFoundException(detail=f"No schema {urn}.")
+                raise NotFoundException(detail=_("No schema %(urn)s.") % {"urn": urn})
             return scim_response(self._shown(schemas[urn]))
         return scim_response(_list_of([self._shown(each) for each in schemas.values()]))
 
@@ -164,11 +165,11 @@ class UsersView(ScimView):
 class UserView(ScimView):
     def _user(self, pk: str) -> Account:
         if not pk.isdigit():
-            raise NotFoundException(detail=f"No user {pk}.")
+            raise NotFoundException(detail=_("No user %(pk)s.") % {"pk": pk})
         users = users_for_reading(Account.objects.filter(pk=int(pk)))
         user = users.first()
         if user is None:
-            raise NotFoundException(detail=f"No user {pk}.")
+            raise NotFoundException(detail=_("No user %(pk)s.") % {"pk": pk})
         return user
 
     def _shown(self, user: Account, context: Context, search: SearchRequest | None = None):
@@ -198,8 +199,10 @@ class UserView(ScimView):
         patch.patch(resource)
         if resource.active is None:
             raise MutabilityException(
-                detail="active cannot be removed: an account is active or deactivated. "
-                "Replace it with true or false."
+                detail=_(
+                    "active cannot be removed: an account is active or deactivated. "
+                    "Replace it with true or false."
+                )
             )
         services.user_update(
             caller=self.caller, user=user, fields=_user_fields(resource, current=user)
@@ -219,7 +222,7 @@ class UserLinkView(ScimView):
     def post(self, request, pk):
         user = get_object_or_404(Account, pk=pk) if pk.isdigit() else None
         if user is None:
-            raise NotFoundException(detail=f"No user {pk}.")
+            raise NotFoundException(detail=_("No user %(pk)s.") % {"pk": pk})
         link = services.user_link_issue(caller=self.caller, user=user)
         shown = user_resource(
             users_for_reading(Account.objects.filter(pk=user.pk)).get(),
@@ -236,7 +239,7 @@ def _member_ids(resource: Group) -> list[int]:
     ids = []
     for member in resource.members or []:
         if not str(member.value or "").isdigit():
-            raise NotFoundException(detail=f"No user {member.value}.")
+            raise NotFoundException(detail=_("No user %(value)s.") % {"value": member.value})
         ids.append(int(member.value))
     return ids
 
@@ -279,10 +282,10 @@ class GroupsView(ScimView):
 
 def _group_read(pk) -> DjangoGroup:
     if not str(pk).isdigit():
-        raise NotFoundException(detail=f"No group {pk}.")
+        raise NotFoundException(detail=_("No group %(pk)s.") % {"pk": pk})
     group = DjangoGroup.objects.filter(pk=int(pk)).first()
     if group is None:
-        raise NotFoundException(detail=f"No group {pk}.")
+        raise NotFoundException(detail=_("No group %(pk)s.") % {"pk": pk})
     return group
 
 
@@ -355,7 +358,7 @@ class RootSearchView(ScimView):
 
     def post(self, request):
         raise NotImplementedException(
-            detail="Search Users and Groups apart: POST /Users/.search or /Groups/.search."
+            detail=_("Search Users and Groups apart: POST /Users/.search or /Groups/.search.")
         )
 
 
@@ -363,6 +366,6 @@ class NotFoundView(ScimView):
     """Any other path under ``/scim/v2/``: a SCIM 404, not the site's page."""
 
     def get(self, request, *args, **kwargs):
-        raise NotFoundException(detail=f"No SCIM endpoint at {request.path}.")
+        raise NotFoundException(detail=_("No SCIM endpoint at %(path)s.") % {"path": request.path})
 
     post = put = patch = delete = get
