@@ -142,9 +142,9 @@ def user_create(*, caller: Caller, fields: UserFields) -> tuple[User, IssuedLink
 
 
 def _set_fields(fields: UserFields) -> list[str]:
-    names = {"first_name": fields.first_name, "last_name": fields.last_name}
-    names["external_id"] = fields.external_id
-    return ["email", "is_active", *(name for name, value in names.items() if value)]
+    """The fields a creation set, for the trail: never their values."""
+    optional = ("first_name", "last_name", "external_id")
+    return ["email", "is_active", *(name for name in optional if getattr(fields, name))]
 
 
 def _link_issue(caller: Caller, user: User) -> IssuedLink:
@@ -182,18 +182,10 @@ def user_update(*, caller: Caller, user: User, fields: UserFields) -> User:
     fields = fields.checked()
     if fields.email != user.email:
         _ensure_unique(fields.email, other_than=user.pk)
-    changed = [
-        name
-        for name, value in (
-            ("email", fields.email),
-            ("first_name", fields.first_name),
-            ("last_name", fields.last_name),
-            ("external_id", fields.external_id),
-        )
-        if getattr(user, name) != value
-    ]
+    editable = ("email", "first_name", "last_name", "external_id")
+    changed = [name for name in editable if getattr(user, name) != getattr(fields, name)]
     for name in changed:
-        setattr(user, name, getattr(fields, name if name != "email" else "email"))
+        setattr(user, name, getattr(fields, name))
     if changed:
         user.save(update_fields=changed)
         history_write(

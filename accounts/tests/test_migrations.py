@@ -46,7 +46,9 @@ def test_existing_users_get_their_keys_and_are_found_by_any_spelling(users_befor
         "Ada@Exa\uff4dple.com": "ada@example.com",
         "grace@example.com": "grace@example.com",
     }
-    assert User.objects.by_email("ADA@example.com").get().email == "Ada@Exa\uff4dple.com"
+    # Only the columns of 0006: later migrations add others (external_id).
+    found = User.objects.by_email("ADA@example.com").values_list("email", flat=True)
+    assert found.get() == "Ada@Exa\uff4dple.com"
 
 
 def test_the_migration_stops_naming_accounts_whose_emails_normalise_alike(users_before_the_key):
