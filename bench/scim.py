@@ -53,17 +53,6 @@ USERS = "/scim/v2/Users"
 GROUPS = "/scim/v2/Groups"
 ADD = "/admin/accounts/user/add/"
 BLOCK = 50
-PROVISIONING = (
-    ("accounts", "add_user"),
-    ("accounts", "change_user"),
-    ("accounts", "view_user"),
-    ("accounts", "delete_user"),
-    ("invites", "issue_link"),
-    ("auth", "add_group"),
-    ("auth", "change_group"),
-    ("auth", "view_group"),
-    ("auth", "delete_group"),
-)
 
 
 def load() -> str:
@@ -100,7 +89,6 @@ class Callers:
     """The two clients: a provisioning token's, and a superuser's admin session."""
 
     def __init__(self):
-        from django.contrib.auth.models import Permission
         from django.test import Client
         from django_otp import DEVICE_ID_SESSION_KEY
 
@@ -108,14 +96,12 @@ class Callers:
         from accounts.models import User
         from invites.keys.models import Via
         from invites.tokens.services import token_issue
+        from scim.services import provisioning_permissions
 
         owner, _ = User.objects.get_or_create(
             email="provisioner@staff.example.org", defaults={"is_staff": True}
         )
-        for app_label, codename in PROVISIONING:
-            owner.user_permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+        owner.user_permissions.add(*provisioning_permissions())
         issued = token_issue(owner=owner, description="bench", issuer=None, via=Via.COMMAND)
         self.scim = Client(headers={"Authorization": f"Bearer {issued.secret}"})
         admin = User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from accounts.admin_lists import list_datetime, list_email, list_ip_address
 from accounts.dates import relative, when
 from accounts.powers import PowersExceeded
+from invites.admin.filters import KeyStateFilter
 from invites.admin.records import RecordsWithDigests
 from invites.batch.csv_output import utc_iso
 from invites.keys.models import Via
@@ -31,25 +32,12 @@ from invites.tokens.services import IssuedToken, token_issue, tokens_revoke
 ISSUE_PERMISSION = ApiToken.issue_permission
 
 
-class ApiTokenStateFilter(admin.SimpleListFilter):
-    title = gettext_lazy("state")
-    parameter_name = "state"
-
-    def lookups(self, request, model_admin):
-        return ApiToken.State.choices
-
-    def queryset(self, request, queryset):
-        if self.value() in ApiToken.State.values:
-            return queryset.with_state(self.value())
-        return queryset
-
-
 @admin.register(ApiToken)
 class ApiTokenAdmin(RecordsWithDigests, admin.ModelAdmin):
     """Every API token, read-only: whose, what for, until when, when last used."""
 
     list_display = ("owner_email", "description", "created", "expires", "last_used", "state_label")
-    list_filter = (ApiTokenStateFilter, "created_via")
+    list_filter = (KeyStateFilter, "created_via")
     list_select_related = ("owner", "created_by")
     list_per_page = 20
     search_fields = ["owner__email"]

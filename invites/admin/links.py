@@ -15,6 +15,7 @@ from accounts import clock
 from accounts.admin_confirmation import action_confirmation_response, action_confirmed
 from accounts.admin_lists import CountedUpTo, list_datetime, list_email
 from accounts.powers import PowersExceeded, ensure_may_act_on
+from invites.admin.filters import KeyStateFilter
 from invites.admin.link_states import link_state_filter_choices, link_state_label
 from invites.admin.records import RecordsWithDigests
 from invites.links import services
@@ -27,17 +28,9 @@ def may_revoke_links(user) -> bool:
     return user.has_perm(ISSUE_PERMISSION) or user.has_perm("invites.change_link")
 
 
-class LinkStateFilter(admin.SimpleListFilter):
-    title = gettext_lazy("state")
-    parameter_name = "state"
-
+class LinkStateFilter(KeyStateFilter):
     def lookups(self, request, model_admin):
         return link_state_filter_choices()
-
-    def queryset(self, request, queryset):
-        if self.value() in Link.State.values:
-            return queryset.with_state(self.value())
-        return queryset
 
 
 class PresentedAgainFilter(admin.SimpleListFilter):

@@ -28,6 +28,7 @@ from accounts.dates import relative, when
 from accounts.models import User
 from accounts.qr import qr_svg
 from accounts.two_factor import two_factor_required
+from invites.admin.filters import KeyStateFilter
 from invites.admin.handover import sheet_value
 from invites.admin.lifetimes import DEFAULT, LinkLifetimeForm
 from invites.admin.records import RecordsWithDigests
@@ -39,19 +40,6 @@ from invites.models import Link, TeamLink, TeamLinkJoin
 from invites.team_links import services as team_links
 from invites.team_links.errors import TeamLinkRefused
 from invites.team_links.services import MAX_USES, TEAM_ISSUE_PERMISSION, default_team_max_age
-
-
-class TeamLinkStateFilter(admin.SimpleListFilter):
-    title = gettext_lazy("state")
-    parameter_name = "state"
-
-    def lookups(self, request, model_admin):
-        return TeamLink.State.choices
-
-    def queryset(self, request, queryset):
-        if self.value() in TeamLink.State.values:
-            return queryset.with_state(self.value())
-        return queryset
 
 
 class TeamLinkForm(LinkLifetimeForm):
@@ -104,7 +92,7 @@ class TeamLinkAdmin(RecordsWithDigests, admin.ModelAdmin):
     """Team links: made by the add page, then read-only, revoked by an action or a button."""
 
     list_display = ("name", "state_label", "uses_left", "expires", "creator", "members")
-    list_filter = (TeamLinkStateFilter,)
+    list_filter = (KeyStateFilter,)
     list_select_related = ("created_by",)
     list_per_page = 20
     search_fields = ["name"]

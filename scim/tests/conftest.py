@@ -3,34 +3,20 @@
 import json
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.test import Client
 
 from accounts.tests.factories import StaffFactory
 from invites.tests.factories import ApiTokenFactory
+from scim.services import provisioning_permissions
 
 SCIM_JSON = "application/scim+json"
 LINK_EXTENSION = "urn:people:params:scim:schemas:extension:link:2.0:User"
-PROVISIONING = (
-    ("accounts", "add_user"),
-    ("accounts", "change_user"),
-    ("accounts", "view_user"),
-    ("accounts", "delete_user"),
-    ("invites", "issue_link"),
-    ("auth", "add_group"),
-    ("auth", "change_group"),
-    ("auth", "view_group"),
-    ("auth", "delete_group"),
-)
 
 
 def provisioner(**kwargs):
     """A staff member with what provisioning takes, and nothing more."""
     user = StaffFactory(**kwargs)
-    for app_label, codename in PROVISIONING:
-        user.user_permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
+    user.user_permissions.add(*provisioning_permissions())
     return user
 
 
