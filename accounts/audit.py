@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
 
+from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
@@ -52,10 +53,14 @@ class Via(models.TextChoices):
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts, as the trail names them, and by which path."""
+    """Who acts, as the trail names them, by which path, and (if known) from which address.
+
+    ``address`` is each event's where the event gives none of its own.
+    """
 
     name: str
     via: Via
+    address: str | None = None
 
     @classmethod
     def person(cls, user, via: Via) -> "Actor":
@@ -75,9 +80,9 @@ class Actor:
         return cls("system", Via.SYSTEM)
 
     @classmethod
-    def token(cls, token_id: int) -> "Actor":
+    def token(cls, token_id: int, address: str | None = None) -> "Actor":
         """An API token acting for its owner (the trail names the token, not the owner)."""
-        return cls(f"token:{token_id}", Via.API)
+        return cls(f"token:{token_id}", Via.API, address)
 
     @classmethod
     def of(cls, user, via: str) -> "Actor":
@@ -213,7 +218,7 @@ def _chained_rows(actor: Actor, happenings: Iterable[Happening], seq: int, previ
     at_text, stored_at, via = iso(at), connection.ops.adapt_datetimefield_value(at), str(actor.via)
     for seq, happening in enumerate(happenings, start=seq + 1):  # noqa: B020 (counts on)
         target = _target_of(happening.target) or None
-        address = _address(happening.address)
+        address = stored_address(happening.address or actor.address)
         detail = detail_text(happening.detail or {})
         body = composed(seq, at_text, actor.name, via, happening.action, target, address, detail)
         previous = chained(previous, body)
@@ -230,10 +235,13 @@ def _chained_rows(actor: Actor, happenings: Iterable[Happening], seq: int, previ
         )
 
 
-def _address(address: str | None) -> str | None:
-    """As the database keeps it: an IPv6 address in its short form."""
+def stored_address(address: str | None) -> str | None:
+    """``address`` as the database keeps it (IPv6 in its short form); None for none or garbage."""
     if address and ":" in address:
-        return clean_ipv6_address(address)
+        try:
+            return clean_ipv6_address(address)
+        except ValidationError:
+            return None
     return address or None
 
 
@@ -244,7 +252,7 @@ def _values(actor: Actor, happening: Happening, at: datetime) -> dict:
         "via": str(actor.via),
         "action": happening.action,
         "target": _target_of(happening.target) or None,
-        "address": _address(happening.address),
+        "address": stored_address(happening.address or actor.address),
         "detail": json.loads(detail_text(happening.detail or {})),
     }
 

@@ -104,7 +104,15 @@ def server_error(request):
 
 
 def service_unavailable(request):
-    """Ask the person to try again in a moment: the cache or the database cannot be reached."""
+    """Ask the person to try again in a moment: the cache or the database cannot be reached.
+
+    An API client under ``/scim/`` gets SCIM's error body instead of the page.
+    """
+    if request.path_info.startswith("/scim/"):
+        # Imported here: this module is loaded before the apps are.
+        from scim.http import unavailable
+
+        return unavailable(retry_after=UNAVAILABLE_RETRY_AFTER_SECONDS)
     # No request context: the signed-in user and the messages come from the
     # session, which is read through the cache.
     template = loader.get_template("503.html")

@@ -29,7 +29,7 @@ def _limited(view, guards: list[Guard]):
         attempt = Attempt(request, guard)
         if attempt.is_over():
             if guard.refused is not None:
-                return guard.refused(request, attempt.retry_after)
+                return _judged_first(view, request, args, kwargs, attempt)
             return ratelimited(request, retry_after=attempt.retry_after)
         response = view(request, *args, **kwargs)
         # A server error is not the client's failure.
@@ -38,6 +38,20 @@ def _limited(view, guards: list[Guard]):
         return response
 
     return limited
+
+
+def _judged_first(view, request, args, kwargs, attempt: Attempt):
+    """An API's request from an address over its limit: refused only if it fails too.
+
+    An identity provider's requests come from addresses it shares with every
+    other tenant: one tenant's bad token must not hold another's good one.
+    A failure (a bad token) is answered 429 all the same, and counts nothing
+    more; a credential of 192 random bits leaves nothing to guess either way.
+    """
+    response = view(request, *args, **kwargs)
+    if response.status_code < 500 and attempt.guard.failed(attempt, response):
+        return attempt.guard.refused(request, attempt.retry_after)
+    return response
 
 
 def guarded(patterns: list) -> list:

@@ -170,7 +170,10 @@ def _value(column: Column, value):
         except (TypeError, ValueError):
             return 0  # no row has id 0: an unknown id matches nothing
     if column.kind == "date":
-        moment = parse_datetime(str(value)) if not isinstance(value, datetime) else value
+        try:
+            moment = value if isinstance(value, datetime) else parse_datetime(str(value))
+        except ValueError:  # well-formed, but no such day or hour
+            moment = None
         if moment is None:
             raise InvalidFilterException(detail=_("Compare a date with an ISO 8601 time."))
         return moment
@@ -185,8 +188,6 @@ def filtered(rows: QuerySet, text: str | None, columns: dict[str, Column]) -> Qu
         return rows
     try:
         tree = ScimFilter(text).ast
-    except InvalidFilterException:
-        raise
     except (ValueError, TypeError) as error:
         raise InvalidFilterException(detail=str(error)) from None
     to_q = FilterToQ(columns)

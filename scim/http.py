@@ -11,7 +11,7 @@ import logging
 import pydantic
 from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, IntegrityError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from scim2_models import (
     Context,
     Error,
     InvalidSyntaxException,
+    NotFoundException,
     PayloadTooLargeException,
     SCIMException,
     UniquenessException,
@@ -48,6 +49,7 @@ def scim_response(payload: dict | None, *, status: int = 200, **headers: str) ->
 
 
 def error_response(error: Error, **headers: str) -> HttpResponse:
+    """``error`` as SCIM's error body, with its status."""
     status = int(error.status or 400)
     return scim_response(error.model_dump(scim_ctx=Context.DEFAULT), status=status, **headers)
 
@@ -60,6 +62,14 @@ def unauthorized() -> HttpResponse:
             detail=_("Send a valid API token: Authorization: Bearer ppl_… (see docs/api.md)."),
         ),
         WWW_Authenticate='Bearer realm="scim"',
+    )
+
+
+def unavailable(*, retry_after: int) -> HttpResponse:
+    """The answer when the database or the cache is out of reach."""
+    return error_response(
+        Error(status=503, detail=_("The service is unavailable. Try again shortly.")),
+        Retry_After=str(retry_after),
     )
 
 
@@ -76,7 +86,8 @@ def too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
 
 
 def bearer_token(request: HttpRequest) -> str | None:
-    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+    """The token an ``Authorization: Bearer …`` header presents (any case), or None."""
+    scheme, _space, presented = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not presented.strip():
         return None
     return presented.strip()
@@ -102,12 +113,11 @@ class ScimView(View):
                     detail=_("It exists already (made at the same moment).")
                 ).to_error()
             )
+        except Http404:
+            return error_response(NotFoundException().to_error())
         except DatabaseError:
             logger.exception("SCIM request failed: the database is out of reach.")
-            return error_response(
-                Error(status=503, detail=_("The service is unavailable. Try again shortly.")),
-                Retry_After="30",
-            )
+            return unavailable(retry_after=30)
         except Exception:
             # An API client gets SCIM's error body, never the site's page or a traceback.
             logger.exception("SCIM request failed.")
@@ -124,7 +134,9 @@ class ScimView(View):
         except KeyInvalid as error:
             logger.info("SCIM request refused: an API token that is %s.", error.reason.label)
             return unauthorized()
-        self.caller = Caller(owner=token.owner, actor=Actor.token(token.pk), address=address)
+        self.caller = Caller(
+            owner=token.owner, actor=Actor.token(token.pk, address), address=address
+        )
         self.base = request.build_absolute_uri(reverse("scim:root")).rstrip("/")
         with POLICY:
             return super().dispatch(request, *args, **kwargs)

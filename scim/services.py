@@ -11,7 +11,7 @@ are SCIM's own (scim2-models), which the views answer as SCIM error bodies.
 
 from dataclasses import dataclass
 
-from django.contrib.admin.models import ADDITION, CHANGE
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -103,8 +103,16 @@ class UserFields:
         return UserFields(email, self.first_name, self.last_name, self.active, self.external_id)
 
 
-def require(caller: Caller, permission: str) -> None:
-    if not (caller.owner.is_active and caller.owner.has_perm(permission)):
+def permission_require(*, caller: Caller, permission: str) -> None:
+    """Raise ``ForbiddenException`` unless the token's owner is active staff holding ``permission``.
+
+    Staff, as in the admin: without it a user's permissions open nothing there,
+    and a token gives no more than its owner has there.
+    """
+    owner = caller.owner
+    if not owner.is_staff:
+        raise ForbiddenException(detail=_("The token's owner is not a staff member."))
+    if not (owner.is_active and owner.has_perm(permission)):
         raise ForbiddenException(
             detail=_("The token's owner lacks the permission %(permission)s.")
             % {"permission": permission}
@@ -140,7 +148,7 @@ def user_create(*, caller: Caller, fields: UserFields) -> tuple[User, IssuedLink
     The owner needs ``accounts.add_user`` and the right to issue links
     (``links_issue``'s rules). An account created inactive gets no link.
     """
-    require(caller, "accounts.add_user")
+    permission_require(caller=caller, permission="accounts.add_user")
     fields = fields.checked()
     _ensure_unique(fields.email)
     user = User(
@@ -201,7 +209,7 @@ def user_update(*, caller: Caller, user: User, fields: UserFields) -> User:
     email revokes the user's open links (``User.save``); ``active`` goes
     through ``users_deactivate`` / ``users_reactivate``.
     """
-    require(caller, "accounts.change_user")
+    permission_require(caller=caller, permission="accounts.change_user")
     _ensure_within_powers(caller, [user])
     fields = fields.checked()
     if fields.email != user.email:
@@ -249,10 +257,11 @@ def _activity_set(caller: Caller, user: User, active: bool) -> None:
 @transaction.atomic
 def user_delete(*, caller: Caller, user: User) -> None:
     """Delete ``user``'s account: ``accounts.delete_user`` and powers over them."""
-    require(caller, "accounts.delete_user")
+    permission_require(caller=caller, permission="accounts.delete_user")
     _ensure_within_powers(caller, [user])
     if user.pk == caller.owner.pk:
         raise MutabilityException(detail=_("A token cannot delete its own owner's account."))
+    history_write(actor_id=caller.owner.pk, flag=DELETION, entries=[(user, [])])
     audit_record(
         action="user.deleted",
         actor=caller.actor,
@@ -281,7 +290,7 @@ def _members(ids: list[int]) -> list[User]:
 @transaction.atomic
 def group_create(*, caller: Caller, name: str, member_ids: list[int]) -> Group:
     """A new group (``auth.add_group``), with members the owner has powers over."""
-    require(caller, "auth.add_group")
+    permission_require(caller=caller, permission="auth.add_group")
     name = _group_name_checked(name)
     group = Group.objects.create(name=name)
     audit_record(
@@ -312,7 +321,7 @@ def _group_name_checked(name: str, *, other_than: int | None = None) -> str:
 @transaction.atomic
 def group_update(*, caller: Caller, group: Group, name: str, member_ids: list[int]) -> Group:
     """Rename ``group`` and set its members (``auth.change_group``, within the owner's powers)."""
-    require(caller, "auth.change_group")
+    permission_require(caller=caller, permission="auth.change_group")
     _ensure_group_within_powers(caller, group)
     name = _group_name_checked(name, other_than=group.pk)
     if name != group.name:
@@ -336,7 +345,7 @@ def _members_set(caller: Caller, group: Group, member_ids: list[int]) -> None:
     added, removed = _members(sorted(wanted - current)), _members(sorted(current - wanted))
     if not added and not removed:
         return
-    require(caller, "accounts.change_user")
+    permission_require(caller=caller, permission="accounts.change_user")
     _ensure_within_powers(caller, [*added, *removed])
     group.user_set.add(*added)
     group.user_set.remove(*removed)
@@ -362,7 +371,7 @@ def _membership(group: Group, how: str) -> dict:
 @transaction.atomic
 def group_delete(*, caller: Caller, group: Group) -> None:
     """Delete ``group`` (``auth.delete_group``, within the owner's powers)."""
-    require(caller, "auth.delete_group")
+    permission_require(caller=caller, permission="auth.delete_group")
     _ensure_group_within_powers(caller, group)
     members = list(group.user_set.all())
     _ensure_within_powers(caller, members)

@@ -8,10 +8,10 @@ paged in the database (``startIndex``, ``count``) and filtered there
 
 from django.contrib.auth.models import Group as DjangoGroup
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from scim2_models import (
     Context,
+    InvalidValueException,
     ListResponse,
     MutabilityException,
     NotFoundException,
@@ -26,6 +26,7 @@ from accounts.models import User as Account
 from scim import services
 from scim.filters import GROUP_COLUMNS, USER_COLUMNS, filtered
 from scim.http import ScimView, scim_response
+from scim.patches import restatements_dropped
 from scim.resources import group_resource, members_of, user_resource, users_for_reading
 from scim.schemas import (
     CONFIG,
@@ -143,7 +144,7 @@ class UsersView(ScimView):
         return self.listed(_search(request))
 
     def listed(self, search: SearchRequest):
-        services.require(self.caller, "accounts.view_user")
+        services.permission_require(caller=self.caller, permission="accounts.view_user")
         rows = filtered(Account.objects.all(), search.filter, USER_COLUMNS)
         total, start, users = _page(users_for_reading(rows), search)
         resources = [user_resource(user, base=self.base) for user in users]
@@ -162,22 +163,35 @@ class UsersView(ScimView):
         )
 
 
+def _user_read(pk: int) -> Account:
+    user = users_for_reading(Account.objects.filter(pk=pk)).first()
+    if user is None:
+        raise NotFoundException(detail=_("No user %(pk)s.") % {"pk": pk})
+    return user
+
+
 class UserView(ScimView):
-    def _user(self, pk: str) -> Account:
-        if not pk.isdigit():
-            raise NotFoundException(detail=_("No user %(pk)s.") % {"pk": pk})
-        users = users_for_reading(Account.objects.filter(pk=int(pk)))
-        user = users.first()
-        if user is None:
-            raise NotFoundException(detail=_("No user %(pk)s.") % {"pk": pk})
-        return user
+    """One user. The permission comes before the lookup: no token learns which ids exist
+    without the right to see them."""
+
+    required = {
+        "get": "accounts.view_user",
+        "put": "accounts.change_user",
+        "patch": "accounts.change_user",
+        "delete": "accounts.delete_user",
+    }
+
+    def _user(self, pk: int) -> Account:
+        services.permission_require(
+            caller=self.caller, permission=self.required[self.request.method.lower()]
+        )
+        return _user_read(pk)
 
     def _shown(self, user: Account, context: Context, search: SearchRequest | None = None):
         shown = user_resource(user, base=self.base)
         return scim_response(shown.model_dump(scim_ctx=context, response_parameters=search))
 
     def get(self, request, pk):
-        services.require(self.caller, "accounts.view_user")
         return self._shown(self._user(pk), QUERY, _search(request))
 
     def put(self, request, pk):
@@ -192,10 +206,15 @@ class UserView(ScimView):
 
     def patch(self, request, pk):
         user = self._user(pk)
-        patch = PatchOp[UserWithLink].model_validate(
-            self.payload(), scim_ctx=Context.RESOURCE_PATCH_REQUEST
-        )
         resource = user_resource(user, base=self.base)
+        payload = restatements_dropped(
+            self.payload(), display_name=resource.display_name, email=user.email
+        )
+        if payload.get("Operations") == []:  # nothing left to change
+            return self._shown(user, Context.RESOURCE_PATCH_RESPONSE)
+        patch = PatchOp[UserWithLink].model_validate(
+            payload, scim_ctx=Context.RESOURCE_PATCH_REQUEST
+        )
         patch.patch(resource)
         if resource.active is None:
             raise MutabilityException(
@@ -220,16 +239,10 @@ class UserLinkView(ScimView):
     http_method_names = ["post"]
 
     def post(self, request, pk):
-        user = get_object_or_404(Account, pk=pk) if pk.isdigit() else None
-        if user is None:
-            raise NotFoundException(detail=_("No user %(pk)s.") % {"pk": pk})
+        services.permission_require(caller=self.caller, permission="invites.issue_link")
+        user = _user_read(pk)
         link = services.user_link_issue(caller=self.caller, user=user)
-        shown = user_resource(
-            users_for_reading(Account.objects.filter(pk=user.pk)).get(),
-            base=self.base,
-            link=link,
-            request=request,
-        )
+        shown = user_resource(user, base=self.base, link=link, request=request)
         return scim_response(
             shown.model_dump(scim_ctx=Context.RESOURCE_CREATION_RESPONSE), status=201
         )
@@ -238,9 +251,12 @@ class UserLinkView(ScimView):
 def _member_ids(resource: Group) -> list[int]:
     ids = []
     for member in resource.members or []:
-        if not str(member.value or "").isdigit():
-            raise NotFoundException(detail=_("No user %(value)s.") % {"value": member.value})
-        ids.append(int(member.value))
+        value = str(member.value or "")
+        if not (value.isascii() and value.isdigit()):
+            raise InvalidValueException(
+                detail=_("members names a user that does not exist: %(value)s") % {"value": value}
+            )
+        ids.append(int(value))
     return ids
 
 
@@ -257,7 +273,7 @@ class GroupsView(ScimView):
         return self.listed(_search(request))
 
     def listed(self, search: SearchRequest):
-        services.require(self.caller, "auth.view_group")
+        services.permission_require(caller=self.caller, permission="auth.view_group")
         members = _shows_members(search)
         rows = filtered(DjangoGroup.objects.all(), search.filter, GROUP_COLUMNS)
         total, start, groups = _page(rows, search)
@@ -280,10 +296,8 @@ class GroupsView(ScimView):
         )
 
 
-def _group_read(pk) -> DjangoGroup:
-    if not str(pk).isdigit():
-        raise NotFoundException(detail=_("No group %(pk)s.") % {"pk": pk})
-    group = DjangoGroup.objects.filter(pk=int(pk)).first()
+def _group_read(pk: int) -> DjangoGroup:
+    group = DjangoGroup.objects.filter(pk=pk).first()
     if group is None:
         raise NotFoundException(detail=_("No group %(pk)s.") % {"pk": pk})
     return group
@@ -297,7 +311,7 @@ class GroupView(ScimView):
         return scim_response(shown.model_dump(scim_ctx=context, response_parameters=search))
 
     def get(self, request, pk):
-        services.require(self.caller, "auth.view_group")
+        services.permission_require(caller=self.caller, permission="auth.view_group")
         return self._shown(pk, QUERY, _search(request))
 
     def put(self, request, pk):

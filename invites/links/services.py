@@ -98,9 +98,11 @@ def links_issue(
     )
 
 
-def link_issue(*, user: User, issuer: User | None, via: Via, **options) -> IssuedLink:
-    """Issue a link for one user; see ``links_issue`` (its ``max_age`` and ``actor``)."""
-    return links_issue(users=[user], issuer=issuer, via=via, **options)[0]
+def link_issue(
+    *, user: User, issuer: User | None, via: Via, actor: Actor | None = None
+) -> IssuedLink:
+    """Issue a link for one user, of the lifetime its purpose has; see ``links_issue``."""
+    return links_issue(users=[user], issuer=issuer, via=via, actor=actor)[0]
 
 
 @transaction.atomic

@@ -11,14 +11,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils.ipv6 import clean_ipv6_address
 from django.utils.translation import gettext as _
 
 from accounts import clock
-from accounts.audit import Actor, Happening, audit_record, audit_record_many, iso
+from accounts.audit import (
+    Actor,
+    Happening,
+    audit_record,
+    audit_record_many,
+    iso,
+    stored_address,
+)
 from accounts.models import User
 from accounts.powers import ensure_may_act_on
 from invites.keys.durations import duration_text
@@ -193,7 +198,7 @@ def token_authenticate(*, presented: str, address: str | None) -> ApiToken:
     except KeyInvalid as refused:
         logger.info("API token refused: %s (token %s)", refused.reason, refused.key_id)
         raise
-    _last_use_record(token, _address(address))
+    _last_use_record(token, stored_address(address))
     return token
 
 
@@ -214,15 +219,3 @@ def _last_use_record(token: ApiToken, address: str | None) -> None:
         return
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_from=address)
     token.last_used_at, token.last_used_from = now, address
-
-
-def _address(address: str | None) -> str | None:
-    """``address`` as the database keeps it (IPv6 in its short form); None if it is none."""
-    if not address:
-        return None
-    if ":" in address:
-        try:
-            return clean_ipv6_address(address)
-        except ValidationError:
-            return None
-    return address

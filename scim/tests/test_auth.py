@@ -90,8 +90,10 @@ def test_failed_token_attempts_are_limited_per_address(scim):
     assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
     assert int(response["Retry-After"]) > 0
     assert response.json()["status"] == "429"
-    # The same address, with a valid token now: still held, until the window ends.
-    assert stranger.get(USERS, headers=scim._headers({})).status_code == 429
+    # The same address with a valid token (another tenant of the same identity
+    # provider, behind the same addresses) is not held.
+    assert stranger.get(USERS, headers=scim._headers({})).status_code == HTTPStatus.OK
+    assert stranger.get(USERS, headers=bad).status_code == HTTPStatus.TOO_MANY_REQUESTS
     # Another address is not held, and a valid token never counts.
     for _ in range(40):
         assert scim.get(USERS).status_code == HTTPStatus.OK
@@ -123,3 +125,40 @@ def test_a_body_too_large_is_a_scim_413(scim, settings):
     response = scim.post(USERS, new_user(externalId="x" * 2000))
     assert response.status_code == HTTPStatus.REQUEST_ENTITY_TOO_LARGE
     assert response.json()["status"] == "413"
+
+
+def test_a_token_whose_owner_is_not_staff_opens_nothing(db):
+    from scim.tests.conftest import provisioner
+
+    owner = provisioner()
+    owner.is_staff = False
+    owner.save()
+    scim = ScimClient(ApiTokenFactory(owner=owner).token)
+    assert scim.get(USERS).status_code == HTTPStatus.FORBIDDEN
+    assert scim.post(USERS, new_user()).status_code == HTTPStatus.FORBIDDEN
+
+
+def test_without_the_right_to_see_users_no_id_is_told_from_another(db):
+    from accounts.tests.factories import UserFactory
+
+    staff_token = ApiTokenFactory(owner=StaffFactory())
+    scim = ScimClient(staff_token.token)
+    existing = UserFactory()
+    answers = [scim.get(f"{USERS}/{pk}") for pk in (existing.pk, 999999)]
+    assert [answer.status_code for answer in answers] == [HTTPStatus.FORBIDDEN] * 2
+    assert answers[0].content == answers[1].content
+
+
+def test_the_cache_out_of_reach_is_a_scim_503(scim, monkeypatch):
+    import redis
+
+    from project.ratelimits import Attempt
+
+    def unreachable(self):
+        raise redis.ConnectionError("connection refused")
+
+    monkeypatch.setattr(Attempt, "is_over", unreachable)
+    response = scim.get(USERS)
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert response["Content-Type"] == "application/scim+json"
+    assert response.json()["status"] == "503"

@@ -314,3 +314,63 @@ def test_every_write_is_audited_as_the_token_via_the_api(scim):
         ("user.changed", f"token:{token_id}", "api"),
     ]
     assert "ppl_" not in str([e.detail for e in events])
+
+
+@pytest.mark.parametrize("path", [f"{USERS}/999999/set-password-link", f"{USERS}/²", f"{USERS}/-1"])
+def test_odd_ids_are_scim_404s_not_failures(scim, path):
+    response = scim.post(path) if path.endswith("link") else scim.get(path)
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert response.json()["status"] == "404"
+
+
+def test_a_date_that_does_not_exist_is_an_invalid_filter(scim):
+    response = scim.get(USERS, {"filter": 'meta.created gt "2024-13-45T00:00:00Z"'})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json()["scimType"] == "invalidFilter"
+
+
+def test_entra_restating_the_read_only_email_and_display_name_changes_nothing(scim):
+    body = created(scim)
+    response = scim.patch(
+        f"{USERS}/{body['id']}",
+        patch_op(
+            {"op": "Replace", "path": 'emails[type eq "work"].value', "value": "ADA@example.com"},
+            {"op": "Replace", "path": "displayName", "value": "Ada Lovelace"},
+            {"op": "Replace", "path": "name.givenName", "value": "Augusta"},
+        ),
+    )
+    assert response.status_code == HTTPStatus.OK, response.content
+    assert response.json()["name"]["givenName"] == "Augusta"
+    # Only restating: nothing to change, the account as it is.
+    only = patch_op({"op": "replace", "value": {"displayName": "Augusta Lovelace"}})
+    assert scim.patch(f"{USERS}/{body['id']}", only).status_code == HTTPStatus.OK
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        {"op": "replace", "path": 'emails[type eq "work"].value', "value": "other@example.com"},
+        {"op": "replace", "path": "displayName", "value": "Someone Else"},
+    ],
+)
+def test_changing_a_read_only_attribute_is_refused(scim, operation):
+    body = created(scim)
+    response = scim.patch(f"{USERS}/{body['id']}", patch_op(operation))
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json()["scimType"] == "mutability"
+    assert User.objects.get(pk=body["id"]).email == "ada@example.com"
+
+
+def test_every_event_of_a_request_names_its_address(token):
+    scim = ScimClient(token.token)
+    scim.client.defaults["REMOTE_ADDR"] = "198.51.100.7"
+    body = created(scim)
+    scim.patch(
+        f"{USERS}/{body['id']}", patch_op({"op": "replace", "path": "active", "value": False})
+    )
+    addresses = dict(AuditEvent.objects.values_list("action", "address"))
+    assert addresses == {
+        "user.created": "198.51.100.7",
+        "link.issued": "198.51.100.7",
+        "user.deactivated": "198.51.100.7",
+    }
