@@ -140,6 +140,10 @@ def test_a_superuser_issues_a_token_for_someone_in_the_admin_and_revokes_it(
     token = copy_token(page)
     shoot(page, "api-token-admin-issued", full_page=True)
     assert api_status(site, token) == 200
+    page.set_viewport_size(PHONE)
+    assert_fits(page)
+    shoot(page, "api-token-admin-issued-390", full_page=True)
+    page.set_viewport_size({"width": 1000, "height": 700})
 
     page.get_by_role("link", name="Back to the API tokens").click()
     expect(page).to_have_url(f"{site}/admin/invites/apitoken/")
