@@ -230,7 +230,7 @@ def test_every_admin_list_fits_1280_px_with_the_sidebar_open(site, new_context, 
 
     from accounts import clock
     from invites.models import PurgedLink
-    from invites.tests.factories import AccessRequestFactory, TeamLinkFactory
+    from invites.tests.factories import AccessRequestFactory, ApiTokenFactory, TeamLinkFactory
 
     settings.ACCESS_REQUESTS = True
     found = people()
@@ -242,6 +242,12 @@ def test_every_admin_list_fits_1280_px_with_the_sidebar_open(site, new_context, 
         email="charles.babbage.difference.engine@cambridge.example.ac.uk",
         client_address="2001:db8:85a3:1234:5678:8a2e:370:7334",
         note="I run the difference engine team and would like access for the whole term.",
+    )
+    ApiTokenFactory(
+        owner=StaffFactory(email="provisioning.robot.of.the.hr.department@people.example.org"),
+        description="Nightly provisioning from the HR system of the analytics engineering group",
+        last_used_at=clock.now(),
+        last_used_from="2001:db8:85a3:1234:5678:8a2e:370:7334",
     )
     PurgedLink.objects.create(
         digest="0" * 64,
