@@ -3,6 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.template import Context, Template
 from django.urls import reverse
 
 from accounts.dates import relative, when
@@ -16,6 +17,15 @@ def test_a_moment_reads_with_its_time_zone_named(settings):
     settings.TIME_ZONE = "UTC"
     assert when(NOW) == "2030-05-17 09:30 UTC"
     assert when(None) is None
+
+
+def test_a_moment_in_a_narrow_cell_wraps_between_its_date_and_its_time(settings):
+    settings.TIME_ZONE = "UTC"
+    template = Template("{% load dates %}{{ moment|when_wrapping }}")
+    assert template.render(Context({"moment": NOW})) == (
+        '<span class="moment">2030-05-17</span> <span class="moment">09:30 UTC</span>'
+    )
+    assert template.render(Context({"moment": None})) == ""
 
 
 def spaced(text: str) -> str:

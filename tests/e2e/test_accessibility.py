@@ -14,10 +14,11 @@ from accounts.tests.factories import (
     DEFAULT_PASSWORD,
     GroupFactory,
     InvitedUserFactory,
+    StaffFactory,
     SuperuserFactory,
     UserFactory,
 )
-from invites.models import Link
+from invites.models import ApiToken, Link
 from tests.e2e.helpers import admin_action, admin_sign_in, expect, label, submit_new_password
 from tests.support import GOOD_PASSWORD
 
@@ -96,26 +97,29 @@ def test_the_public_pages_have_no_serious_accessibility_violation(
     assert {page: ids for page, ids in found.items() if ids} == {}, found
 
 
-def test_the_admin_pages_of_this_project_add_no_violation_to_djangos_own(
-    site, new_context, severe_violations
-):
-    admin = SuperuserFactory(email="admin@example.com")
-    person = InvitedUserFactory(email="ada@example.com")
-    UserFactory(email="grace@example.com")
+def stock_admin_violations(page, site, severe_violations) -> set[str]:
+    """The rules Django's stock admin pages break themselves: what ours may break too."""
     group = GroupFactory(name="engineering")
-    page = new_context().new_page()
-    admin_sign_in(page, site, admin.email)
-
-    # Django's stock pages: the baseline.
-    stock = {}
+    stock = set()
     for path in (
         "/admin/auth/group/",
         f"/admin/auth/group/{group.pk}/change/",
         "/admin/auth/group/add/",
     ):
         page.goto(site + path)
-        stock[path] = severe_violations(page)
-    allowed = {rule for violations in stock.values() for rule in violations}
+        stock |= set(severe_violations(page))
+    return stock
+
+
+def test_the_admin_pages_of_this_project_add_no_violation_to_djangos_own(
+    site, new_context, severe_violations
+):
+    admin = SuperuserFactory(email="admin@example.com")
+    person = InvitedUserFactory(email="ada@example.com")
+    UserFactory(email="grace@example.com")
+    page = new_context().new_page()
+    admin_sign_in(page, site, admin.email)
+    allowed = stock_admin_violations(page, site, severe_violations)
 
     ours = {}
     page.goto(f"{site}/admin/accounts/user/")
@@ -162,3 +166,70 @@ def test_the_admin_pages_of_this_project_add_no_violation_to_djangos_own(
     beyond_stock = {where: v for where, v in beyond_stock.items() if v}
     assert not beyond_stock, f"stock pages have {sorted(allowed)}; ours add {beyond_stock}"
     print(f"\nDjango's stock admin pages: {sorted(allowed) or 'no'} serious or critical violations")
+
+
+def test_the_api_token_pages_have_no_serious_accessibility_violation(
+    site, new_context, severe_violations
+):
+    StaffFactory(email="ada@example.com")
+    page = new_context(permissions=["clipboard-read", "clipboard-write"]).new_page()
+    page.goto(site + reverse("login"))
+    page.get_by_label(label("Email address")).fill("ada@example.com")
+    page.get_by_label(label("Password")).fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="API tokens")).to_be_visible()
+
+    found = {"account, no token": severe_violations(page)}
+    page.get_by_label(label("Description")).fill("HR system provisioning")
+    page.get_by_role("button", name="Issue a token").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your new API token")
+    found["token just issued"] = severe_violations(page)
+    page.get_by_role("button", name="Copy").click()  # copied: leaving asks nothing
+    page.goto(site + reverse("account"))
+    expect(
+        page.get_by_role("button", name="Revoke the token HR system provisioning")
+    ).to_be_visible()
+    found["account with a token"] = severe_violations(page)
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the list is laid out anew
+    found["account with a token, on a phone"] = severe_violations(page)
+    page.goto(site + reverse("invites:api_token_issue"))
+    page.get_by_role("button", name="Issue a token").click()
+    expect(page.get_by_role("alert").first).to_be_visible()
+    found["token form with errors"] = severe_violations(page)
+
+    assert {where: ids for where, ids in found.items() if ids} == {}, found
+
+
+def test_the_api_token_admin_pages_add_no_violation_to_djangos_own(
+    site, new_context, severe_violations
+):
+    admin = SuperuserFactory(email="admin@example.com")
+    UserFactory(email="grace@example.com")
+    page = new_context(permissions=["clipboard-read", "clipboard-write"]).new_page()
+    admin_sign_in(page, site, admin.email)
+    allowed = stock_admin_violations(page, site, severe_violations)
+
+    ours = {}
+    page.goto(f"{site}/admin/invites/apitoken/add/")
+    ours["add"] = severe_violations(page)
+    page.get_by_label(label("Owner's email")).fill("nobody@example.com")
+    page.get_by_role("button", name="Issue the token").click()
+    expect(page.locator(".errorlist").first).to_be_visible()
+    ours["add with errors"] = severe_violations(page)
+    page.get_by_label(label("Owner's email")).fill("grace@example.com")
+    page.get_by_label(label("Description")).fill("Nightly export")
+    page.get_by_role("button", name="Issue the token").click()
+    expect(page.get_by_role("heading", name="Nightly export")).to_be_visible()
+    ours["issued"] = severe_violations(page)
+    page.get_by_role("button", name="Copy").click()  # copied: leaving asks nothing
+    token = ApiToken.objects.get()
+    for path in ("/admin/invites/apitoken/", f"/admin/invites/apitoken/{token.pk}/change/"):
+        page.goto(site + path)
+        ours[path] = severe_violations(page)
+
+    beyond_stock = {
+        where: {rule: nodes for rule, nodes in violations.items() if rule not in allowed}
+        for where, violations in ours.items()
+    }
+    beyond_stock = {where: v for where, v in beyond_stock.items() if v}
+    assert not beyond_stock, f"stock pages have {sorted(allowed)}; ours add {beyond_stock}"

@@ -244,8 +244,10 @@ def test_every_admin_list_fits_1280_px_with_the_sidebar_open(site, new_context, 
         note="I run the difference engine team and would like access for the whole term.",
     )
     ApiTokenFactory(
-        owner=StaffFactory(email="identity.provider.provisioning@directory.example.org"),
-        description="Entra ID provisioning for the analytics engineering group, renewed yearly",
+        owner=StaffFactory(email="provisioning.robot.of.the.hr.department@people.example.org"),
+        description="Nightly provisioning from the HR system of the analytics engineering group",
+        last_used_at=clock.now(),
+        last_used_from="2001:db8:85a3:1234:5678:8a2e:370:7334",
     )
     PurgedLink.objects.create(
         digest="0" * 64,
