@@ -99,10 +99,15 @@ def links_issue(
 
 
 def link_issue(
-    *, user: User, issuer: User | None, via: Via, actor: Actor | None = None
+    *,
+    user: User,
+    issuer: User | None,
+    via: Via,
+    max_age: timedelta | None = None,
+    actor: Actor | None = None,
 ) -> IssuedLink:
-    """Issue a link for one user, of the lifetime its purpose has; see ``links_issue``."""
-    return links_issue(users=[user], issuer=issuer, via=via, actor=actor)[0]
+    """Issue a link for one user; see ``links_issue``."""
+    return links_issue(users=[user], issuer=issuer, via=via, max_age=max_age, actor=actor)[0]
 
 
 @transaction.atomic

@@ -6,7 +6,7 @@ template loads this library instead, and draws nothing for anyone but staff.
 
 from django import template
 
-from invites.tokens.forms import ApiTokenForm
+from invites.tokens.forms import OwnApiTokenForm
 from invites.tokens.selectors import tokens_of_owner
 
 register = template.Library()
@@ -21,6 +21,6 @@ def api_tokens_section(context) -> dict:
     return {
         "shown": True,
         "tokens": list(tokens_of_owner(owner=user)),
-        "form": ApiTokenForm(),
+        "form": OwnApiTokenForm(user=user),
         "csrf_token": context.get("csrf_token"),
     }

@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.audit import AuditEvent
-from accounts.tests.factories import StaffFactory, UserFactory
+from accounts.tests.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
 from invites.keys.secrets import secret_digest
 from invites.models import ApiToken
 from invites.tests.factories import ApiTokenFactory
@@ -58,14 +58,16 @@ def test_people_who_are_not_staff_get_no_token_section_nor_pages():
     assert "API tokens" not in text
     assert "Issued by a command" not in text
     assert client.get(ISSUE).status_code == HTTPStatus.FORBIDDEN
-    assert client.post(ISSUE, {"description": "x", "expires_in": "30d"}).status_code == (
-        HTTPStatus.FORBIDDEN
-    )
+    assert client.post(
+        ISSUE, {"description": "x", "expires_in": "30d", "password": DEFAULT_PASSWORD}
+    ).status_code == (HTTPStatus.FORBIDDEN)
     assert not ApiToken.objects.filter(description="x").exists()
 
 
 def test_the_token_pages_need_sign_in(client):
-    page = client.post(ISSUE, {"description": "x", "expires_in": "30d"})
+    page = client.post(
+        ISSUE, {"description": "x", "expires_in": "30d", "password": DEFAULT_PASSWORD}
+    )
     assert page.status_code == HTTPStatus.FOUND
     assert "/accounts/login/" in page.headers["Location"]
     assert not ApiToken.objects.exists()
@@ -75,7 +77,10 @@ def test_issuing_shows_the_token_once_uncached_and_it_works():
     staff = StaffFactory()
     client = signed_in(staff)
 
-    page = client.post(ISSUE, {"description": "My laptop's script", "expires_in": "7d"})
+    page = client.post(
+        ISSUE,
+        {"description": "My laptop's script", "expires_in": "7d", "password": DEFAULT_PASSWORD},
+    )
 
     assert page.status_code == HTTPStatus.OK
     assert "no-store" in page.headers["Cache-Control"]
@@ -89,7 +94,9 @@ def test_issuing_shows_the_token_once_uncached_and_it_works():
 
 
 def test_an_invalid_form_shows_its_errors_and_issues_nothing():
-    page = signed_in(StaffFactory()).post(ISSUE, {"description": "", "expires_in": "30d"})
+    page = signed_in(StaffFactory()).post(
+        ISSUE, {"description": "", "expires_in": "30d", "password": DEFAULT_PASSWORD}
+    )
     assert page.status_code == HTTPStatus.OK
     assert "This field is required." in page.content.decode()
     assert not ApiToken.objects.exists()
@@ -98,7 +105,9 @@ def test_an_invalid_form_shows_its_errors_and_issues_nothing():
 def test_the_issue_form_is_csrf_protected():
     client = Client(enforce_csrf_checks=True)
     client.force_login(StaffFactory())
-    page = client.post(ISSUE, {"description": "x", "expires_in": "30d"})
+    page = client.post(
+        ISSUE, {"description": "x", "expires_in": "30d", "password": DEFAULT_PASSWORD}
+    )
     assert page.status_code == HTTPStatus.FORBIDDEN
     assert not ApiToken.objects.exists()
 
@@ -136,9 +145,22 @@ def test_revoking_takes_post_only():
 def test_issuing_is_rate_limited_per_account():
     client = signed_in(StaffFactory())
     statuses = [
-        client.post(ISSUE, {"description": f"n{n}", "expires_in": "7d"}).status_code
+        client.post(
+            ISSUE, {"description": f"n{n}", "expires_in": "7d", "password": DEFAULT_PASSWORD}
+        ).status_code
         for n in range(11)
     ]
     assert statuses[:10] == [HTTPStatus.OK] * 10
     assert statuses[10] == HTTPStatus.TOO_MANY_REQUESTS
     assert ApiToken.objects.count() == 10
+
+
+def test_a_token_takes_ones_password_so_a_taken_over_session_cannot_mint_one():
+    staff = StaffFactory()
+    client = signed_in(staff)
+    for password in ("", "not-my-password"):
+        page = client.post(ISSUE, {"description": "x", "expires_in": "30d", "password": password})
+        assert page.status_code == HTTPStatus.OK
+        assert "ppl_" not in page.content.decode()
+    assert not ApiToken.objects.exists()
+    assert "not your password" in page.content.decode()

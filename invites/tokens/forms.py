@@ -55,6 +55,32 @@ class ApiTokenForm(forms.Form):
         return LIFETIMES.get(self.cleaned_data["expires_in"])
 
 
+class OwnApiTokenForm(ApiTokenForm):
+    """One's own token, from the account page: one's password first.
+
+    A token outlives the session that makes it (a year, at the longest), and
+    signing out everywhere or changing the password leaves it working: a
+    session someone else took over must not be able to mint one.
+    """
+
+    password = forms.CharField(
+        label=gettext_lazy("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=gettext_lazy("Asked again: a token outlasts this session."),
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("That is not your password."), code="password_incorrect")
+        return password
+
+
 class ApiTokenIssueForm(ApiTokenForm):
     """An administrator's: for whom, too, among the active users within their powers."""
 

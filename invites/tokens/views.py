@@ -12,11 +12,12 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from invites.keys.models import Via
 from invites.tokens.errors import TokenRefused
-from invites.tokens.forms import ApiTokenForm
+from invites.tokens.forms import OwnApiTokenForm
 from invites.tokens.models import ApiToken
 from invites.tokens.services import token_issue, tokens_revoke
 
@@ -27,13 +28,15 @@ def _staff_only(request) -> None:
         raise PermissionDenied
 
 
+@sensitive_post_parameters("password")
 @never_cache
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def api_token_issue(request):
-    """The form (also on the account page); its POST issues a token and shows it once."""
+    """The form (also on the account page); its POST, with one's password, issues a token
+    and shows it once."""
     _staff_only(request)
-    form = ApiTokenForm(request.POST if request.method == "POST" else None)
+    form = OwnApiTokenForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             issued = token_issue(

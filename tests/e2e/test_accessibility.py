@@ -181,6 +181,7 @@ def test_the_api_token_pages_have_no_serious_accessibility_violation(
 
     found = {"account, no token": severe_violations(page)}
     page.get_by_label(label("Description")).fill("HR system provisioning")
+    page.get_by_label(label("Your password")).fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Issue a token").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your new API token")
     found["token just issued"] = severe_violations(page)

@@ -72,6 +72,7 @@ def test_staff_issue_a_token_on_their_account_page_use_it_and_revoke_it(site, ne
 
     section.get_by_label(label("Description")).fill("HR system provisioning")
     section.get_by_label(label("Expires in")).select_option(label="30 days")
+    section.get_by_label(label("Your password")).fill(DEFAULT_PASSWORD)
     with page.expect_response(lambda r: r.request.method == "POST") as posted:
         section.get_by_role("button", name="Issue a token").click()
     assert "no-store" in posted.value.headers["cache-control"]
@@ -167,6 +168,7 @@ def test_the_token_pages_fit_a_phone(site, new_context, shoot):
     section = page.get_by_role("region", name="API tokens")
     description = "Provisioning from the HR system (Workday), nightly"
     section.get_by_label(label("Description")).fill(description)
+    section.get_by_label(label("Your password")).fill(DEFAULT_PASSWORD)
     section.get_by_role("button", name="Issue a token").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your new API token")
     field = page.get_by_label("Token", exact=True)
