@@ -98,16 +98,9 @@ def links_issue(
     )
 
 
-def link_issue(
-    *,
-    user: User,
-    issuer: User | None,
-    via: Via,
-    max_age: timedelta | None = None,
-    actor: Actor | None = None,
-) -> IssuedLink:
-    """Issue a link for one user; see ``links_issue``."""
-    return links_issue(users=[user], issuer=issuer, via=via, max_age=max_age, actor=actor)[0]
+def link_issue(*, user: User, issuer: User | None, via: Via, **options) -> IssuedLink:
+    """Issue a link for one user; ``links_issue``'s rules and options (max_age, actor)."""
+    return links_issue(users=[user], issuer=issuer, via=via, **options)[0]
 
 
 @transaction.atomic
