@@ -49,11 +49,15 @@ def ssl_context(conf, default_ssl_context_factory):
 def post_worker_init(worker):
     """Keep the application's own objects out of the garbage collector's way.
 
-    Each worker has just imported Django and the project: some 90,000 objects
-    that live as long as it does, yet each full collection walked them all.
+    Each worker has just imported Django and the project, and here its views
+    (the URLconf, SCIM's schemas among them): some 120,000 objects that live
+    as long as it does, yet each full collection walked them all.
     Frozen, they are never scanned: the collector's work per sign-in halves
     (docs/benchmarks.md, "Sign-in"). Objects made later are collected as before.
     """
     import gc
 
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 (imports every view now, not at the first request)
     gc.freeze()
