@@ -8,11 +8,8 @@ can show it again, and a token cannot be changed once issued.
 """
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import quote
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
-from django.urls import reverse
-from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -21,7 +18,7 @@ from accounts.admin_lists import list_datetime, list_email, list_ip_address
 from accounts.dates import relative, when
 from accounts.powers import PowersExceeded
 from invites.admin.filters import KeyStateFilter
-from invites.admin.records import RecordsWithDigests
+from invites.admin.records import IssuedOnItsOwnPage, RecordsWithDigests
 from invites.batch.csv_output import utc_iso
 from invites.keys.models import Via
 from invites.models import ApiToken
@@ -33,7 +30,7 @@ ISSUE_PERMISSION = ApiToken.issue_permission
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(RecordsWithDigests, admin.ModelAdmin):
+class ApiTokenAdmin(RecordsWithDigests, IssuedOnItsOwnPage, admin.ModelAdmin):
     """Every API token, read-only: whose, what for, until when, when last used."""
 
     list_display = ("owner_email", "description", "created", "expires", "last_used", "state_label")
@@ -111,13 +108,6 @@ class ApiTokenAdmin(RecordsWithDigests, admin.ModelAdmin):
 
     # --- Issuing one ---------------------------------------------------------------
 
-    def _url(self, view: str, *keys) -> str:
-        return reverse(
-            f"admin:{self.opts.app_label}_{self.opts.model_name}_{view}",
-            args=[quote(key) for key in keys],
-            current_app=self.admin_site.name,
-        )
-
     def add_view(self, request, form_url="", extra_context=None):
         """The form; its POST issues the token and shows it, this once."""
         if not self.has_add_permission(request):
@@ -137,40 +127,19 @@ class ApiTokenAdmin(RecordsWithDigests, admin.ModelAdmin):
                 form.add_error(None, str(refused))
             else:
                 return self._issued_response(request, issued)
-        request.current_app = self.admin_site.name
-        return TemplateResponse(
-            request,
-            self.add_template,
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Add API token"),
-                "opts": self.opts,
-                "form": form,
-                "changelist_url": self._url("changelist"),
-            },
-        )
+        return self.add_page(request, form=form, title=_("Add API token"))
 
     def _issued_response(self, request, issued: IssuedToken) -> TemplateResponse:
-        token = issued.token
-        request.current_app = self.admin_site.name
-        response = TemplateResponse(
+        return self.shown_once(
             request,
-            "admin/invites/apitoken_issued.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("API token"),
-                "opts": self.opts,
-                "token": token,
-                "secret": issued.secret,
-                "expires_at_iso": utc_iso(issued.expires_at),
-                "expires_at_display": f"{when(issued.expires_at)} ({relative(issued.expires_at)})",
-                "change_url": self._url("change", token.pk),
-                "changelist_url": self._url("changelist"),
-            },
+            template="admin/invites/apitoken_issued.html",
+            title=_("API token"),
+            pk=issued.token.pk,
+            token=issued.token,
+            secret=issued.secret,
+            expires_at_iso=utc_iso(issued.expires_at),
+            expires_at_display=f"{when(issued.expires_at)} ({relative(issued.expires_at)})",
         )
-        # The page holds the token: no cache, shared or private, may keep it.
-        add_never_cache_headers(response)
-        return response
 
     # --- Revoking -----------------------------------------------------------------
 

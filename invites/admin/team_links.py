@@ -16,7 +16,6 @@ from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
@@ -31,7 +30,7 @@ from accounts.two_factor import two_factor_required
 from invites.admin.filters import KeyStateFilter
 from invites.admin.handover import sheet_value
 from invites.admin.lifetimes import DEFAULT, LinkLifetimeForm
-from invites.admin.records import RecordsWithDigests
+from invites.admin.records import IssuedOnItsOwnPage, RecordsWithDigests
 from invites.batch.csv_output import utc_iso
 from invites.keys.durations import duration_text
 from invites.keys.kinds import TEAM
@@ -88,7 +87,7 @@ class TeamLinkForm(LinkLifetimeForm):
 
 
 @admin.register(TeamLink)
-class TeamLinkAdmin(RecordsWithDigests, admin.ModelAdmin):
+class TeamLinkAdmin(RecordsWithDigests, IssuedOnItsOwnPage, admin.ModelAdmin):
     """Team links: made by the add page, then read-only, revoked by an action or a button."""
 
     list_display = ("name", "state_label", "uses_left", "expires", "creator", "members")
@@ -218,13 +217,6 @@ class TeamLinkAdmin(RecordsWithDigests, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def _url(self, view: str, *keys) -> str:
-        return reverse(
-            f"admin:{self.opts.app_label}_{self.opts.model_name}_{view}",
-            args=[quote(key) for key in keys],
-            current_app=self.admin_site.name,
-        )
-
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if (
             obj is not None
@@ -257,18 +249,7 @@ class TeamLinkAdmin(RecordsWithDigests, admin.ModelAdmin):
                 form.add_error(*self._refusal_error(refused))
             else:
                 return self._issued_response(request, issued)
-        request.current_app = self.admin_site.name
-        return TemplateResponse(
-            request,
-            self.add_template,
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Add team link"),
-                "opts": self.opts,
-                "form": form,
-                "changelist_url": self._url("changelist"),
-            },
-        )
+        return self.add_page(request, form=form, title=_("Add team link"))
 
     @staticmethod
     def _refusal_error(refused: TeamLinkRefused) -> tuple[str | None, str]:
@@ -292,42 +273,31 @@ class TeamLinkAdmin(RecordsWithDigests, admin.ModelAdmin):
     def _issued_response(self, request, issued) -> TemplateResponse:
         url = key_url(TEAM, issued.secret, request=request)
         team_link = issued.team_link
-        request.current_app = self.admin_site.name
-        response = TemplateResponse(
+        return self.shown_once(
             request,
-            "admin/invites/teamlink_issued.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Team link"),
-                "opts": self.opts,
-                "team_link": team_link,
-                "url": url,
-                "qr_svg": qr_svg(url),
-                "expires_at_iso": utc_iso(team_link.expires_at),
-                "expires_at_display": (
-                    f"{when(team_link.expires_at)} ({relative(team_link.expires_at)})"
-                ),
-                "groups": ", ".join(group.name for group in team_link.groups.order_by("name")),
-                "change_url": self._url("change", team_link.pk),
-                "changelist_url": self._url("changelist"),
-                # The print view draws the handover sheet from what this page
-                # posts back: nothing is stored, no secret goes in an address.
-                "print_url": reverse(
-                    "admin:accounts_user_handover_sheets", current_app=self.admin_site.name
-                ),
-                "print_sheet": sheet_value(
-                    url=url,
-                    name=team_link.name,
-                    expires_at=team_link.expires_at,
-                    # Who joins is not staff: under TWO_FACTOR=all they too set
-                    # up an authenticator, at their first sign-in.
-                    two_factor=two_factor_required(User()),
-                ),
-            },
+            template="admin/invites/teamlink_issued.html",
+            title=_("Team link"),
+            pk=team_link.pk,
+            team_link=team_link,
+            url=url,
+            qr_svg=qr_svg(url),
+            expires_at_iso=utc_iso(team_link.expires_at),
+            expires_at_display=f"{when(team_link.expires_at)} ({relative(team_link.expires_at)})",
+            groups=", ".join(group.name for group in team_link.groups.order_by("name")),
+            # The print view draws the handover sheet from what this page
+            # posts back: nothing is stored, no secret goes in an address.
+            print_url=reverse(
+                "admin:accounts_user_handover_sheets", current_app=self.admin_site.name
+            ),
+            print_sheet=sheet_value(
+                url=url,
+                name=team_link.name,
+                expires_at=team_link.expires_at,
+                # Who joins is not staff: under TWO_FACTOR=all they too set
+                # up an authenticator, at their first sign-in.
+                two_factor=two_factor_required(User()),
+            ),
         )
-        # The page holds the secret: no cache, shared or private, may keep it.
-        add_never_cache_headers(response)
-        return response
 
     # --- Revoking -----------------------------------------------------------------
 
