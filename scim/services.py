@@ -191,9 +191,19 @@ def _link_issue(caller: Caller, user: User) -> IssuedLink:
         ) from None
 
 
+def _ensure_not_owner(caller: Caller, user: User, detail: str) -> None:
+    # A token acts for its owner but is not them: were it able to set the
+    # owner's password or sign-in email, a leaked token would be the account.
+    if user.pk == caller.owner.pk:
+        raise MutabilityException(detail=detail)
+
+
 @transaction.atomic
 def user_link_issue(*, caller: Caller, user: User) -> IssuedLink:
-    """A new set-password link for ``user``, revoking their older ones."""
+    """A new set-password link for ``user``, revoking their older ones; never the owner's."""
+    _ensure_not_owner(
+        caller, user, _("A token cannot issue a set-password link for its own owner.")
+    )
     if not user.is_active:
         raise MutabilityException(
             detail=_("The account is deactivated: set active to true before issuing a link.")
@@ -213,6 +223,7 @@ def user_update(*, caller: Caller, user: User, fields: UserFields) -> User:
     _ensure_within_powers(caller, [user])
     fields = fields.checked()
     if fields.email != user.email:
+        _ensure_not_owner(caller, user, _("A token cannot change its own owner's email."))
         _ensure_unique(fields.email, other_than=user.pk)
     editable = ("email", "first_name", "last_name", "external_id")
     changed = [name for name in editable if getattr(user, name) != getattr(fields, name)]

@@ -238,6 +238,27 @@ def test_a_token_cannot_deactivate_or_delete_its_own_owner(scim, owner):
     assert owner.is_active
 
 
+def test_a_leaked_token_cannot_take_its_owners_account(scim, owner):
+    # A set-password link or a new sign-in email for the owner would make the
+    # token the account itself: a password, the admin, more tokens.
+    link = scim.post(f"{USERS}/{owner.pk}/set-password-link")
+    assert link.status_code == HTTPStatus.BAD_REQUEST
+    assert "own owner" in link.json()["detail"]
+    moved = scim.patch(
+        f"{USERS}/{owner.pk}",
+        patch_op({"op": "replace", "path": "userName", "value": "thief@example.net"}),
+    )
+    assert moved.status_code == HTTPStatus.BAD_REQUEST
+    owner.refresh_from_db()
+    assert owner.email != "thief@example.net"
+    assert not Link.objects.filter(user=owner).exists()
+    renamed = scim.patch(
+        f"{USERS}/{owner.pk}",
+        patch_op({"op": "replace", "path": "name.givenName", "value": "Provisioning"}),
+    )
+    assert renamed.status_code == HTTPStatus.OK  # the rest of one's own record may change
+
+
 def test_deleting_a_user(scim):
     body = created(scim)
     assert scim.delete(f"{USERS}/{body['id']}").status_code == HTTPStatus.NO_CONTENT
