@@ -96,7 +96,7 @@ class Callers:
         from accounts.models import User
         from invites.keys.models import Via
         from invites.tokens.services import token_issue
-        from scim.services import provisioning_permissions
+        from scim.permissions import provisioning_permissions
 
         owner, _ = User.objects.get_or_create(
             email="provisioner@staff.example.org", defaults={"is_staff": True}

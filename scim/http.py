@@ -10,7 +10,7 @@ import logging
 
 import pydantic
 from django.core.exceptions import RequestDataTooBig
-from django.db import DatabaseError, IntegrityError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -25,7 +25,6 @@ from scim2_models import (
     NotFoundException,
     PayloadTooLargeException,
     SCIMException,
-    UniquenessException,
 )
 
 from accounts.audit import Actor
@@ -106,16 +105,11 @@ class ScimView(View):
             return error_response(error.to_error())
         except pydantic.ValidationError as error:
             return error_response(Error.from_validation_errors(error)[0])
-        except IntegrityError:
-            # Two requests made the same account or group at the same moment.
-            return error_response(
-                UniquenessException(
-                    detail=_("It exists already (made at the same moment).")
-                ).to_error()
-            )
         except Http404:
             return error_response(NotFoundException().to_error())
-        except DatabaseError:
+        except (OperationalError, InterfaceError):
+            # Out of reach, or a statement it gave up on: worth trying again.
+            # Any other database error is a fault of ours: a 500, below.
             logger.exception("SCIM request failed: the database is out of reach.")
             return unavailable(retry_after=30)
         except Exception:

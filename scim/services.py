@@ -9,13 +9,14 @@ sessions, links and tokens end as they do from the admin. The errors raised
 are SCIM's own (scim2-models), which the views answer as SCIM error bodies.
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from scim2_models import (
     ForbiddenException,
@@ -34,30 +35,6 @@ from invites.keys.models import Via
 from invites.links.batches import IssuedLink
 from invites.links.errors import IssueRefused
 from invites.links.services import link_issue
-
-# What an identity provider's token owner needs for every SCIM endpoint: users'
-# four permissions, issuing links (a new account's answer), groups' four.
-PROVISIONING_PERMISSIONS = (
-    "accounts.add_user",
-    "accounts.change_user",
-    "accounts.view_user",
-    "accounts.delete_user",
-    "invites.issue_link",
-    "auth.add_group",
-    "auth.change_group",
-    "auth.view_group",
-    "auth.delete_group",
-)
-
-
-def provisioning_permissions() -> list[Permission]:
-    """``PROVISIONING_PERMISSIONS`` as rows, to grant a group or a user."""
-    wanted = {tuple(name.split(".")) for name in PROVISIONING_PERMISSIONS}
-    rows = Permission.objects.filter(
-        content_type__app_label__in={app for app, _ in wanted},
-        codename__in={codename for _, codename in wanted},
-    ).select_related("content_type")
-    return [row for row in rows if (row.content_type.app_label, row.codename) in wanted]
 
 
 @dataclass(frozen=True)
@@ -141,6 +118,20 @@ def _ensure_unique(email: str, *, other_than: int | None = None) -> None:
         )
 
 
+@contextmanager
+def _unique(what: str):
+    """The writes inside as one; a uniqueness the database enforces, as SCIM's 409.
+
+    The checks before a write see no row made by a request running alongside;
+    the database's unique index does, and the loser is told what exists.
+    """
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        raise UniquenessException(detail=_("%(what)s exists already.") % {"what": what}) from None
+
+
 @transaction.atomic
 def user_create(*, caller: Caller, fields: UserFields) -> tuple[User, IssuedLink | None]:
     """Create an account without a password and issue its set-password link; all or none.
@@ -159,7 +150,8 @@ def user_create(*, caller: Caller, fields: UserFields) -> tuple[User, IssuedLink
         external_id=fields.external_id,
         password=unusable_password(),
     )
-    user.save()
+    with _unique(fields.email):
+        user.save()
     history_write(actor_id=caller.owner.pk, flag=ADDITION, entries=[(user, [{"added": {}}])])
     audit_record(
         action="user.created",
@@ -230,7 +222,8 @@ def user_update(*, caller: Caller, user: User, fields: UserFields) -> User:
     for name in changed:
         setattr(user, name, getattr(fields, name))
     if changed:
-        user.save(update_fields=changed)
+        with _unique(user.email):
+            user.save(update_fields=changed)
         history_write(
             actor_id=caller.owner.pk,
             flag=CHANGE,
@@ -303,7 +296,8 @@ def group_create(*, caller: Caller, name: str, member_ids: list[int]) -> Group:
     """A new group (``auth.add_group``), with members the owner has powers over."""
     permission_require(caller=caller, permission="auth.add_group")
     name = _group_name_checked(name)
-    group = Group.objects.create(name=name)
+    with _unique(name):
+        group = Group.objects.create(name=name)
     audit_record(
         action="group.created",
         actor=caller.actor,
@@ -337,7 +331,8 @@ def group_update(*, caller: Caller, group: Group, name: str, member_ids: list[in
     name = _group_name_checked(name, other_than=group.pk)
     if name != group.name:
         old, group.name = group.name, name
-        group.save(update_fields=["name"])
+        with _unique(name):
+            group.save(update_fields=["name"])
         audit_record(
             action="group.changed",
             actor=caller.actor,

@@ -1,13 +1,11 @@
 """SCIM 2.0 endpoints (RFC 7644): discovery, Users, Groups, and a user's new link.
 
 Thin: each view reads the request through scim2-models, calls one service
-(``scim.services``) and answers a resource (``scim.resources``). Lists are
-paged in the database (``startIndex``, ``count``) and filtered there
-(``scim.filters``).
+(``scim.services``) or selector (``scim.selectors``) and answers a resource
+(``scim.resources``).
 """
 
 from django.contrib.auth.models import Group as DjangoGroup
-from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from scim2_models import (
     Context,
@@ -23,16 +21,13 @@ from scim2_models import (
 )
 
 from accounts.models import User as Account
-from scim import services
-from scim.filters import GROUP_COLUMNS, USER_COLUMNS, filtered
+from scim import selectors, services
 from scim.http import ScimView, scim_response
 from scim.patches import restatements_dropped
-from scim.resources import group_resource, members_of, user_resource, users_for_reading
+from scim.resources import group_resource, members_of, user_resource
 from scim.schemas import (
     CONFIG,
     GROUP_TYPE,
-    MAX_PAGE_SIZE,
-    PAGE_SIZE,
     USER_TYPE,
     Group,
     SetPasswordLink,
@@ -54,14 +49,6 @@ def _search(request) -> SearchRequest:
         if request.GET.get(key):
             params[key] = [name.strip() for name in request.GET[key].split(",") if name.strip()]
     return SearchRequest.model_validate(params, scim_ctx=Context.SEARCH_REQUEST)
-
-
-def _page(rows: QuerySet, search: SearchRequest) -> tuple[int, int, list]:
-    """The total, the first index, and the rows of the page asked for."""
-    total = rows.count()
-    start = search.start_index or 1
-    count = min(PAGE_SIZE if search.count is None else search.count, MAX_PAGE_SIZE)
-    return total, start, list(rows.order_by("pk")[start - 1 : start - 1 + count]) if count else []
 
 
 def _listed(model, resources: list, total: int, start: int, search: SearchRequest):
@@ -145,8 +132,7 @@ class UsersView(ScimView):
 
     def listed(self, search: SearchRequest):
         services.permission_require(caller=self.caller, permission="accounts.view_user")
-        rows = filtered(Account.objects.all(), search.filter, USER_COLUMNS)
-        total, start, users = _page(users_for_reading(rows), search)
+        total, start, users = selectors.users_listed(search)
         resources = [user_resource(user, base=self.base) for user in users]
         return _listed(UserWithLink, resources, total, start, search)
 
@@ -163,17 +149,19 @@ class UsersView(ScimView):
         )
 
 
-def _user_read(pk: int) -> Account:
-    user = users_for_reading(Account.objects.filter(pk=pk)).first()
-    if user is None:
-        raise NotFoundException(detail=_("No user %(pk)s.") % {"pk": pk})
-    return user
+class _PermissionFirst:
+    """One resource's view: the method's permission is checked before the lookup, so that
+    no token learns which ids exist without the right to see them."""
+
+    required: dict[str, str]
+
+    def _permitted(self) -> None:
+        services.permission_require(
+            caller=self.caller, permission=self.required[self.request.method.lower()]
+        )
 
 
-class UserView(ScimView):
-    """One user. The permission comes before the lookup: no token learns which ids exist
-    without the right to see them."""
-
+class UserView(_PermissionFirst, ScimView):
     required = {
         "get": "accounts.view_user",
         "put": "accounts.change_user",
@@ -182,10 +170,8 @@ class UserView(ScimView):
     }
 
     def _user(self, pk: int) -> Account:
-        services.permission_require(
-            caller=self.caller, permission=self.required[self.request.method.lower()]
-        )
-        return _user_read(pk)
+        self._permitted()
+        return selectors.user_get(pk)
 
     def _shown(self, user: Account, context: Context, search: SearchRequest | None = None):
         shown = user_resource(user, base=self.base)
@@ -240,7 +226,7 @@ class UserLinkView(ScimView):
 
     def post(self, request, pk):
         services.permission_require(caller=self.caller, permission="invites.issue_link")
-        user = _user_read(pk)
+        user = selectors.user_get(pk)
         link = services.user_link_issue(caller=self.caller, user=user)
         shown = user_resource(user, base=self.base, link=link, request=request)
         return scim_response(
@@ -275,8 +261,7 @@ class GroupsView(ScimView):
     def listed(self, search: SearchRequest):
         services.permission_require(caller=self.caller, permission="auth.view_group")
         members = _shows_members(search)
-        rows = filtered(DjangoGroup.objects.all(), search.filter, GROUP_COLUMNS)
-        total, start, groups = _page(rows, search)
+        total, start, groups = selectors.groups_listed(search)
         listed = members_of(groups) if members else {}
         resources = [
             group_resource(group, base=self.base, members=listed.get(group.pk)) for group in groups
@@ -296,26 +281,30 @@ class GroupsView(ScimView):
         )
 
 
-def _group_read(pk: int) -> DjangoGroup:
-    group = DjangoGroup.objects.filter(pk=pk).first()
-    if group is None:
-        raise NotFoundException(detail=_("No group %(pk)s.") % {"pk": pk})
-    return group
+class GroupView(_PermissionFirst, ScimView):
+    required = {
+        "get": "auth.view_group",
+        "put": "auth.change_group",
+        "patch": "auth.change_group",
+        "delete": "auth.delete_group",
+    }
 
+    def _group(self, pk: int) -> DjangoGroup:
+        self._permitted()
+        return selectors.group_get(pk)
 
-class GroupView(ScimView):
     def _shown(self, pk, context: Context, search: SearchRequest | None = None):
-        group = _group_read(pk)
+        group = selectors.group_get(pk)
         members = members_of([group])[group.pk] if _shows_members(search) else None
         shown = group_resource(group, base=self.base, members=members)
         return scim_response(shown.model_dump(scim_ctx=context, response_parameters=search))
 
     def get(self, request, pk):
-        services.permission_require(caller=self.caller, permission="auth.view_group")
+        self._permitted()
         return self._shown(pk, QUERY, _search(request))
 
     def put(self, request, pk):
-        group = _group_read(pk)
+        group = self._group(pk)
         resource = Group.model_validate(
             self.payload(), scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST
         )
@@ -328,7 +317,7 @@ class GroupView(ScimView):
         return self._shown(pk, Context.RESOURCE_REPLACEMENT_RESPONSE)
 
     def patch(self, request, pk):
-        group = _group_read(pk)
+        group = self._group(pk)
         patch = PatchOp[Group].model_validate(
             self.payload(), scim_ctx=Context.RESOURCE_PATCH_REQUEST
         )
@@ -343,7 +332,7 @@ class GroupView(ScimView):
         return self._shown(pk, Context.RESOURCE_PATCH_RESPONSE)
 
     def delete(self, request, pk):
-        services.group_delete(caller=self.caller, group=_group_read(pk))
+        services.group_delete(caller=self.caller, group=self._group(pk))
         return scim_response(None, status=204)
 
 

@@ -7,7 +7,7 @@ from django.test import Client
 
 from accounts.tests.factories import StaffFactory
 from invites.tests.factories import ApiTokenFactory
-from scim.services import provisioning_permissions
+from scim.permissions import provisioning_permissions
 
 SCIM_JSON = "application/scim+json"
 LINK_EXTENSION = "urn:people:params:scim:schemas:extension:link:2.0:User"

@@ -3,13 +3,13 @@
 from http import HTTPStatus
 
 import pytest
-from django.db import OperationalError
+from django.db import IntegrityError, OperationalError
 from django.test import Client
 
 from accounts.tests.factories import StaffFactory
 from invites.tests.factories import ApiTokenFactory
-from scim import views
-from scim.tests.conftest import ScimClient, new_user
+from scim import selectors
+from scim.tests.conftest import ScimClient, new_user, patch_op
 
 pytestmark = pytest.mark.django_db
 
@@ -103,7 +103,7 @@ def test_a_database_out_of_reach_is_a_scim_503(scim, monkeypatch):
     def unreachable(*args, **kwargs):
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr(views, "filtered", unreachable)
+    monkeypatch.setattr(selectors, "filtered", unreachable)
     response = scim.get(USERS)
     assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
     assert response.json()["status"] == "503"
@@ -113,11 +113,21 @@ def test_an_unexpected_failure_is_a_scim_500_without_a_traceback(scim, monkeypat
     def broken(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(views, "filtered", broken)
+    monkeypatch.setattr(selectors, "filtered", broken)
     response = scim.get(USERS)
     assert response.status_code == HTTPStatus.INTERNAL_SERVER_ERROR
     assert "secret internals" not in response.content.decode()
     assert "Traceback" not in response.content.decode()
+
+
+def test_a_database_fault_that_is_not_a_conflict_is_a_500_not_a_409(scim, monkeypatch):
+    def broken(*args, **kwargs):
+        raise IntegrityError("a constraint of ours failed")
+
+    monkeypatch.setattr(selectors, "filtered", broken)
+    response = scim.get(USERS)
+    assert response.status_code == HTTPStatus.INTERNAL_SERVER_ERROR
+    assert "constraint" not in response.content.decode()
 
 
 def test_a_body_too_large_is_a_scim_413(scim, settings):
@@ -147,6 +157,26 @@ def test_without_the_right_to_see_users_no_id_is_told_from_another(db):
     answers = [scim.get(f"{USERS}/{pk}") for pk in (existing.pk, 999999)]
     assert [answer.status_code for answer in answers] == [HTTPStatus.FORBIDDEN] * 2
     assert answers[0].content == answers[1].content
+
+
+@pytest.mark.parametrize("method", ["get", "put", "patch", "delete"])
+def test_without_the_rights_on_groups_no_group_id_is_told_from_another(db, method):
+    from django.contrib.auth.models import Group
+
+    scim = ScimClient(ApiTokenFactory(owner=StaffFactory()).token)
+    existing = Group.objects.create(name="Support")
+    body = {"put": {"displayName": "Renamed"}, "patch": patch_op()}.get(method)
+
+    def ask(pk):
+        path = f"/scim/v2/Groups/{pk}"
+        return (
+            getattr(scim, method)(path, body) if body is not None else getattr(scim, method)(path)
+        )
+
+    answers = [ask(pk) for pk in (existing.pk, 999999)]
+    assert [answer.status_code for answer in answers] == [HTTPStatus.FORBIDDEN] * 2
+    assert answers[0].content == answers[1].content
+    assert Group.objects.get().name == "Support"
 
 
 def test_the_cache_out_of_reach_is_a_scim_503(scim, monkeypatch):
