@@ -123,7 +123,7 @@ class ApiTokenAdmin(RecordsWithDigests, IssuedOnItsOwnPage, admin.ModelAdmin):
                     via=Via.ADMIN,
                     max_age=form.max_age,
                 )
-            except (TokenRefused, ValueError) as refused:
+            except TokenRefused as refused:
                 form.add_error(None, str(refused))
             else:
                 return self._issued_response(request, issued)

@@ -102,6 +102,22 @@ def test_an_invalid_form_shows_its_errors_and_issues_nothing():
     assert not ApiToken.objects.exists()
 
 
+def test_a_fault_inside_issuing_is_not_shown_as_the_persons_mistake(monkeypatch):
+    # Only the service's refusals are form errors; any other ValueError is a
+    # fault of ours (a 500, logged), its text never shown to the person.
+    from invites.tokens import services
+
+    def broken(*args, **kwargs):
+        raise ValueError("internal detail")
+
+    monkeypatch.setattr(services, "secret_make", broken)
+    with pytest.raises(ValueError, match="internal detail"):
+        signed_in(StaffFactory()).post(
+            ISSUE, {"description": "x", "expires_in": "30d", "password": DEFAULT_PASSWORD}
+        )
+    assert not ApiToken.objects.exists()
+
+
 def test_the_issue_form_is_csrf_protected():
     client = Client(enforce_csrf_checks=True)
     client.force_login(StaffFactory())

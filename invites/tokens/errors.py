@@ -9,6 +9,14 @@ class TokenRefused(Exception):
     """The token was not issued, and nothing was written; the message says why."""
 
 
+class LifetimeRefused(TokenRefused, ValueError):
+    """The lifetime asked for is not above zero, or longer than ``API_TOKEN_MAX_AGE``."""
+
+
+class DescriptionRefused(TokenRefused, ValueError):
+    """The description is empty, or longer than the column."""
+
+
 class OwnerInactive(TokenRefused):
     """The owner is deactivated: a token of theirs could do nothing."""
 

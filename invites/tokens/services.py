@@ -30,7 +30,12 @@ from invites.keys.durations import duration_text
 from invites.keys.errors import KeyInvalid
 from invites.keys.models import Via
 from invites.keys.secrets import secret_digest, secret_make
-from invites.tokens.errors import IssuerPowerless, OwnerInactive
+from invites.tokens.errors import (
+    DescriptionRefused,
+    IssuerPowerless,
+    LifetimeRefused,
+    OwnerInactive,
+)
 from invites.tokens.models import ApiToken
 
 logger = logging.getLogger(__name__)
@@ -55,14 +60,14 @@ def token_max_age_limit() -> timedelta:
 
 
 def token_max_age(max_age: timedelta | None) -> timedelta:
-    """``max_age``, or the default; ``ValueError`` beyond ``API_TOKEN_MAX_AGE`` or at zero."""
+    """``max_age``, or the default; ``LifetimeRefused`` beyond ``API_TOKEN_MAX_AGE`` or at zero."""
     limit = token_max_age_limit()
     if max_age is None:
         return limit
     if max_age <= timedelta(0):
-        raise ValueError(_("An API token must last some time; give a duration above zero."))
+        raise LifetimeRefused(_("An API token must last some time; give a duration above zero."))
     if max_age > limit:
-        raise ValueError(
+        raise LifetimeRefused(
             _(
                 "%(duration)s is longer than API tokens may last: "
                 "at most %(limit)s (API_TOKEN_MAX_AGE)."
@@ -94,14 +99,14 @@ def token_issue(
 
     ``issuer`` is the administrator, the owner themselves (their account
     page), or None for a command, which runs with the operator's full trust.
-    Raises ``ValueError`` for a bad lifetime or description, ``OwnerInactive``
+    Raises ``LifetimeRefused`` or ``DescriptionRefused``, ``OwnerInactive``
     for a deactivated owner and ``IssuerPowerless`` where the issuer may not
     issue this token (``ApiToken.issuer_empowered``); nothing is written then.
     """
     max_age = token_max_age(max_age)
     description = description.strip()
     if not description or len(description) > DESCRIPTION_MAX_LENGTH:
-        raise ValueError(
+        raise DescriptionRefused(
             _("Describe what the token is for in 1 to %(max)d characters.")
             % {"max": DESCRIPTION_MAX_LENGTH}
         )

@@ -46,7 +46,7 @@ def api_token_issue(request):
                 via=Via.PUBLIC,
                 max_age=form.max_age,
             )
-        except (TokenRefused, ValueError) as refused:
+        except TokenRefused as refused:
             form.add_error(None, str(refused))
         else:
             return render(request, "invites/api_token_issued.html", {"issued": issued})

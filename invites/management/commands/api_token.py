@@ -7,7 +7,7 @@ from accounts.models import User
 from invites.batch.csv_output import utc_iso
 from invites.keys.models import Via
 from invites.management.commands._options import duration_option
-from invites.tokens.errors import TokenRefused
+from invites.tokens.errors import LifetimeRefused, TokenRefused
 from invites.tokens.services import token_issue, token_max_age
 
 
@@ -40,7 +40,7 @@ class Command(BaseCommand):
         max_age = duration_option(options["expires_in"], option="--expires-in")
         try:
             max_age = token_max_age(max_age)
-        except ValueError as error:
+        except LifetimeRefused as error:
             raise CommandError(f"--expires-in: {error}") from None
         owner = User.objects.by_email(email).first()
         if owner is None:
@@ -54,7 +54,7 @@ class Command(BaseCommand):
             issued = token_issue(
                 owner=owner, description=description, issuer=None, via=Via.COMMAND, max_age=max_age
             )
-        except (TokenRefused, ValueError) as error:
+        except TokenRefused as error:
             raise CommandError(str(error)) from None
         self.stdout.write(issued.secret)
         if options["verbosity"] >= 1:
