@@ -11,11 +11,12 @@ from django.utils.cache import add_never_cache_headers
 
 
 class RecordsWithDigests:
-    """ModelAdmin mixin for rows that keep a secret's digest: links, access requests.
+    """ModelAdmin mixin for rows that keep a secret's digest: links, team links,
+    access requests, API tokens.
 
-    They are made by their services, never added or edited here, and deleted by
-    ``purge_links``; and no filter in the URL may name the digest, which would
-    confirm a guessed one.
+    They are made by their services, never edited here (team links and tokens
+    are issued on an add page of their own, ``IssuedOnItsOwnPage``), and no
+    filter in the URL may name the digest, which would confirm a guessed one.
     """
 
     def lookup_allowed(self, lookup, value, request=None):

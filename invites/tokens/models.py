@@ -96,10 +96,6 @@ class ApiToken(IssuedKey):
         return self.State.ACTIVE
 
     @property
-    def is_active(self) -> bool:
-        return self.state == self.State.ACTIVE
-
-    @property
     def self_issued(self) -> bool:
         """Whether the owner issued this token for themselves (their account page)."""
         return self.created_by_id is not None and self.created_by_id == self.owner_id
