@@ -4,7 +4,13 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from accounts.models import User
-from accounts.powers import PowersExceeded, ensure_may_act_on, may_act_on, users_beyond
+from accounts.powers import (
+    PowersExceeded,
+    ensure_may_act_on,
+    may_act_on,
+    users_beyond,
+    users_within_powers,
+)
 from accounts.tests.factories import (
     GroupFactory,
     StaffFactory,
@@ -125,3 +131,25 @@ def test_the_refusal_names_every_refused_user_by_email():
     with pytest.raises(PowersExceeded, match=r"^boss@example\.com, owner@example\.com$") as error:
         ensure_may_act_on(actor=staff, users=[boss, UserFactory(), owner])
     assert error.value.users == [boss, owner]
+
+
+@pytest.mark.parametrize("kind", ["staff", "superuser", "inactive staff"])
+def test_the_query_of_users_within_powers_agrees_with_the_rule_for_each(kind):
+    actor = {
+        "staff": lambda: grant(StaffFactory(), "accounts.view_user", "accounts.change_user"),
+        "superuser": SuperuserFactory,
+        "inactive staff": lambda: deactivated(grant(StaffFactory(), "accounts.view_user")),
+    }[kind]()
+    people = [
+        UserFactory(),
+        grant(UserFactory(), "accounts.view_user"),
+        in_group_with(UserFactory(), "view_user"),
+        in_group_with(UserFactory(), "delete_user"),
+        grant(UserFactory(), "accounts.delete_user"),
+        SuperuserFactory(),
+        deactivated(UserFactory()),
+    ]
+    within = set(users_within_powers(actor=actor))
+    assert [person in within for person in people] == [
+        may_act_on(actor=actor, user=person) for person in people
+    ]

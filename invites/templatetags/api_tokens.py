@@ -7,6 +7,7 @@ template loads this library instead, and draws nothing for anyone but staff.
 from django import template
 
 from invites.tokens.forms import OwnApiTokenForm
+from invites.tokens.models import may_hold_own_tokens
 from invites.tokens.selectors import tokens_of_owner
 
 register = template.Library()
@@ -16,7 +17,7 @@ register = template.Library()
 def api_tokens_section(context) -> dict:
     """The signed-in staff member's working tokens, with Revoke, and the form for a new one."""
     user = context["request"].user
-    if not user.is_staff:
+    if not may_hold_own_tokens(user):
         return {"shown": False}
     return {
         "shown": True,

@@ -29,6 +29,15 @@ def token_state_conditions(now) -> dict[str, Q]:
     }
 
 
+def may_hold_own_tokens(user: User) -> bool:
+    """Whether ``user`` may issue, list and use tokens of their own: active staff.
+
+    The account page shows its token section to them alone; who loses staff
+    status loses the page that lists and revokes their tokens, and the tokens.
+    """
+    return user.is_active and user.is_staff
+
+
 class ApiTokenQuerySet(models.QuerySet):
     def active(self, now=None):
         """Tokens neither revoked nor expired."""
@@ -131,6 +140,5 @@ class ApiToken(IssuedKey):
         while their owner is active.
         """
         if self.self_issued:
-            issuer = issuer or self.created_by
-            return issuer.is_active and issuer.is_staff
+            return may_hold_own_tokens(issuer or self.created_by)
         return super().issuer_empowered(issuer)

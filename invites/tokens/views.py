@@ -18,13 +18,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from invites.keys.models import Via
 from invites.tokens.errors import TokenRefused
 from invites.tokens.forms import OwnApiTokenForm
-from invites.tokens.models import ApiToken
+from invites.tokens.models import ApiToken, may_hold_own_tokens
 from invites.tokens.services import token_issue, tokens_revoke
 
 
 def _staff_only(request) -> None:
     """Tokens are for staff; anyone else has no token page at all."""
-    if not request.user.is_staff:
+    if not may_hold_own_tokens(request.user):
         raise PermissionDenied
 
 
