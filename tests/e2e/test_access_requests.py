@@ -142,6 +142,8 @@ def test_a_reload_of_the_sent_page_asks_first_and_files_no_second_request(
         dialog.accept()
 
     page.on("dialog", leave)
+    # The Copy button shows once copy-link.js runs, which is what asks before leaving.
+    expect(page.get_by_role("button", name="Copy")).to_be_visible()
     page.get_by_label("Your status link").click()  # a person on the page, then a reload
     with page.expect_request(lambda request: request.url.startswith(site)) as reloaded:
         page.reload()
