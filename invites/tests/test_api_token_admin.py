@@ -157,6 +157,21 @@ def test_an_unknown_or_deactivated_owner_is_refused(admin_client):
     assert not ApiToken.objects.exists()
 
 
+@pytest.mark.parametrize("who", ["superuser", "staff with the permission"])
+def test_ones_own_token_is_not_issued_here_without_ones_password(who):
+    # The account page asks for the password again; the admin's form must not
+    # be a way round it for a session left open or taken over.
+    if who == "superuser":
+        me = SuperuserFactory()
+        client = Client()
+        client.force_login(me)
+    else:
+        client, me = issuer_client()
+    page = client.post(ADD, form(me))
+    assert "Issue your own tokens on your account page" in page.content.decode()
+    assert not ApiToken.objects.exists()
+
+
 def test_staff_without_the_permission_cannot_open_the_add_page():
     client = Client()
     client.force_login(StaffFactory())
