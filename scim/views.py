@@ -225,7 +225,9 @@ class UserLinkView(ScimView):
     http_method_names = ["post"]
 
     def post(self, request, pk):
-        services.permission_require(caller=self.caller, permission="invites.issue_link")
+        # Before the lookup, as for every user: the answer is the user's resource.
+        for permission in ("accounts.view_user", "invites.issue_link"):
+            services.permission_require(caller=self.caller, permission=permission)
         user = selectors.user_get(pk)
         link = services.user_link_issue(caller=self.caller, user=user)
         shown = user_resource(user, base=self.base, link=link, request=request)

@@ -159,6 +159,16 @@ def test_without_the_right_to_see_users_no_id_is_told_from_another(db):
     assert answers[0].content == answers[1].content
 
 
+def test_the_right_to_issue_links_alone_tells_no_user_id_from_another(db):
+    from accounts.tests.factories import UserFactory, grant
+
+    scim = ScimClient(ApiTokenFactory(owner=grant(StaffFactory(), "invites.issue_link")).token)
+    existing = UserFactory()
+    answers = [scim.post(f"{USERS}/{pk}/set-password-link") for pk in (existing.pk, 999999)]
+    assert [answer.status_code for answer in answers] == [HTTPStatus.FORBIDDEN] * 2
+    assert answers[0].content == answers[1].content
+
+
 @pytest.mark.parametrize("method", ["get", "put", "patch", "delete"])
 def test_without_the_rights_on_groups_no_group_id_is_told_from_another(db, method):
     from django.contrib.auth.models import Group
