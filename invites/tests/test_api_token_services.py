@@ -228,11 +228,16 @@ def test_a_valid_token_authenticates_as_its_owner():
     ],
 )
 def test_anything_not_shaped_like_a_token_is_unknown_without_a_query(
-    presented, django_assert_num_queries
+    presented, django_assert_num_queries, caplog
 ):
+    caplog.set_level("INFO", logger="invites.tokens")
     with django_assert_num_queries(0), pytest.raises(KeyInvalid) as refused:
         token_authenticate(presented=presented, address=None)
     assert refused.value.reason == Reason.UNKNOWN
+    # Logged, as every refusal is, without what was presented.
+    [record] = [each for each in caplog.records if each.name.startswith("invites.tokens")]
+    assert "refused" in record.getMessage()
+    assert not presented or presented not in record.getMessage()
 
 
 def test_the_bare_secret_without_the_prefix_is_refused():

@@ -196,11 +196,12 @@ def token_authenticate(*, presented: str, address: str | None) -> ApiToken:
     its owner and issuer (``ApiToken.open_by_secret``).
     """
     prefix = ApiToken.PREFIX
-    if not presented.startswith(prefix):
-        raise KeyInvalid(KeyInvalid.Reason.UNKNOWN)
     try:
+        if not presented.startswith(prefix):
+            raise KeyInvalid(KeyInvalid.Reason.UNKNOWN)
         token = ApiToken.open_by_secret(presented[len(prefix) :])
     except KeyInvalid as refused:
+        # The reason and the row's number: never what was presented.
         logger.info("API token refused: %s (token %s)", refused.reason, refused.key_id)
         raise
     _last_use_record(token, stored_address(address))
