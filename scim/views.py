@@ -295,15 +295,13 @@ class GroupView(_PermissionFirst, ScimView):
         self._permitted()
         return selectors.group_get(pk)
 
-    def _shown(self, pk, context: Context, search: SearchRequest | None = None):
-        group = selectors.group_get(pk)
+    def _shown(self, group: DjangoGroup, context: Context, search: SearchRequest | None = None):
         members = members_of([group])[group.pk] if _shows_members(search) else None
         shown = group_resource(group, base=self.base, members=members)
         return scim_response(shown.model_dump(scim_ctx=context, response_parameters=search))
 
     def get(self, request, pk):
-        self._permitted()
-        return self._shown(pk, QUERY, _search(request))
+        return self._shown(self._group(pk), QUERY, _search(request))
 
     def put(self, request, pk):
         group = self._group(pk)
@@ -316,7 +314,7 @@ class GroupView(_PermissionFirst, ScimView):
             name=resource.display_name or "",
             member_ids=_member_ids(resource),
         )
-        return self._shown(pk, Context.RESOURCE_REPLACEMENT_RESPONSE)
+        return self._shown(group, Context.RESOURCE_REPLACEMENT_RESPONSE)
 
     def patch(self, request, pk):
         group = self._group(pk)
@@ -331,7 +329,7 @@ class GroupView(_PermissionFirst, ScimView):
             name=resource.display_name or "",
             member_ids=_member_ids(resource),
         )
-        return self._shown(pk, Context.RESOURCE_PATCH_RESPONSE)
+        return self._shown(group, Context.RESOURCE_PATCH_RESPONSE)
 
     def delete(self, request, pk):
         services.group_delete(caller=self.caller, group=self._group(pk))

@@ -101,13 +101,16 @@ class ApiTokenIssueForm(ApiTokenForm):
     def clean_owner(self) -> User:
         email = self.cleaned_data["owner"]
         owner = owners_for_issuer(issuer=self.issuer).filter(email_key=sign_in_key(email)).first()
-        if owner is not None and owner.pk == self.issuer.pk:
-            # One's own token is issued where one's password is asked again.
-            raise forms.ValidationError(
-                _("Issue your own tokens on your account page: it asks for your password again."),
-                code="self",
-            )
         if owner is not None:
+            if owner.pk == self.issuer.pk:
+                # One's own token is issued where one's password is asked again.
+                raise forms.ValidationError(
+                    _(
+                        "Issue your own tokens on your account page: "
+                        "it asks for your password again."
+                    ),
+                    code="self",
+                )
             return owner
         found = User.objects.by_email(email).first()
         if found is None:
