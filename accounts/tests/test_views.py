@@ -1,3 +1,4 @@
+import re
 from http import HTTPStatus
 
 import pytest
@@ -11,7 +12,7 @@ from accounts.tests.factories import (
     StaffFactory,
     UserFactory,
 )
-from accounts.views import SIGN_IN_EMAIL_COOKIE, prefill_sign_in
+from accounts.views import SIGN_IN_EMAIL_COOKIE, blank_sign_in_fields, prefill_sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +51,41 @@ def test_sign_in_page_says_to_ask_an_administrator_for_a_link(client):
     assert "Ask your administrator" in body
     assert 'autocomplete="email"' in body
     assert 'autocomplete="current-password"' in body
+
+
+def _without_csrf_token(page: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page)
+
+
+def test_the_blank_sign_in_form_is_drawn_once_and_as_it_would_be_each_time(client, settings):
+    blank_sign_in_fields.cache_clear()
+    first = client.get(reverse("login"))
+    again = client.get(reverse("login"))
+    settings.DEBUG = True  # while developing, the fields are drawn at every request
+    drawn = client.get(reverse("login"))
+
+    fields_template = "_form_fields.html"
+    assert fields_template in [t.name for t in first.templates]
+    assert fields_template not in [t.name for t in again.templates]
+    assert fields_template in [t.name for t in drawn.templates]
+    assert _without_csrf_token(again.content.decode()) == _without_csrf_token(
+        drawn.content.decode()
+    )
+
+
+def test_a_sign_in_form_with_something_in_it_is_drawn_for_this_request(client):
+    UserFactory(email="ada@example.com")
+    blank_sign_in_fields.cache_clear()
+    client.get(reverse("login"))
+    failed = client.post(reverse("login"), {"username": "ada@example.com", "password": "no"})
+    client.cookies.update(prefill_sign_in(HttpResponse(), "ada@example.com").cookies)
+    prefilled = client.get(reverse("login"))
+
+    for response in (failed, prefilled):
+        assert "_form_fields.html" in [t.name for t in response.templates]
+        assert 'value="ada@example.com"' in response.content.decode()
+    assert 'role="alert"' in failed.content.decode()
+    assert 'value="ada@example.com"' not in client.get(reverse("login")).content.decode()
 
 
 def test_there_is_no_email_password_reset(client):
