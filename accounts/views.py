@@ -7,8 +7,6 @@ Their rate limits are the project's (project.ratelimits): this app, the leaf,
 imports nothing above it.
 """
 
-import functools
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -16,9 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core import signing
 from django.shortcuts import redirect, render, resolve_url
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +25,7 @@ from django.views.generic import FormView
 from django_otp import login as otp_login
 
 from accounts import services, two_factor
+from accounts.blank_forms import blank_fields
 from accounts.forms import EnrolForm, NamesForm, ReplaceAuthenticatorForm, SignInCodeForm
 from accounts.models import User
 from accounts.selectors import sign_in_history
@@ -119,19 +116,6 @@ class TwoStepSignInMixin:
         return redirect(step)
 
 
-@functools.lru_cache(maxsize=8)
-def blank_sign_in_fields(language: str) -> str:
-    """The empty sign-in form's fields, as ``_form_fields.html`` draws them, in ``language``.
-
-    They are the same for everyone who opens the sign-in page with nothing
-    typed yet, and every sign-in starts there: each worker draws them once
-    per language instead of at every request, where Django's widget and label
-    templates took a third of the page's time (bench/sign_in.py, issue 21).
-    """
-    with translation.override(language):
-        return render_to_string("_form_fields.html", {"form": SignInForm()})
-
-
 class SignInView(TwoStepSignInMixin, auth_views.LoginView):
     form_class = SignInForm
     redirect_authenticated_user = True
@@ -141,10 +125,7 @@ class SignInView(TwoStepSignInMixin, auth_views.LoginView):
         # LoginView names the site after the request's host (django.contrib.sites
         # is not installed); every other page is named by SITE_NAME.
         context["site_name"] = settings.SITE_NAME
-        form = context["form"]
-        # Not while developing: a template edited would not show until a restart.
-        if not (form.is_bound or form.initial or settings.DEBUG):
-            context["blank_fields"] = blank_sign_in_fields(translation.get_language())
+        context["blank_fields"] = blank_fields(context["form"])
         return context
 
     def get_initial(self):

@@ -6,13 +6,14 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
+from accounts.blank_forms import forget_drawn
 from accounts.tests.factories import (
     DEFAULT_PASSWORD,
     InvitedUserFactory,
     StaffFactory,
     UserFactory,
 )
-from accounts.views import SIGN_IN_EMAIL_COOKIE, blank_sign_in_fields, prefill_sign_in
+from accounts.views import SIGN_IN_EMAIL_COOKIE, prefill_sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +59,7 @@ def _without_csrf_token(page: str) -> str:
 
 
 def test_the_blank_sign_in_form_is_drawn_once_and_as_it_would_be_each_time(client, settings):
-    blank_sign_in_fields.cache_clear()
+    forget_drawn()
     first = client.get(reverse("login"))
     again = client.get(reverse("login"))
     settings.DEBUG = True  # while developing, the fields are drawn at every request
@@ -75,7 +76,7 @@ def test_the_blank_sign_in_form_is_drawn_once_and_as_it_would_be_each_time(clien
 
 def test_a_sign_in_form_with_something_in_it_is_drawn_for_this_request(client):
     UserFactory(email="ada@example.com")
-    blank_sign_in_fields.cache_clear()
+    forget_drawn()
     client.get(reverse("login"))
     failed = client.post(reverse("login"), {"username": "ada@example.com", "password": "no"})
     client.cookies.update(prefill_sign_in(HttpResponse(), "ada@example.com").cookies)

@@ -57,6 +57,14 @@ class LinkSetPasswordForm(TwoFactorEnrolmentMixin, SetPasswordForm):
         ),
     }
 
+    def blank_variant(self) -> tuple | None:
+        """What this form's empty drawing depends on (``accounts.blank_forms``).
+
+        The rules listed, which depend on whether there is a password to
+        replace; None with two-factor, where the form holds this person's key.
+        """
+        return None if self.two_factor else (self.user.has_usable_password(),)
+
     def clean(self):
         self.validate_passwords("new_password1", "new_password2")
         self.validate_password_for_user(self.user, "new_password1")

@@ -1,4 +1,5 @@
 import logging
+import re
 from datetime import timedelta
 from http import HTTPStatus
 
@@ -10,6 +11,7 @@ from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
 
+from accounts.blank_forms import forget_drawn
 from accounts.models import User
 from accounts.tests.factories import (
     DEFAULT_PASSWORD,
@@ -185,6 +187,39 @@ def test_only_a_reset_shows_the_rule_about_replacing_a_password(client):
     assert replacing not in client.get(SET_PASSWORD).content.decode()
     client.get(open_path(issue(UserFactory()).secret))
     assert replacing in client.get(SET_PASSWORD).content.decode()
+
+
+def _fields_of(page: str) -> str:
+    """The form's fields: from the first label to the submit button."""
+    return page[page.index("<label") : page.index('<button type="submit"')]
+
+
+@pytest.mark.parametrize("has_password", [False, True], ids=["first password", "reset"])
+def test_the_empty_form_is_drawn_once_and_as_it_would_be_each_time(client, settings, has_password):
+    forget_drawn()
+    user = (UserFactory if has_password else InvitedUserFactory)(email="ada@example.com")
+    pages = []
+    for debug in (False, False, True):  # with DEBUG on, the fields are drawn for each request
+        if debug:
+            settings.DEBUG = True
+        client.get(open_path(issue(user).secret))
+        pages.append(client.get(SET_PASSWORD))
+
+    drew = ["_form_fields.html" in [t.name for t in page.templates] for page in pages]
+    assert drew == [True, False, True]
+    assert _fields_of(pages[1].content.decode()) == _fields_of(pages[2].content.decode())
+
+
+def test_a_form_with_an_authenticator_key_is_drawn_for_each_person(settings):
+    settings.TWO_FACTOR = "staff"
+    keys = set()
+    for email in ("ada@example.com", "bob@example.com"):
+        client = Client()
+        client.get(open_path(issue(InvitedUserFactory(email=email, is_staff=True)).secret))
+        page = client.get(SET_PASSWORD)
+        assert "_form_fields.html" in [t.name for t in page.templates]
+        keys.add(re.search(r'name="two_factor_key" value="([^"]+)"', page.content.decode())[1])
+    assert len(keys) == 2
 
 
 def test_the_form_says_until_when_the_link_is_valid(client, fixed_clock, settings):

@@ -1,0 +1,48 @@
+"""The fields of an empty form, drawn once per worker instead of at every request.
+
+Django draws each field through templates of its own (the label's, the
+widget's, its attributes'): about half a millisecond for two fields, a third
+of the sign-in page's CPU (bench/sign_in.py, issue 21). An empty form, with
+nothing typed, no error and nothing filled in, draws the same for everyone
+who sees it, so its drawing is kept per form class, language and variant,
+and the page shows it in place of ``_form_fields.html``.
+
+A form whose empty drawing depends on whom it is for says what it depends
+on: its ``blank_variant()`` returns it as a tuple, or None when the form
+draws something of that person's own (an authenticator's key), which is then
+drawn for each request.
+"""
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.template.loader import render_to_string
+from django.utils import translation
+
+# A few entries at most: form classes x languages x variants.
+_drawn: dict[tuple, str] = {}
+
+
+def blank_fields(form) -> str | None:
+    """``form``'s fields as ``_form_fields.html`` draws them, once per worker; None to draw anew.
+
+    None for a form with something in it (bound, or with initial values), for
+    one whose ``blank_variant()`` is None, and while developing (DEBUG), where
+    an edited template must show at once.
+    """
+    if form.is_bound or form.initial or settings.DEBUG:
+        return None
+    variant = form.blank_variant() if hasattr(form, "blank_variant") else ()
+    if variant is None:
+        return None
+    key = (type(form), translation.get_language(), variant)
+    drawn = _drawn.get(key)
+    if drawn is None:
+        drawn = _drawn[key] = render_to_string("_form_fields.html", {"form": form})
+    return drawn
+
+
+@receiver(setting_changed, dispatch_uid="accounts.blank_forms.forget_drawn")
+def forget_drawn(**kwargs) -> None:
+    """Draw every form again at its next use: a test changed a setting (its validators, say)."""
+    _drawn.clear()
