@@ -16,12 +16,11 @@ its hash computed by the database, and a trigger moves the head along
 an event: ``detail`` holds names, states and counts.
 """
 
+import functools
 import getpass
 import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from itertools import chain
 
 from django.core.exceptions import ValidationError
@@ -245,18 +244,6 @@ def stored_address(address: str | None) -> str | None:
     return address or None
 
 
-def _values(actor: Actor, happening: Happening, at: datetime) -> dict:
-    return {
-        "at": at,
-        "actor": actor.name,
-        "via": str(actor.via),
-        "action": happening.action,
-        "target": _target_of(happening.target) or None,
-        "address": stored_address(happening.address or actor.address),
-        "detail": json.loads(detail_text(happening.detail or {})),
-    }
-
-
 def _head_locked() -> tuple[int, str]:
     """The head's sequence number and hash, its row locked until the transaction ends."""
     head = AuditHead.objects.select_for_update().filter(pk=HEAD).first()
@@ -276,44 +263,55 @@ def _sha256_sql(expression: str) -> str:
 
 def _insert_one(actor: Actor, happening: Happening) -> None:
     """INSERT the event from the head, hashing in the database; the trigger moves the head."""
-    values = _values(actor, happening, clock.now())
-    seq_placeholder = '{"seq":0'
-    body = canonical(seq=0, **values)
+    at = clock.now()
+    detail = detail_text(happening.detail or {})
+    target = _target_of(happening.target) or None
+    address = stored_address(happening.address or actor.address)
+    via = str(actor.via)
+    # The body less its '{"seq":N' start, which the database writes with N.
+    body = composed(0, iso(at), actor.name, via, happening.action, target, address, detail)
     row = (
-        0,
-        connection.ops.adapt_datetimefield_value(values["at"]),
-        values["actor"],
-        values["via"],
-        values["action"],
-        values["target"] or "",
-        values["address"],
-        detail_text(values["detail"]),
+        connection.ops.adapt_datetimefield_value(at),
+        actor.name,
+        via,
+        happening.action,
+        target or "",
+        address,
+        detail,
+        body[len('{"seq":0') :],
+        HEAD,
     )
-    quote = connection.ops.quote_name
-    event, head = quote(AuditEvent._meta.db_table), quote(AuditHead._meta.db_table)
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    hashed = _sha256_sql("h.hash || '{\"seq\":' || CAST(h.seq + 1 AS TEXT) || %s")
-    columns = ", ".join(connection.ops.quote_name(column) for column in (*_COLUMNS, "imported"))
-    # A SELECT's parameters have no column to take their type from.
-    typed = (
-        ["%s::timestamptz", "%s", "%s", "%s", "%s", "%s::inet", "%s::jsonb"]
-        if connection.vendor == "postgresql"
-        else ["%s"] * 7
-    )
-    # Names from _meta, values as parameters: the SQL holds no input.
-    sql = (
-        f"INSERT INTO {event} ({columns}) "  # noqa: S608
-        f"SELECT h.seq + 1, {', '.join(typed)}, {hashed}, FALSE "
-        f"FROM {head} h WHERE h.id = %s{lock}"
-    )
+    sql = _insert_one_sql(connection.vendor, connection.features.has_select_for_update)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*row[1:8], body[len(seq_placeholder) :], HEAD])
+        cursor.execute(sql, row)
         if cursor.rowcount == 1:
             return
     # No head yet (a database just flushed): make it, then insert.
     with transaction.atomic(), connection.cursor() as cursor:
         _head_locked()
-        cursor.execute(sql, [*row[1:8], body[len(seq_placeholder) :], HEAD])
+        cursor.execute(sql, row)
+
+
+@functools.cache
+def _insert_one_sql(vendor: str, has_select_for_update: bool) -> str:
+    """``_insert_one``'s statement, made once per database kind: every sign-in writes one."""
+    quote = connection.ops.quote_name
+    event, head = quote(AuditEvent._meta.db_table), quote(AuditHead._meta.db_table)
+    lock = " FOR UPDATE" if has_select_for_update else ""
+    hashed = _sha256_sql("h.hash || '{\"seq\":' || CAST(h.seq + 1 AS TEXT) || %s")
+    columns = ", ".join(quote(column) for column in (*_COLUMNS, "imported"))
+    # A SELECT's parameters have no column to take their type from.
+    typed = (
+        ["%s::timestamptz", "%s", "%s", "%s", "%s", "%s::inet", "%s::jsonb"]
+        if vendor == "postgresql"
+        else ["%s"] * 7
+    )
+    # Names from _meta, values as parameters: the SQL holds no input.
+    return (
+        f"INSERT INTO {event} ({columns}) "  # noqa: S608
+        f"SELECT h.seq + 1, {', '.join(typed)}, {hashed}, FALSE "
+        f"FROM {head} h WHERE h.id = %s{lock}"
+    )
 
 
 def _sha256_text(text: str) -> str:

@@ -1,5 +1,6 @@
 """Writes on users that are more than one row, and the record of sign-ins."""
 
+import functools
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -112,28 +113,38 @@ def _insert_with_last_login(record: SignIn) -> None:
     statements, each compiled for the one row: about half a millisecond of a
     worker's CPU more for every sign-in (bench/sign_in.py, issue 21).
     """
-    quote = connection.ops.quote_name
-    users, sign_ins = User._meta, SignIn._meta
-    last_login = users.get_field("last_login")
-    fields = [field for field in sign_ins.concrete_fields if not field.primary_key]
-    columns = ", ".join(quote(field.column) for field in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    # Names from the models' _meta; every value a parameter.
-    sql = (
-        f"WITH signed_in AS (UPDATE {quote(users.db_table)} SET {quote(last_login.column)} = %s"  # noqa: S608
-        f" WHERE {quote(users.pk.column)} = %s)"
-        f" INSERT INTO {quote(sign_ins.db_table)} ({columns}) VALUES ({placeholders})"
-        f" RETURNING {quote(sign_ins.pk.column)}"
-    )
+    last_login = User._meta.get_field("last_login")
     values = [
-        field.get_db_prep_save(getattr(record, field.attname), connection) for field in fields
+        field.get_db_prep_save(getattr(record, field.attname), connection)
+        for field in _SIGN_IN_FIELDS
     ]
     at = last_login.get_db_prep_save(record.at, connection)
+    sql = _insert_with_last_login_sql(connection.vendor)
     with connection.cursor() as cursor:
         cursor.execute(sql, [at, record.user_id, *values])
         record.pk = cursor.fetchone()[0]
     record._state.adding = False
     record._state.db = connection.alias
+
+
+_SIGN_IN_FIELDS = [field for field in SignIn._meta.concrete_fields if not field.primary_key]
+
+
+@functools.cache
+def _insert_with_last_login_sql(vendor: str) -> str:
+    """``_insert_with_last_login``'s statement, made once per database kind, not per sign-in."""
+    quote = connection.ops.quote_name
+    users, sign_ins = User._meta, SignIn._meta
+    columns = ", ".join(quote(field.column) for field in _SIGN_IN_FIELDS)
+    placeholders = ", ".join(["%s"] * len(_SIGN_IN_FIELDS))
+    # Names from the models' _meta; every value a parameter.
+    return (
+        f"WITH signed_in AS (UPDATE {quote(users.db_table)}"  # noqa: S608
+        f" SET {quote(users.get_field('last_login').column)} = %s"
+        f" WHERE {quote(users.pk.column)} = %s)"
+        f" INSERT INTO {quote(sign_ins.db_table)} ({columns}) VALUES ({placeholders})"
+        f" RETURNING {quote(sign_ins.pk.column)}"
+    )
 
 
 def sign_ins_purge(*, older_than: timedelta, dry_run: bool = False) -> int:
