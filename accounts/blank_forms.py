@@ -11,6 +11,10 @@ A form whose empty drawing depends on whom it is for says what it depends
 on: its ``blank_variant()`` returns it as a tuple, or None when the form
 draws something of that person's own (an authenticator's key), which is then
 drawn for each request.
+
+Not Django's ``{% cache %}`` tag: it would ask the cache (Redis) over the
+network for what costs less to draw, and it cannot tell an empty form from
+one with something in it.
 """
 
 from django.conf import settings
