@@ -255,8 +255,8 @@ def _head_locked() -> tuple[int, str]:
 HEAD = 1
 
 
-def _sha256_sql(expression: str) -> str:
-    if connection.vendor == "postgresql":
+def _sha256_sql(vendor: str, expression: str) -> str:
+    if vendor == "postgresql":
         return f"encode(sha256(convert_to({expression}, 'UTF8')), 'hex')"
     return f"audit_sha256({expression})"
 
@@ -298,7 +298,7 @@ def _insert_one_sql(vendor: str, has_select_for_update: bool) -> str:
     quote = connection.ops.quote_name
     event, head = quote(AuditEvent._meta.db_table), quote(AuditHead._meta.db_table)
     lock = " FOR UPDATE" if has_select_for_update else ""
-    hashed = _sha256_sql("h.hash || '{\"seq\":' || CAST(h.seq + 1 AS TEXT) || %s")
+    hashed = _sha256_sql(vendor, "h.hash || '{\"seq\":' || CAST(h.seq + 1 AS TEXT) || %s")
     columns = ", ".join(quote(column) for column in (*_COLUMNS, "imported"))
     # A SELECT's parameters have no column to take their type from.
     typed = (

@@ -34,8 +34,26 @@ _COMPACT_SORTED = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), so
 
 
 def detail_text(detail: dict) -> str:
-    """An event's detail as its hash covers it: compact JSON, keys sorted."""
+    """An event's detail as its hash covers it: compact JSON, keys sorted.
+
+    Raises TypeError for a key that is not a string, at any depth: JSON would
+    sort a number as a number and then write it as a string, and the
+    database gives the string back to be sorted as text, so the text a
+    checker rebuilds would not be the one hashed.
+    """
+    _check_string_keys(detail)
     return _COMPACT_SORTED.encode(detail)
+
+
+def _check_string_keys(value) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"An audit event's detail has a key that is not text: {key!r}.")
+            _check_string_keys(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _check_string_keys(item)
 
 
 def composed(seq, at_text, actor, via, action, target, address, detail) -> str:

@@ -7,10 +7,10 @@ nothing typed, no error and nothing filled in, draws the same for everyone
 who sees it, so its drawing is kept per form class, language and variant,
 and the page shows it in place of ``_form_fields.html``.
 
-A form whose empty drawing depends on whom it is for says what it depends
-on: its ``blank_variant()`` returns it as a tuple, or None when the form
-draws something of that person's own (an authenticator's key), which is then
-drawn for each request.
+A form takes part by saying what its empty drawing depends on: its
+``blank_variant()`` returns that as a tuple (``()`` for nothing), or None
+when the form draws something of that person's own (an authenticator's
+key). A form without the method is drawn for each request, as before.
 
 Not Django's ``{% cache %}`` tag: it would ask the cache (Redis) over the
 network for what costs less to draw, and it cannot tell an empty form from
@@ -20,6 +20,7 @@ one with something in it.
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.forms import BaseForm
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -27,16 +28,16 @@ from django.utils import translation
 _drawn: dict[tuple, str] = {}
 
 
-def blank_fields(form) -> str | None:
+def blank_fields(form: BaseForm) -> str | None:
     """``form``'s fields as ``_form_fields.html`` draws them, once per worker; None to draw anew.
 
     None for a form with something in it (bound, or with initial values), for
-    one whose ``blank_variant()`` is None, and while developing (DEBUG), where
-    an edited template must show at once.
+    one without ``blank_variant()`` or whose variant is None, and while
+    developing (DEBUG), where an edited template must show at once.
     """
     if form.is_bound or form.initial or settings.DEBUG:
         return None
-    variant = form.blank_variant() if hasattr(form, "blank_variant") else ()
+    variant = form.blank_variant() if hasattr(form, "blank_variant") else None
     if variant is None:
         return None
     key = (type(form), translation.get_language(), variant)

@@ -106,6 +106,10 @@ def sign_in_record(
     return record
 
 
+# What _insert_with_last_login writes of a record: every column but its id.
+_SIGN_IN_FIELDS = [field for field in SignIn._meta.concrete_fields if not field.primary_key]
+
+
 def _insert_with_last_login(record: SignIn) -> None:
     """INSERT a sign-in's ``record`` and set its user's ``last_login`` to its time: one statement.
 
@@ -125,9 +129,6 @@ def _insert_with_last_login(record: SignIn) -> None:
         record.pk = cursor.fetchone()[0]
     record._state.adding = False
     record._state.db = connection.alias
-
-
-_SIGN_IN_FIELDS = [field for field in SignIn._meta.concrete_fields if not field.primary_key]
 
 
 @functools.cache

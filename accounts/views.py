@@ -98,6 +98,10 @@ class SignInForm(AuthenticationForm):
             self.fields["username"].widget.attrs.pop("autofocus", None)
             self.fields["password"].widget.attrs["autofocus"] = True
 
+    def blank_variant(self) -> tuple:
+        """Empty, this form draws the same for everyone (``accounts.blank_forms``)."""
+        return ()
+
 
 class TwoStepSignInMixin:
     """``LoginView`` with a second step for whoever ``TWO_FACTOR`` requires.

@@ -46,6 +46,14 @@ def test_an_export_checks_without_the_project_and_a_later_one_chains_from_it(fro
     assert checked_outside(later, previous=checked_outside(first)) == AuditHead.objects.get().hash
 
 
+@pytest.mark.parametrize("detail", [{9: "a", 10: "b"}, {"groups": [{1: "x"}]}, {"n": {None: 1}}])
+def test_a_detail_key_that_is_not_text_is_refused(detail):
+    # JSON sorts 9 before 10 and writes "9", "10"; the database's text sorts "10" first:
+    # the hash could not be checked again.
+    with pytest.raises(TypeError, match="not text"):
+        audit.detail_text(detail)
+
+
 def test_the_canonical_text_is_what_json_dumps_makes():
     detail = {"z": [1, {"y": "ü", "x": None}], "a": "\u2028<tag>", "m": 1.5}
     at = datetime(2026, 12, 1, 9, 30, 0, 5, tzinfo=UTC)

@@ -61,7 +61,9 @@ class LinkSetPasswordForm(TwoFactorEnrolmentMixin, SetPasswordForm):
         """What this form's empty drawing depends on (``accounts.blank_forms``).
 
         The rules listed, which depend on whether there is a password to
-        replace; None with two-factor, where the form holds this person's key.
+        replace. None with two-factor: the form then holds this person's own
+        key, which must never be drawn for anyone else (its initial value
+        would refuse it too; this does not rely on that).
         """
         return None if self.two_factor else (self.user.has_usable_password(),)
 

@@ -199,15 +199,28 @@ def test_the_empty_form_is_drawn_once_and_as_it_would_be_each_time(client, setti
     forget_drawn()
     user = (UserFactory if has_password else InvitedUserFactory)(email="ada@example.com")
     pages = []
-    for debug in (False, False, True):  # with DEBUG on, the fields are drawn for each request
-        if debug:
-            settings.DEBUG = True
+    for request in range(4):
+        if request == 2:
+            settings.DEBUG = True  # while developing, the fields are drawn each time
         client.get(open_path(issue(user).secret))
         pages.append(client.get(SET_PASSWORD))
 
     drew = ["_form_fields.html" in [t.name for t in page.templates] for page in pages]
-    assert drew == [True, False, True]
-    assert _fields_of(pages[1].content.decode()) == _fields_of(pages[2].content.decode())
+    assert drew == [True, False, True, True]
+    assert _fields_of(pages[1].content.decode()) == _fields_of(pages[3].content.decode())
+
+
+def test_a_refused_password_shows_its_error_after_the_empty_form_was_kept(client):
+    forget_drawn()
+    client.get(open_path(issue().secret))
+    client.get(SET_PASSWORD)
+    kept = client.get(SET_PASSWORD)
+    assert "_form_fields.html" not in [t.name for t in kept.templates]
+
+    body = submit(client, GOOD, GOOD + "x").content.decode()
+
+    assert "Type your new password again in both fields." in body
+    assert Link.objects.get().is_open
 
 
 def test_a_form_with_an_authenticator_key_is_drawn_for_each_person(settings):
