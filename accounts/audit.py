@@ -214,24 +214,21 @@ _COLUMNS = ("seq", "at", "actor", "via", "action", "target", "address", "detail"
 def _chained_rows(actor: Actor, happenings: Iterable[Happening], seq: int, previous: str):
     """Each event's row as ``sql.rows_insert`` takes it, numbered and hashed after ``seq``."""
     at = clock.now()
-    at_text, stored_at, via = iso(at), connection.ops.adapt_datetimefield_value(at), str(actor.via)
+    at_text, stored_at = iso(at), connection.ops.adapt_datetimefield_value(at)
     for seq, happening in enumerate(happenings, start=seq + 1):  # noqa: B020 (counts on)
-        target = _target_of(happening.target) or None
-        address = stored_address(happening.address or actor.address)
-        detail = detail_text(happening.detail or {})
-        body = composed(seq, at_text, actor.name, via, happening.action, target, address, detail)
+        row, body = _row(actor, happening, seq, at_text, stored_at)
         previous = chained(previous, body)
-        yield (
-            seq,
-            stored_at,
-            actor.name,
-            via,
-            happening.action,
-            target or "",
-            address,
-            detail,
-            previous,
-        )
+        yield (*row, previous)
+
+
+def _row(actor: Actor, happening: Happening, seq: int, at_text: str, stored_at) -> tuple:
+    """An event's row in ``_COLUMNS``' order but its hash, and its body, which the hash covers."""
+    target = _target_of(happening.target) or None
+    address = stored_address(happening.address or actor.address)
+    detail = detail_text(happening.detail or {})
+    via = str(actor.via)
+    body = composed(seq, at_text, actor.name, via, happening.action, target, address, detail)
+    return (seq, stored_at, actor.name, via, happening.action, target or "", address, detail), body
 
 
 def stored_address(address: str | None) -> str | None:
@@ -264,32 +261,19 @@ def _sha256_sql(vendor: str, expression: str) -> str:
 def _insert_one(actor: Actor, happening: Happening) -> None:
     """INSERT the event from the head, hashing in the database; the trigger moves the head."""
     at = clock.now()
-    detail = detail_text(happening.detail or {})
-    target = _target_of(happening.target) or None
-    address = stored_address(happening.address or actor.address)
-    via = str(actor.via)
-    # The body less its '{"seq":N' start, which the database writes with N.
-    body = composed(0, iso(at), actor.name, via, happening.action, target, address, detail)
-    row = (
-        connection.ops.adapt_datetimefield_value(at),
-        actor.name,
-        via,
-        happening.action,
-        target or "",
-        address,
-        detail,
-        body[len('{"seq":0') :],
-        HEAD,
-    )
+    row, body = _row(actor, happening, 0, iso(at), connection.ops.adapt_datetimefield_value(at))
+    # The database numbers the event: the row without its seq, the body without
+    # its '{"seq":N' start, which the statement writes with N.
+    params = (*row[1:], body[len('{"seq":0') :], HEAD)
     sql = _insert_one_sql(connection.vendor, connection.features.has_select_for_update)
     with connection.cursor() as cursor:
-        cursor.execute(sql, row)
+        cursor.execute(sql, params)
         if cursor.rowcount == 1:
             return
     # No head yet (a database just flushed): make it, then insert.
     with transaction.atomic(), connection.cursor() as cursor:
         _head_locked()
-        cursor.execute(sql, row)
+        cursor.execute(sql, params)
 
 
 @functools.cache

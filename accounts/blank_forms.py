@@ -5,7 +5,7 @@ widget's, its attributes'): about half a millisecond for two fields, a third
 of the sign-in page's CPU (bench/sign_in.py, issue 21). An empty form, with
 nothing typed, no error and nothing filled in, draws the same for everyone
 who sees it, so its drawing is kept per form class, language and variant,
-and the page shows it in place of ``_form_fields.html``.
+and pages draw their fields with ``{% form_fields form %}`` (``{% load forms %}``).
 
 A form takes part by saying what its empty drawing depends on: its
 ``blank_variant()`` returns that as a tuple (``()`` for nothing), or None
@@ -45,6 +45,11 @@ def blank_fields(form: BaseForm) -> str | None:
     if drawn is None:
         drawn = _drawn[key] = render_to_string("_form_fields.html", {"form": form})
     return drawn
+
+
+def form_fields(form: BaseForm) -> str:
+    """``form``'s fields as ``_form_fields.html`` draws them: kept if it is empty, else anew."""
+    return blank_fields(form) or render_to_string("_form_fields.html", {"form": form})
 
 
 @receiver(setting_changed, dispatch_uid="accounts.blank_forms.forget_drawn")

@@ -25,7 +25,6 @@ from django.views.generic import FormView
 from django_otp import login as otp_login
 
 from accounts import services, two_factor
-from accounts.blank_forms import blank_fields
 from accounts.forms import EnrolForm, NamesForm, ReplaceAuthenticatorForm, SignInCodeForm
 from accounts.models import User
 from accounts.selectors import sign_in_history
@@ -129,7 +128,6 @@ class SignInView(TwoStepSignInMixin, auth_views.LoginView):
         # LoginView names the site after the request's host (django.contrib.sites
         # is not installed); every other page is named by SITE_NAME.
         context["site_name"] = settings.SITE_NAME
-        context["blank_fields"] = blank_fields(context["form"])
         return context
 
     def get_initial(self):

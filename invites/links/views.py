@@ -22,7 +22,6 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView
 
 from accounts import two_factor
-from accounts.blank_forms import blank_fields
 from accounts.views import prefill_sign_in
 from invites.keys.errors import KeyInvalid
 from invites.keys.kinds import SET_PASSWORD
@@ -135,12 +134,10 @@ class SetPasswordView(FormView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        context = super().get_context_data(
+        return super().get_context_data(
             link=self.link,
             account=self.link.user,
             signed_in_as_other=user.is_authenticated and user.pk != self.link.user_id,
             shown_link_field=SHOWN_LINK_FIELD,
             **kwargs,
         )
-        context["blank_fields"] = blank_fields(context["form"])
-        return context
